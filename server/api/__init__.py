@@ -1,0 +1,1 @@
+"""HTTP and websocket edges: parse, call the core, return a schema."""

@@ -1,0 +1,20 @@
+"""HTML pages: jinja2 shells with a JSON boot payload; the views are ES modules."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+import server
+
+
+def page_router(templates: Jinja2Templates) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/", response_class=HTMLResponse)
+    def kernel_lab(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, "kernel_lab.html", {"page": "kernels", "version": server.__version__})
+
+    return router

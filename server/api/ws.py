@@ -1,0 +1,113 @@
+"""/ws/kernels: live kernel editing. The last edit wins.
+
+Client -> server (text): {"type": "apply", "id": n, "source": {...}, "spec": {...},
+                          "preview_max_side": 512 | null}
+Server -> client: a text frame {"type": "result", "id": n, "width", "height", "stats", ...}
+followed by one binary frame: b"KLR1" + uint32 id, width, height (little-endian) + RGBA bytes.
+Errors come as {"type": "error", "id": n, "status": 422, "detail": [...]}; the socket stays open.
+Requests that arrive while one is computing replace each other: only the newest is run.
+See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from server.api.handlers import describe_validation
+from server.api.routes.kernels import filter_image
+from server.errors import PlaygroundError
+from server.imaging.codec import to_rgba
+from server.kernels.spec import Pipeline, Source
+from server.services import Services
+
+router = APIRouter()
+MAGIC = b"KLR1"
+
+
+class LiveApply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = "apply"
+    id: int = Field(ge=0, lt=2**32)
+    source: Source
+    spec: Pipeline
+    preview_max_side: int | None = Field(default=None, ge=16, le=8192)
+
+
+def _compute(services: Services, req: LiveApply) -> tuple[dict[str, Any], bytes]:
+    started = time.perf_counter()
+    item = services.images.resolve(req.source.image_id, req.source.sample)
+    result = filter_image(item, req.spec, services.images.limits.max_pixels,
+                          req.preview_max_side)
+    rgba = to_rgba(result.pixels)
+    height, width = rgba.shape[:2]
+    header = {"type": "result", "id": req.id, "width": width, "height": height,
+              "channels": int(result.pixels.shape[2]), "stats": result.stats(),
+              "notes": result.notes, "preview": bool(req.preview_max_side),
+              "time_ms": {"compute": result.compute_ms,
+                          "total": (time.perf_counter() - started) * 1000}}
+    return header, MAGIC + struct.pack("<III", req.id, width, height) + rgba.tobytes()
+
+
+async def _handle(websocket: WebSocket, services: Services, raw: str) -> None:
+    request_id: Any = None
+    try:
+        data = json.loads(raw)
+        request_id = data.get("id") if isinstance(data, dict) else None
+        req = LiveApply.model_validate(data)
+        header, frame = await run_in_threadpool(_compute, services, req)
+    except json.JSONDecodeError as exc:
+        await websocket.send_json({"type": "error", "id": None, "status": 400, "detail": [
+            {"loc": [], "msg": f"message is not JSON ({exc.msg}); send a JSON object",
+             "type": "json_invalid"}]})
+        return
+    except ValidationError as exc:
+        await websocket.send_json({"type": "error", "id": request_id, "status": 422,
+                                   "detail": describe_validation(list(exc.errors()))})
+        return
+    except PlaygroundError as exc:
+        await websocket.send_json({"type": "error", "id": request_id, "status": exc.status,
+                                   "detail": exc.detail()})
+        return
+    await websocket.send_json(header)
+    await websocket.send_bytes(frame)
+
+
+@router.websocket("/ws/kernels")
+async def kernels_socket(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    await websocket.accept()
+    pending: list[str] = []
+    wake = asyncio.Event()
+
+    async def reader() -> None:
+        while True:
+            message = await websocket.receive_text()
+            pending[:] = [message]  # newest wins: older unstarted edits are dropped
+            wake.set()
+
+    reading = asyncio.create_task(reader())
+    try:
+        while True:
+            waiting = asyncio.create_task(wake.wait())
+            done, _ = await asyncio.wait({waiting, reading}, return_when=asyncio.FIRST_COMPLETED)
+            if reading in done:
+                waiting.cancel()
+                break
+            wake.clear()
+            raw = pending.pop() if pending else None
+            if raw is not None:
+                await _handle(websocket, services, raw)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        reading.cancel()
+        if reading.done() and not reading.cancelled():
+            reading.exception()  # retrieve it so asyncio does not log "never retrieved"

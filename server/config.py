@@ -1,0 +1,32 @@
+"""Settings: one object, read from the environment (prefix CNNPG_) and CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Passed into create_app(); never a module global."""
+
+    model_config = SettingsConfigDict(env_prefix="CNNPG_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    models_dir: Path = PROJECT_ROOT / "models"
+    web_dir: Path = PROJECT_ROOT / "web"
+    samples_dir: Path = DATA_DIR / "images"
+
+    # Image intake limits. A 20 MB upload of a 40 MP photo is the largest a
+    # phone produces today; anything bigger is almost always a mistake or an attack.
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=40_000_000, ge=64)
+    # Decoded images kept for live editing (RGB uint8 + float32 copies).
+    image_cache_bytes: int = Field(default=768 * 1024 * 1024, ge=1024 * 1024)
+    # Filtering threads for OpenCV; 0 lets OpenCV choose.
+    cv_threads: int = Field(default=0, ge=0, le=64)

@@ -1,0 +1,5 @@
+"""Safe image intake, colour conversion and encoding, shared by every feature that takes an image."""
+
+from server.imaging.intake import ACCEPTED_FORMATS, DecodedImage, IntakeLimits, decode_image
+
+__all__ = ["ACCEPTED_FORMATS", "DecodedImage", "IntakeLimits", "decode_image"]

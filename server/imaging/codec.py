@@ -1,0 +1,22 @@
+"""Encoding results for the wire: PNG for downloads, raw RGBA for the live canvas."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def encode_png(pixels: np.ndarray, compression: int = 1) -> bytes:
+    """(H, W, 1|3) uint8 RGB -> PNG bytes. OpenCV's encoder is ~3x faster than Pillow's."""
+    if pixels.shape[2] == 3:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:  # pragma: no cover - OpenCV only fails on invalid arrays, which we never build
+        raise RuntimeError("PNG encoding failed")
+    return bytes(buf)
+
+
+def to_rgba(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, 1|3) uint8 -> (H, W, 4) RGBA, ready for the browser's ImageData as is."""
+    code = cv2.COLOR_GRAY2RGBA if pixels.shape[2] == 1 else cv2.COLOR_RGB2RGBA
+    return cv2.cvtColor(pixels, code)

@@ -1,0 +1,1 @@
+"""Classic image kernels, the filtering engine and the numeric (textbook) mode."""

@@ -1,0 +1,145 @@
+"""Request specs for filtering: one step, a pipeline of steps, and the options."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from server.kernels.library import KERNELS
+
+MAX_KERNEL = 15
+MAX_STEPS = 8
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Matrix2D = list[list[Finite]]
+Matrix3D = list[list[list[Finite]]]
+PaddingMode = Literal["zero", "reflect", "replicate", "circular", "none"]
+ChannelMode = Literal["separate", "grayscale", "sum"]
+OutputMode = Literal["clip", "abs", "normalize", "offset"]
+
+
+def parse_scale(value: float | str) -> float:
+    """A scale factor as a number or a fraction such as "1/9"."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = value.strip()
+    try:
+        result = float(Fraction(text))
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(
+            f"scale {value!r} is not a number or a fraction; write e.g. 0.25 or \"1/9\""
+        ) from None
+    return result
+
+
+def _check_grid(grid: list[list[float]], what: str) -> None:
+    if not grid or not grid[0]:
+        raise ValueError(f"{what} is empty; give at least a 1x1 matrix such as [[1]]")
+    width = len(grid[0])
+    for i, row in enumerate(grid):
+        if len(row) != width:
+            raise ValueError(
+                f"{what} is ragged: row 0 has {width} values but row {i} has {len(row)}; "
+                "every row needs the same number of values"
+            )
+    if len(grid) > MAX_KERNEL or width > MAX_KERNEL:
+        raise ValueError(
+            f"{what} is {len(grid)}x{width}; the largest kernel is {MAX_KERNEL}x{MAX_KERNEL}"
+        )
+
+
+class FilterStep(BaseModel):
+    """One filter: a named kernel (with optional params) or a custom matrix, plus options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kernel: str | None = Field(default=None, description="A name from GET /api/kernels.")
+    matrix: Matrix2D | Matrix3D | None = Field(
+        default=None,
+        description="A custom kernel, 1x1 to 15x15 (kh x kw); in channels='sum' mode also "
+        "C x kh x kw with one slice per input channel.",
+    )
+    scale: Finite | str = Field(default=1.0, description='A number or a fraction like "1/9".')
+    normalize: bool = Field(default=False, description="Divide the matrix by its sum.")
+    params: dict[str, Finite] = Field(
+        default_factory=dict,
+        description="For gaussian: size, sigma. median/min/max: size. bilateral: size, "
+        "sigma_color, sigma_space.",
+    )
+    mode: Literal["cross_correlation", "convolution"] = "cross_correlation"
+    padding: PaddingMode = "zero"
+    padding_amount: Literal["same"] | Annotated[int, Field(ge=0, le=64)] = "same"
+    stride: Annotated[int, Field(ge=1, le=64)] = 1
+    dilation: Annotated[int, Field(ge=1, le=16)] = 1
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: float | str) -> float | str:
+        scaled = parse_scale(value)
+        if scaled == 0:
+            raise ValueError("scale 0 makes every output 0; use a non-zero factor such as 1/9")
+        return value
+
+    @field_validator("matrix")
+    @classmethod
+    def _matrix(cls, value: Matrix2D | Matrix3D | None) -> Matrix2D | Matrix3D | None:
+        if value is None:
+            return value
+        if value and value[0] and isinstance(value[0][0], list):
+            slices: Matrix3D = value  # type: ignore[assignment]
+            if len(slices) > 4:
+                raise ValueError(f"matrix has {len(slices)} channel slices; at most 4 are allowed")
+            for c, grid in enumerate(slices):
+                _check_grid(grid, f"matrix slice {c}")
+            shapes = {(len(g), len(g[0])) for g in slices}
+            if len(shapes) > 1:
+                raise ValueError(f"matrix slices have different sizes {sorted(shapes)}")
+        else:
+            _check_grid(value, "matrix")  # type: ignore[arg-type]
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FilterStep:
+        if (self.kernel is None) == (self.matrix is None):
+            raise ValueError(
+                "give exactly one of 'kernel' (a name from GET /api/kernels) or 'matrix' (custom)"
+            )
+        if self.kernel is not None and self.kernel not in KERNELS:
+            raise ValueError(
+                f"unknown kernel {self.kernel!r}; valid names: {', '.join(sorted(KERNELS))}"
+            )
+        return self
+
+
+class Pipeline(BaseModel):
+    """Filters applied in sequence, then one mapping from signed values to pixels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[FilterStep] = Field(min_length=1, max_length=MAX_STEPS)
+    channels: ChannelMode = Field(
+        default="separate",
+        description="separate: each RGB channel on its own; grayscale: convert first; sum: one "
+        "3-channel kernel summed over channels, as a CNN filter does.",
+    )
+    output: OutputMode = Field(
+        default="clip",
+        description="How signed results become 0..255 pixels: clip, abs(olute value), "
+        "normalize (min-max) or offset (+128).",
+    )
+
+
+class Source(BaseModel):
+    """Where the input image comes from: an uploaded image id or a built-in sample."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image_id: str | None = Field(default=None, max_length=64)
+    sample: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _one(self) -> Source:
+        if (self.image_id is None) == (self.sample is None):
+            raise ValueError("give exactly one of 'image_id' (from POST /api/images) or 'sample'")
+        return self

@@ -1,0 +1,51 @@
+"""create_app(settings): the one place the application is assembled."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import cv2
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import server
+from server.api.body_limit import BodyLimit
+from server.api.handlers import install_handlers
+from server.api.pages import page_router
+from server.api.routes import health, images, kernels, matrix
+from server.api.ws import router as ws_router
+from server.config import Settings
+from server.services import Services
+
+DESCRIPTION = """Learn and demonstrate convolutional neural networks.
+
+Every error answers with `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`; the
+message names the field, the value and the fix. See README.md and docs/api.md."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if settings.cv_threads:
+        cv2.setNumThreads(settings.cv_threads)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import torch  # noqa: F401  - ~1 s: paid at start-up, not by the first request
+
+        yield
+
+    app = FastAPI(title="CNN Playground", version=server.__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.services = Services.build(settings)
+    install_handlers(app)
+    # A multipart upload carries a little framing beyond the file itself.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 64 * 1024)
+    for module in (health, images, kernels, matrix):
+        app.include_router(module.router)
+    app.include_router(ws_router)
+    templates = Jinja2Templates(directory=settings.web_dir / "templates")
+    app.include_router(page_router(templates))
+    app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")
+    return app
