@@ -1,4 +1,4 @@
-"""Safe image intake, colour conversion and encoding, shared by every feature that takes an image."""
+"""Safe image intake, colour conversion and encoding, shared by every feature taking an image."""
 
 from server.imaging.intake import ACCEPTED_FORMATS, DecodedImage, IntakeLimits, decode_image
 

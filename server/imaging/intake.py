@@ -97,7 +97,7 @@ def human_bytes(n: int) -> str:
 
 def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> DecodedImage:
     """Decode an uploaded image or raise a PlaygroundError with a message that says the fix."""
-    loc = [field]
+    loc: list[str | int] = [field]
     if not data:
         raise InvalidInput("the file is empty (0 bytes); choose an image file", loc)
     if len(data) > limits.max_bytes:
@@ -121,7 +121,8 @@ def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> Deco
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
         except Exception as exc:
-            raise InvalidInput(f"the {fmt} file is corrupt and cannot be read ({exc})", loc) from exc
+            raise InvalidInput(
+                f"the {fmt} file is corrupt and cannot be read ({exc})", loc) from exc
         with image:
             _check_pixels(image, limits, loc)
             try:
@@ -182,9 +183,9 @@ def to_array(image: Image.Image, notes: list[str]) -> np.ndarray:
     if mode == "1":
         return np.asarray(image.convert("L"))[..., None]
     if mode == "P":
-        has_alpha = "transparency" in image.info or image.palette is not None and (
+        has_alpha = "transparency" in image.info or (image.palette is not None and (
             image.palette.mode == "RGBA"
-        )
+        ))
         image = image.convert("RGBA" if has_alpha else "RGB")
         mode = image.mode
     if mode in ("RGBA", "LA", "PA", "La", "RGBa"):

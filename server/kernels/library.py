@@ -61,7 +61,8 @@ _UNSHARP = _m((1, 4, 6, 4, 1), (4, 16, 24, 16, 4), (6, 24, -476, 24, 6), (4, 16,
               (1, 4, 6, 4, 1))
 
 _LIST: tuple[NamedKernel, ...] = (
-    NamedKernel("identity", "Identity", "basic", "Copies each pixel: a 1 in the centre, 0 elsewhere.",
+    NamedKernel("identity", "Identity", "basic",
+                "Copies each pixel: a 1 in the centre, 0 elsewhere.",
                 matrix=_m((0, 0, 0), (0, 1, 0), (0, 0, 0))),
     NamedKernel("box_blur_3", "Box blur 3x3", "blur",
                 "The plain average of the 3x3 neighbourhood.", matrix=_m(*[(1, 1, 1)] * 3),

@@ -94,7 +94,8 @@ def run_matrix(req: MatrixRequest) -> dict[str, Any]:
         out = reduce(win, axis=(3, 4))  # (C, H', W')
         w_eff = None
     else:
-        w_eff = weights[..., ::-1, ::-1] if req.op == "convolution" else weights  # type: ignore[index]
+        assert weights is not None
+        w_eff = weights[..., ::-1, ::-1] if req.op == "convolution" else weights
         out = np.einsum("chwuv,kcuv->khw", win, w_eff) + bias[:, None, None]
     if req.activation == "relu":
         out = np.maximum(out, 0)

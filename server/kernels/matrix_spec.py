@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -52,7 +52,7 @@ class MatrixRequest(BaseModel):
     @field_validator("input")
     @classmethod
     def _input(cls, value: list[Grid] | Grid) -> list[Grid] | Grid:
-        channels: list[Grid] = value if _is_3d(value) else [value]  # type: ignore[list-item]
+        channels = cast(list[Grid], value) if _is_3d(value) else [cast(Grid, value)]
         if len(channels) > MAX_CHANNELS:
             raise ValueError(f"input has {len(channels)} channels; at most {MAX_CHANNELS}")
         shapes = {_rect(g, f"input channel {c}") for c, g in enumerate(channels)}

@@ -51,7 +51,8 @@ def resolve_pipeline(pipeline: Pipeline, in_channels: int) -> list[ResolvedStep]
         if multi and (pipeline.channels != "sum" or i != 0):
             errors.append(InvalidInput(
                 "a matrix with one slice per channel (C x kh x kw) needs channels='sum' and must "
-                "be the first step; give a 2-D matrix or switch channels to 'sum'", [*loc, "matrix"]))
+                "be the first step; give a 2-D matrix or switch channels to 'sum'",
+                [*loc, "matrix"]))
         elif multi and step.weights[0].shape[0] != in_channels:
             errors.append(InvalidInput(
                 f"the matrix has {step.weights[0].shape[0]} channel slices but the image has "

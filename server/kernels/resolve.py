@@ -162,9 +162,8 @@ def check_fits(step: ResolvedStep, height: int, width: int, loc: list[str | int]
             f"the {eh}x{ew} kernel (after dilation {step.dilation}) is larger than the padded "
             f"{height + top + bottom}x{width + left + right} input; use a smaller kernel or "
             "dilation, or padding", [*loc, "matrix" if step.op == "linear" else "kernel"])
-    if step.padding == "reflect" and max(top, bottom) >= height or max(left, right) >= width and (
-        step.padding == "reflect"
-    ):
+    too_small = max(top, bottom) >= height or max(left, right) >= width
+    if step.padding == "reflect" and too_small:
         raise InvalidInput(
             f"reflect padding of {max(step.pad)} needs an image larger than {height}x{width}; "
             "use zero or replicate padding", [*loc, "padding"])

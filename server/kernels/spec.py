@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -87,7 +87,7 @@ class FilterStep(BaseModel):
         if value is None:
             return value
         if value and value[0] and isinstance(value[0][0], list):
-            slices: Matrix3D = value  # type: ignore[assignment]
+            slices = value
             if len(slices) > 4:
                 raise ValueError(f"matrix has {len(slices)} channel slices; at most 4 are allowed")
             for c, grid in enumerate(slices):
@@ -96,7 +96,7 @@ class FilterStep(BaseModel):
             if len(shapes) > 1:
                 raise ValueError(f"matrix slices have different sizes {sorted(shapes)}")
         else:
-            _check_grid(value, "matrix")  # type: ignore[arg-type]
+            _check_grid(cast(Matrix2D, value), "matrix")
         return value
 
     @model_validator(mode="after")

@@ -1,0 +1,121 @@
+"""The project's own promises: offline pages, a valid compose file, the command line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+REF = re.compile(r"""(?:src|href)\s*=\s*["']([^"'{}]+)["']""")
+IMPORT = re.compile(r"""(?:import|from)\s*\(?\s*["']([^"']+)["']""")
+EXTERNAL = re.compile(r"""["'(](?:https?:)?//[a-z0-9]""", re.IGNORECASE)
+
+
+def committed() -> set[str]:
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return set(out.split())
+
+
+def test_templates_reference_only_committed_files() -> None:
+    files = committed()
+    templates = sorted((WEB / "templates").glob("*.html"))
+    assert templates, "no templates found"
+    checked = 0
+    for template in templates:
+        text = template.read_text()
+        assert not EXTERNAL.search(text), f"{template.name} references an external URL"
+        for ref in REF.findall(text):
+            if ref.startswith(("#", "/api/", "/docs", "mailto:")) or ref == "/":
+                continue
+            assert ref.startswith("/static/"), f"{template.name}: unexpected reference {ref}"
+            path = "web/static/" + ref.removeprefix("/static/").split("?")[0]
+            assert path in files, f"{template.name} references {ref}, which is not committed"
+            checked += 1
+    assert checked > 0
+
+
+def test_javascript_imports_resolve_to_committed_files() -> None:
+    files = committed()
+    scripts = list((WEB / "static" / "js").rglob("*.js"))
+    assert scripts
+    for script in scripts:
+        text = script.read_text()
+        rel = script.relative_to(ROOT).as_posix()
+        assert rel in files, f"{rel} is not committed"
+        assert not re.search(r"""import\s.*["']https?://""", text), f"{rel} imports from the web"
+        for ref in IMPORT.findall(text):
+            if not ref.startswith("."):
+                continue
+            target = (script.parent / ref).resolve().relative_to(ROOT).as_posix()
+            assert target in files, f"{rel} imports {ref}, which is not committed"
+
+
+def test_docker_compose_is_valid() -> None:
+    compose = ROOT / "docker-compose.yml"
+    if shutil.which("docker-compose"):
+        result = subprocess.run(["docker-compose", "-f", str(compose), "config", "-q"],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+    doc = yaml.safe_load(compose.read_text())
+    app, gpu = doc["services"]["app"], doc["services"]["app-gpu"]
+    assert "profiles" not in app
+    assert gpu["profiles"] == ["gpu"]
+    device = gpu["deploy"]["resources"]["reservations"]["devices"][0]
+    assert device["driver"] == "nvidia"
+    assert "gpu" in device["capabilities"]
+    for service in (app, gpu):
+        assert "/api/health" in " ".join(service["healthcheck"]["test"])
+        assert any(v.startswith("./models:") for v in service["volumes"])
+
+
+def test_constraints_pin_torch() -> None:
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    assert "torch==2.13.0" in [line.strip() for line in lines]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_python_dash_m_server_serves_health() -> None:
+    port = _free_port()
+    env = {**os.environ, "CNNPG_PORT": str(port)}  # the port comes from the environment
+    proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                    body = r.read().decode()
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not answer within 30 s"
+                time.sleep(0.2)
+        assert '"status":"ok"' in body
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)  # also closes the pipe
+
+
+def test_cli_help_lists_serve() -> None:
+    result = subprocess.run([sys.executable, "-m", "server", "--help"], capture_output=True,
+                            text=True, cwd=ROOT)
+    assert result.returncode == 0
+    assert "serve" in result.stdout
