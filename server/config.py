@@ -28,5 +28,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, ge=64)
     # Decoded images kept for live editing (RGB uint8 + float32 copies).
     image_cache_bytes: int = Field(default=768 * 1024 * 1024, ge=1024 * 1024)
+    presets_dir: Path = PROJECT_ROOT / "models" / "presets"
+    # Networks: refused with the numbers before any tensor is allocated.
+    max_params: int = Field(default=50_000_000, ge=1000)
+    max_activation_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     # Filtering threads for OpenCV; 0 lets OpenCV choose.
     cv_threads: int = Field(default=0, ge=0, le=64)

@@ -14,7 +14,7 @@ import server
 from server.api.body_limit import BodyLimit
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
-from server.api.routes import health, images, kernels, matrix
+from server.api.routes import health, images, kernels, matrix, networks
 from server.api.ws import router as ws_router
 from server.config import Settings
 from server.services import Services
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     # A multipart upload carries a little framing beyond the file itself.
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 64 * 1024)
-    for module in (health, images, kernels, matrix):
+    for module in (health, images, kernels, matrix, networks):
         app.include_router(module.router)
     app.include_router(ws_router)
     templates = Jinja2Templates(directory=settings.web_dir / "templates")

@@ -83,8 +83,10 @@ def nonlinear(image: np.ndarray, step: ResolvedStep) -> np.ndarray:
         fn = cv2.erode if step.op == "min" else cv2.dilate
         return _hwc(fn(image, element, borderType=cv2.BORDER_REPLICATE))
     if step.op == "bilateral":
+        # Replicated borders, like the other non-linear filters (OpenCV's default reflects).
         return _hwc(cv2.bilateralFilter(image, size, step.params["sigma_color"],
-                                        step.params["sigma_space"]))
+                                        step.params["sigma_space"],
+                                        borderType=cv2.BORDER_REPLICATE))
     return _median(image, size)
 
 

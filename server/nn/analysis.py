@@ -1,0 +1,102 @@
+"""Shape inference over a whole network: rows, totals, and every problem found at once."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.nn.registry import REGISTRY
+from server.nn.shapes import LayerError, Shape, show
+from server.nn.spec import NetworkSpec
+
+BYTES_PER_VALUE = 4  # float32
+
+
+@dataclass(frozen=True)
+class NetworkLimits:
+    max_params: int = 50_000_000
+    max_activation_bytes: int = 512 * 1024 * 1024  # per sample
+
+
+@dataclass
+class Analysis:
+    input_shape: Shape
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[PlaygroundError] = field(default_factory=list)
+    shapes: list[Shape] = field(default_factory=list)  # input shape of each layer
+
+    def totals(self) -> dict[str, int]:
+        known = [r for r in self.rows if r["output_shape"] is not None]
+        return {
+            "total_params": sum(r["params"] for r in known),
+            "trainable_params": sum(r["trainable_params"] for r in known),
+            "macs_per_sample": sum(r["macs"] for r in known),
+            "activation_bytes_per_sample": sum(r["activation_bytes"] for r in known),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {"input_shape": list(self.input_shape), "layers": self.rows, **self.totals(),
+                "output_shape": self.rows[-1]["output_shape"] if self.rows else None}
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else ManyErrors(self.errors)
+
+
+def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
+    limits = limits or NetworkLimits()
+    shape: Shape | None = (spec.input.channels, spec.input.height, spec.input.width)
+    analysis = Analysis(input_shape=shape)
+    last = len(spec.layers) - 1
+    for i, layer in enumerate(spec.layers):
+        kind = layer.type  # type: ignore[attr-defined]
+        record = REGISTRY[kind]
+        row: dict[str, Any] = {"index": i, "type": kind, "label": record.label,
+                               "category": record.category, "output_shape": None, "params": 0,
+                               "trainable_params": 0, "macs": 0, "activation_bytes": 0,
+                               "formula": None, "inner": []}
+        softmax_here = kind == "softmax" or getattr(layer, "activation", None) == "softmax"
+        if softmax_here and i != last:
+            field_name = "type" if kind == "softmax" else "activation"
+            analysis.errors.append(InvalidInput(
+                f"layer {i} ({kind}): softmax must be the last layer (it turns the final scores "
+                "into probabilities); remove it here or move it to the end",
+                ["layers", i, field_name]))
+        if shape is not None:
+            analysis.shapes.append(shape)
+            try:
+                inferred = record.infer(layer, shape)
+            except LayerError as exc:
+                analysis.errors.append(InvalidInput(f"layer {i} ({kind}): {exc.msg}",
+                                                    ["layers", i, exc.field]))
+                shape = None
+            else:
+                shape = inferred.shape
+                row.update(output_shape=list(shape), params=inferred.params,
+                           trainable_params=inferred.trainable, macs=inferred.macs,
+                           activation_bytes=math.prod(shape) * BYTES_PER_VALUE,
+                           formula=inferred.formula, inner=inferred.inner)
+        analysis.rows.append(row)
+    _check_limits(analysis, limits)
+    return analysis
+
+
+def _check_limits(analysis: Analysis, limits: NetworkLimits) -> None:
+    totals = analysis.totals()
+    if totals["total_params"] > limits.max_params:
+        analysis.errors.append(InvalidInput(
+            f"the network has {totals['total_params']:,} parameters; the limit is "
+            f"{limits.max_params:,} (setting CNNPG_MAX_PARAMS): use fewer filters or units, or "
+            "pool before the dense layers", ["layers"]))
+    if totals["activation_bytes_per_sample"] > limits.max_activation_bytes:
+        mb = totals["activation_bytes_per_sample"] / 2**20
+        analysis.errors.append(InvalidInput(
+            f"the activations take {mb:.0f} MB per sample; the limit is "
+            f"{limits.max_activation_bytes / 2**20:.0f} MB (setting CNNPG_MAX_ACTIVATION_BYTES): "
+            "downsample earlier or use fewer filters", ["layers"]))
+
+
+def describe_shape(shape: Shape) -> str:
+    return show(shape)

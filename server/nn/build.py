@@ -1,0 +1,42 @@
+"""build_model(spec): an nn.Module whose layers can be hooked by index (model.layers[i])."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from server.nn.analysis import NetworkLimits, analyze
+from server.nn.blocks import InceptionBlock, ResidualBlock, SamePad
+from server.nn.registry import REGISTRY
+from server.nn.spec import NetworkSpec
+
+# The only names a layer's source expression may use. The expressions are generated from
+# validated numbers and literals (never user text), so this eval runs trusted code.
+NAMESPACE = {"nn": nn, "ResidualBlock": ResidualBlock, "InceptionBlock": InceptionBlock,
+             "SamePad": SamePad, "__builtins__": {}}
+
+
+class Network(nn.Module):
+    """One module per spec layer, applied in order."""
+
+    def __init__(self, layers: list[nn.Module]):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def layer_sources(spec: NetworkSpec, limits: NetworkLimits | None = None) -> list[str]:
+    """The PyTorch expression of every layer; raises the analysis errors first."""
+    analysis = analyze(spec, limits)
+    analysis.raise_errors()
+    return [REGISTRY[layer.type].source(layer, shape)  # type: ignore[attr-defined]
+            for layer, shape in zip(spec.layers, analysis.shapes, strict=True)]
+
+
+def build_model(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Network:
+    sources = layer_sources(spec, limits)
+    return Network([eval(src, NAMESPACE) for src in sources])  # noqa: S307 - see NAMESPACE

@@ -1,0 +1,172 @@
+"""The network spec: a public JSON format (docs/network-spec.md), Keras vocabulary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Activation = Literal["relu", "leaky_relu", "prelu", "elu", "relu6", "sigmoid", "tanh", "gelu",
+                     "softmax"]
+Size = Annotated[int, Field(ge=1, le=64)]
+Pair = Size | Annotated[list[Size], Field(min_length=2, max_length=2)]
+
+
+class Layer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation) with `filters` output channels."""
+
+    type: Literal["conv2d"] = "conv2d"
+    filters: int = Field(default=16, ge=1, le=4096, description="Output channels.")
+    kernel_size: Pair = Field(default=3, description="Kernel height and width (int or [h, w]).")
+    stride: Pair = Field(default=1, description="Step between windows.")
+    padding: Annotated[int, Field(ge=0, le=64)] | Literal["same", "valid"] = Field(
+        default="valid", description='"same" keeps the size (stride 1), "valid" = 0, or a number.')
+    dilation: Annotated[int, Field(ge=1, le=16)] = Field(default=1, description="Gaps between taps.")
+    use_bias: bool = True
+    activation: Activation | None = Field(default=None, description="Applied after the layer.")
+
+
+class MaxPool2D(Layer):
+    """The maximum of each window."""
+
+    type: Literal["max_pool2d"] = "max_pool2d"
+    pool_size: Pair = 2
+    stride: Pair | None = Field(default=None, description="Default: pool_size.")
+    padding: Annotated[int, Field(ge=0, le=32)] = 0
+
+
+class AvgPool2D(Layer):
+    """The mean of each window (zero padding counted)."""
+
+    type: Literal["avg_pool2d"] = "avg_pool2d"
+    pool_size: Pair = 2
+    stride: Pair | None = Field(default=None, description="Default: pool_size.")
+    padding: Annotated[int, Field(ge=0, le=32)] = 0
+
+
+class GlobalAvgPool2D(Layer):
+    """The mean of each channel: [C, H, W] -> [C]."""
+
+    type: Literal["global_avg_pool2d"] = "global_avg_pool2d"
+
+
+class BatchNorm(Layer):
+    """Normalizes each channel over the batch; 2-D after conv, 1-D after dense."""
+
+    type: Literal["batch_norm"] = "batch_norm"
+
+
+class Dropout(Layer):
+    """Zeroes a random fraction of values while training."""
+
+    type: Literal["dropout"] = "dropout"
+    rate: float = Field(default=0.5, ge=0.0, lt=1.0, allow_inf_nan=False)
+
+
+class Flatten(Layer):
+    """[C, H, W] -> [C*H*W]."""
+
+    type: Literal["flatten"] = "flatten"
+
+
+class Dense(Layer):
+    """Fully connected: every input to every unit."""
+
+    type: Literal["dense"] = "dense"
+    units: int = Field(default=10, ge=1, le=65536)
+    use_bias: bool = True
+    activation: Activation | None = None
+
+
+class ReLU(Layer):
+    type: Literal["relu"] = "relu"
+
+
+class LeakyReLU(Layer):
+    type: Literal["leaky_relu"] = "leaky_relu"
+    alpha: float = Field(default=0.01, ge=0.0, le=1.0, allow_inf_nan=False)
+
+
+class PReLU(Layer):
+    """Leaky ReLU with a learned slope per channel."""
+
+    type: Literal["prelu"] = "prelu"
+
+
+class ELU(Layer):
+    type: Literal["elu"] = "elu"
+    alpha: float = Field(default=1.0, gt=0.0, le=10.0, allow_inf_nan=False)
+
+
+class ReLU6(Layer):
+    type: Literal["relu6"] = "relu6"
+
+
+class Sigmoid(Layer):
+    type: Literal["sigmoid"] = "sigmoid"
+
+
+class Tanh(Layer):
+    type: Literal["tanh"] = "tanh"
+
+
+class GELU(Layer):
+    type: Literal["gelu"] = "gelu"
+
+
+class Softmax(Layer):
+    """Turns scores into probabilities; only as the last layer."""
+
+    type: Literal["softmax"] = "softmax"
+
+
+class ResidualBlock(Layer):
+    """Two 3x3 convs (or 1x1-3x3-1x1 bottleneck) plus the input: y = relu(F(x) + shortcut(x))."""
+
+    type: Literal["residual_block"] = "residual_block"
+    filters: int = Field(default=64, ge=1, le=2048)
+    stride: Annotated[int, Field(ge=1, le=4)] = 1
+    bottleneck: bool = False
+
+
+class InceptionBlock(Layer):
+    """Four parallel branches concatenated: 1x1, 1x1->3x3, 1x1->5x5, 3x3 max pool->1x1."""
+
+    type: Literal["inception_block"] = "inception_block"
+    b1x1: int = Field(default=64, ge=1, le=1024)
+    b3x3_reduce: int = Field(default=96, ge=1, le=1024)
+    b3x3: int = Field(default=128, ge=1, le=1024)
+    b5x5_reduce: int = Field(default=16, ge=1, le=1024)
+    b5x5: int = Field(default=32, ge=1, le=1024)
+    pool_proj: int = Field(default=32, ge=1, le=1024)
+
+
+AnyLayer = Annotated[
+    Conv2D | MaxPool2D | AvgPool2D | GlobalAvgPool2D | BatchNorm | Dropout | Flatten | Dense
+    | ReLU | LeakyReLU | PReLU | ELU | ReLU6 | Sigmoid | Tanh | GELU | Softmax | ResidualBlock
+    | InceptionBlock,
+    Field(discriminator="type"),
+]
+
+
+class InputShape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channels: int = Field(ge=1, le=64)
+    height: int = Field(ge=1, le=1024)
+    width: int = Field(ge=1, le=1024)
+
+
+class NetworkSpec(BaseModel):
+    """A network: the input shape and the layers in order."""
+
+    model_config = ConfigDict(extra="forbid")
+    input: InputShape
+    layers: list[AnyLayer] = Field(min_length=1, max_length=200)
+
+
+def pair(value: int | list[int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (value[0], value[1])
