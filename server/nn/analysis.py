@@ -47,11 +47,12 @@ class Analysis:
 
 def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
     limits = limits or NetworkLimits()
-    shape: Shape | None = (spec.input.channels, spec.input.height, spec.input.width)
-    analysis = Analysis(input_shape=shape)
+    input_shape = (spec.input.channels, spec.input.height, spec.input.width)
+    analysis = Analysis(input_shape=input_shape)
+    shape: Shape | None = input_shape
     last = len(spec.layers) - 1
     for i, layer in enumerate(spec.layers):
-        kind = layer.type  # type: ignore[attr-defined]
+        kind = layer.type
         record = REGISTRY[kind]
         row: dict[str, Any] = {"index": i, "type": kind, "label": record.label,
                                "category": record.category, "output_shape": None, "params": 0,

@@ -33,10 +33,10 @@ def layer_sources(spec: NetworkSpec, limits: NetworkLimits | None = None) -> lis
     """The PyTorch expression of every layer; raises the analysis errors first."""
     analysis = analyze(spec, limits)
     analysis.raise_errors()
-    return [REGISTRY[layer.type].source(layer, shape)  # type: ignore[attr-defined]
+    return [REGISTRY[layer.type].source(layer, shape)
             for layer, shape in zip(spec.layers, analysis.shapes, strict=True)]
 
 
 def build_model(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Network:
     sources = layer_sources(spec, limits)
-    return Network([eval(src, NAMESPACE) for src in sources])  # noqa: S307 - see NAMESPACE
+    return Network([eval(src, NAMESPACE) for src in sources])  # trusted: see NAMESPACE

@@ -37,7 +37,8 @@ def with_activation(expr: str, activation: str | None, shape: Shape) -> str:
 
 def _dense(spec: s.Dense, shape: Shape) -> Inferred:
     n = need_vector(shape, "dense")
-    params = (n + int(spec.use_bias)) * spec.units + activation_params(spec.activation, (spec.units,))
+    params = (n + int(spec.use_bias)) * spec.units
+    params += activation_params(spec.activation, (spec.units,))
     return Inferred((spec.units,), params, params, n * spec.units,
                     f"{n} inputs x {spec.units} units{' + bias' if spec.use_bias else ''}")
 
@@ -58,9 +59,10 @@ def _flatten(_: s.Flatten, shape: Shape) -> Inferred:
 
 
 def _activation(name: str) -> LayerType:
-    spec_class = {"relu": s.ReLU, "leaky_relu": s.LeakyReLU, "prelu": s.PReLU, "elu": s.ELU,
+    classes: dict[str, type[s.Layer]] = {"relu": s.ReLU, "leaky_relu": s.LeakyReLU, "prelu": s.PReLU, "elu": s.ELU,
                   "relu6": s.ReLU6, "sigmoid": s.Sigmoid, "tanh": s.Tanh, "gelu": s.GELU,
-                  "softmax": s.Softmax}[name]
+                  "softmax": s.Softmax}
+    spec_class = classes[name]
     docs = {
         "relu": "max(0, x): the default choice for hidden layers.",
         "leaky_relu": "x if x > 0 else alpha * x: keeps a small gradient for negative inputs.",

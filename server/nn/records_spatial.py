@@ -128,7 +128,8 @@ def _inception(spec: s.InceptionBlock, shape: Shape) -> Inferred:
             _conv_row("branch_pool.1", c, spec.pool_proj, 1, (spec.pool_proj, h, w), True)]
     total_c = spec.b1x1 + spec.b3x3 + spec.b5x5 + spec.pool_proj
     params = sum(r["params"] for r in rows)
-    formula = f"concat {spec.b1x1} + {spec.b3x3} + {spec.b5x5} + {spec.pool_proj} = {total_c} channels"
+    widths = f"{spec.b1x1} + {spec.b3x3} + {spec.b5x5} + {spec.pool_proj}"
+    formula = f"concat {widths} = {total_c} channels"
     return Inferred((total_c, h, w), params, params, sum(r["macs"] for r in rows), formula, rows)
 
 

@@ -25,7 +25,8 @@ class Conv2D(Layer):
     stride: Pair = Field(default=1, description="Step between windows.")
     padding: Annotated[int, Field(ge=0, le=64)] | Literal["same", "valid"] = Field(
         default="valid", description='"same" keeps the size (stride 1), "valid" = 0, or a number.')
-    dilation: Annotated[int, Field(ge=1, le=16)] = Field(default=1, description="Gaps between taps.")
+    dilation: Annotated[int, Field(ge=1, le=16)] = Field(
+        default=1, description="Spacing between kernel taps.")
     use_bias: bool = True
     activation: Activation | None = Field(default=None, description="Applied after the layer.")
 
