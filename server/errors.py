@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 
+def human_bytes(n: float) -> str:
+    """1536 -> '1.5 KB', for messages that quote a size and its limit."""
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
+
+
 class PlaygroundError(Exception):
     """An error the user can fix. ``status`` is the HTTP status it maps to."""
 

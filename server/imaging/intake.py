@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-from server.errors import InvalidInput, TooLarge, UnsupportedMedia
+from server.errors import InvalidInput, TooLarge, UnsupportedMedia, human_bytes
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 _ACCEPTED_TEXT = "PNG, JPEG, WebP, BMP, GIF (first frame) and TIFF"
@@ -89,10 +89,6 @@ def _describe_unknown(data: bytes) -> str:
         return "a text file"
     except UnicodeDecodeError:
         return "a file of an unknown type"
-
-
-def human_bytes(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
 
 
 def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> DecodedImage:

@@ -77,6 +77,11 @@ def run_matrix(req: MatrixRequest) -> dict[str, Any]:
         pad = (kh - 1) // 2
     else:
         pad = 0 if req.padding == "valid" else int(req.padding)
+    if pooling and pad > req.size // 2:
+        # As in torch: a window would otherwise lie wholly in the padding (max of nothing).
+        raise InvalidInput(
+            f"padding {pad} is more than half the {req.size}x{req.size} pooling window; use "
+            f"padding 0 to {req.size // 2}", ["padding"])
     dims = f"{kh}x{kw}"
     out_h = _out_size(height, kh, pad, stride, "height", req.op, dims, f"{height}x{width}")
     out_w = _out_size(width, kw, pad, stride, "width", req.op, dims, f"{height}x{width}")
@@ -96,7 +101,12 @@ def run_matrix(req: MatrixRequest) -> dict[str, Any]:
     else:
         assert weights is not None
         w_eff = weights[..., ::-1, ::-1] if req.op == "convolution" else weights
-        out = np.einsum("chwuv,kcuv->khw", win, w_eff) + bias[:, None, None]
+        if _integral(req) and _int64_safe(x, weights, bias):
+            # Exact integer arithmetic: float64 loses integers above 2**53.
+            out = np.einsum("chwuv,kcuv->khw", win.astype(np.int64), w_eff.astype(np.int64))
+            out += bias.astype(np.int64)[:, None, None]
+        else:
+            out = np.einsum("chwuv,kcuv->khw", win, w_eff) + bias[:, None, None]
     if req.activation == "relu":
         out = np.maximum(out, 0)
     formula = f"({height} - {kh} + 2*{pad})/{stride} + 1 = {out_h}"
@@ -118,8 +128,18 @@ def _integral(req: MatrixRequest) -> bool:
     return ints(req.input) and ints(req.kernels or []) and ints(req.bias or [])
 
 
+def _int64_safe(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> bool:
+    """No sum of products (plus bias) can overflow int64."""
+    terms = weights.shape[1] * weights.shape[2] * weights.shape[3]
+    bound = (float(np.abs(x).max()) * float(np.abs(weights).max()) * terms
+             + float(np.abs(bias).max(initial=0)))
+    return bound < 2.0**62
+
+
 def _numbers(out: np.ndarray, req: MatrixRequest) -> list[Any]:
-    if _integral(req):
+    if np.issubdtype(out.dtype, np.integer):
+        return out.tolist()  # type: ignore[no-any-return]
+    if _integral(req) and req.op == "max_pool":  # the maxima are input values: exact
         return np.rint(out).astype(np.int64).tolist()  # type: ignore[no-any-return]
     return out.tolist()  # type: ignore[no-any-return]
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.errors import InvalidInput, ManyErrors, PlaygroundError, human_bytes
 from server.nn.registry import REGISTRY
 from server.nn.shapes import LayerError, Shape, show
 from server.nn.spec import NetworkSpec
@@ -92,10 +92,10 @@ def _check_limits(analysis: Analysis, limits: NetworkLimits) -> None:
             f"{limits.max_params:,} (setting CNNPG_MAX_PARAMS): use fewer filters or units, or "
             "pool before the dense layers", ["layers"]))
     if totals["activation_bytes_per_sample"] > limits.max_activation_bytes:
-        mb = totals["activation_bytes_per_sample"] / 2**20
+        size = human_bytes(totals["activation_bytes_per_sample"])
         analysis.errors.append(InvalidInput(
-            f"the activations take {mb:.0f} MB per sample; the limit is "
-            f"{limits.max_activation_bytes / 2**20:.0f} MB (setting CNNPG_MAX_ACTIVATION_BYTES): "
+            f"the activations take {size} per sample; the limit is "
+            f"{human_bytes(limits.max_activation_bytes)} (setting CNNPG_MAX_ACTIVATION_BYTES): "
             "downsample earlier or use fewer filters", ["layers"]))
 
 

@@ -47,14 +47,16 @@ def _conv_source(spec: s.Conv2D, shape: Shape) -> str:
     out_shape = (spec.filters,)
     args = (f"{shape[0]}, {spec.filters}, kernel_size=({kh}, {kw}), stride=({sh}, {sw}), "
             f"dilation={spec.dilation}, bias={spec.use_bias}")
-    if spec.padding == "same" and (sh, sw) != (1, 1):
+    if spec.padding == "same":
         _, top, bottom = same_padding(Axis(h, eh, sh))
         _, left, right = same_padding(Axis(w, ew, sw))
-        expr = (f"nn.Sequential(SamePad({top}, {bottom}, {left}, {right}), "
-                f"nn.Conv2d({args}, padding=0))")
+        if (top, left) == (bottom, right):  # symmetric: the conv pads by itself
+            expr = f"nn.Conv2d({args}, padding=({top}, {left}))"
+        else:  # Keras/TF 'same' with the extra pixel after (strided or even kernels)
+            expr = (f"nn.Sequential(SamePad({top}, {bottom}, {left}, {right}), "
+                    f"nn.Conv2d({args}, padding=0))")
     else:
-        padding = {"same": "'same'", "valid": "0"}.get(str(spec.padding), str(spec.padding))
-        expr = f"nn.Conv2d({args}, padding={padding})"
+        expr = f"nn.Conv2d({args}, padding={0 if spec.padding == 'valid' else spec.padding})"
     return with_activation(expr, spec.activation, out_shape)
 
 
