@@ -59,8 +59,9 @@ def _flatten(_: s.Flatten, shape: Shape) -> Inferred:
 
 
 def _activation(name: str) -> LayerType:
-    classes: dict[str, type[s.Layer]] = {"relu": s.ReLU, "leaky_relu": s.LeakyReLU, "prelu": s.PReLU, "elu": s.ELU,
-                  "relu6": s.ReLU6, "sigmoid": s.Sigmoid, "tanh": s.Tanh, "gelu": s.GELU,
+    classes: dict[str, type[s.Layer]] = {
+        "relu": s.ReLU, "leaky_relu": s.LeakyReLU, "prelu": s.PReLU, "elu": s.ELU,
+        "relu6": s.ReLU6, "sigmoid": s.Sigmoid, "tanh": s.Tanh, "gelu": s.GELU,
                   "softmax": s.Softmax}
     spec_class = classes[name]
     docs = {

@@ -43,11 +43,11 @@ def random_layer(kind: str, rng: random.Random) -> dict[str, Any]:
         return {"type": kind, "alpha": round(rng.uniform(0.01, 1.0), 3)}
     if kind == "residual_block":
         bottleneck = rng.random() < 0.5
-        return {"type": kind, "filters": 4 * rng.randint(1, 6) if bottleneck else rng.randint(1, 20),
-                "stride": rng.randint(1, 3), "bottleneck": bottleneck}
+        filters = 4 * rng.randint(1, 6) if bottleneck else rng.randint(1, 20)
+        return {"type": kind, "filters": filters, "stride": rng.randint(1, 3), "bottleneck": bottleneck}
     if kind == "inception_block":
-        return {"type": kind, **{k: rng.randint(1, 9) for k in
-                                 ("b1x1", "b3x3_reduce", "b3x3", "b5x5_reduce", "b5x5", "pool_proj")}}
+        widths = ("b1x1", "b3x3_reduce", "b3x3", "b5x5_reduce", "b5x5", "pool_proj")
+        return {"type": kind, **{k: rng.randint(1, 9) for k in widths}}
     return {"type": kind}
 
 
@@ -84,9 +84,13 @@ def test_inferred_shape_params_and_macs_match_torch(kind: str) -> None:
             continue
         model = build_model(spec).eval()
         x = torch.randn(2, spec.input.channels, spec.input.height, spec.input.width)
-        outputs = []
-        hooks = [layer.register_forward_hook(lambda m, i, o: outputs.append(o.shape[1:]))
-                 for layer in model.layers]
+        outputs: list[torch.Size] = []
+
+        def record(_m: torch.nn.Module, _i: Any, out: torch.Tensor,
+                   seen: list[torch.Size] = outputs) -> None:
+            seen.append(out.shape[1:])
+
+        hooks = [layer.register_forward_hook(record) for layer in model.layers]
         with FlopCounterMode(display=False) as flops, torch.no_grad():
             model(x)
         for hook in hooks:
