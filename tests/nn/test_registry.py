@@ -44,7 +44,8 @@ def random_layer(kind: str, rng: random.Random) -> dict[str, Any]:
     if kind == "residual_block":
         bottleneck = rng.random() < 0.5
         filters = 4 * rng.randint(1, 6) if bottleneck else rng.randint(1, 20)
-        return {"type": kind, "filters": filters, "stride": rng.randint(1, 3), "bottleneck": bottleneck}
+        return {"type": kind, "filters": filters, "stride": rng.randint(1, 3),
+                "bottleneck": bottleneck}
     if kind == "inception_block":
         widths = ("b1x1", "b3x3_reduce", "b3x3", "b5x5_reduce", "b5x5", "pool_proj")
         return {"type": kind, **{k: rng.randint(1, 9) for k in widths}}
