@@ -97,10 +97,10 @@ def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> Deco
     if not data:
         raise InvalidInput("the file is empty (0 bytes); choose an image file", loc)
     if len(data) > limits.max_bytes:
+        # Uploads are read only up to the limit plus one byte, so the true size is unknown.
         raise TooLarge(
-            f"the file is {human_bytes(len(data))}; the upload limit is "
-            f"{human_bytes(limits.max_bytes)} (setting CNNPG_MAX_UPLOAD_BYTES); "
-            "resize or recompress the image",
+            f"the file is larger than the upload limit of {human_bytes(limits.max_bytes)} "
+            "(setting CNNPG_MAX_UPLOAD_BYTES); resize or recompress the image",
             loc,
         )
     fmt = sniff_format(data)

@@ -77,15 +77,19 @@ def _params(name: str, given: dict[str, float], loc: list[str | int]) -> dict[st
     return values
 
 
+def _normalized(weights: np.ndarray, loc: list[str | int]) -> np.ndarray:
+    total = float(weights.sum())
+    if abs(total) < 1e-12:
+        raise InvalidInput(
+            "normalize to sum 1 needs a kernel whose values do not sum to 0; this one sums "
+            "to 0 (edge kernels do): turn normalize off", [*loc, "normalize"])
+    return weights / total
+
+
 def _custom_weights(step: FilterStep, loc: list[str | int]) -> np.ndarray:
     weights = np.asarray(step.matrix, dtype=np.float64) * parse_scale(step.scale)
     if step.normalize:
-        total = float(weights.sum())
-        if abs(total) < 1e-12:
-            raise InvalidInput(
-                "normalize to sum 1 needs a kernel whose values do not sum to 0; this one sums "
-                "to 0 (edge kernels do): turn normalize off", [*loc, "normalize"])
-        weights = weights / total
+        weights = _normalized(weights, loc)
     return weights
 
 
@@ -122,7 +126,7 @@ def resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
     if entry is not None and entry.kind != "nonlinear" and (step.scale != 1.0 or step.normalize):
         weights = tuple(w * parse_scale(step.scale) for w in weights)
         if step.normalize:
-            weights = tuple(w / (w.sum() or 1.0) for w in weights)
+            weights = tuple(_normalized(w, loc) for w in weights)
     if step.mode == "convolution":
         weights = tuple(np.ascontiguousarray(w[..., ::-1, ::-1]) for w in weights)
     label = entry.label if entry else f"custom {weights[0].shape[-2]}x{weights[0].shape[-1]}"

@@ -31,22 +31,23 @@ class Conv2D(Layer):
     activation: Activation | None = Field(default=None, description="Applied after the layer.")
 
 
-class MaxPool2D(Layer):
+class _Pool(Layer):
+    pool_size: Pair = Field(default=2, description="Window height and width.")
+    stride: Pair | None = Field(default=None, description="Default: pool_size.")
+    padding: Annotated[int, Field(ge=0, le=32)] = Field(
+        default=0, description="At most half the window.")
+
+
+class MaxPool2D(_Pool):
     """The maximum of each window."""
 
     type: Literal["max_pool2d"] = "max_pool2d"
-    pool_size: Pair = 2
-    stride: Pair | None = Field(default=None, description="Default: pool_size.")
-    padding: Annotated[int, Field(ge=0, le=32)] = 0
 
 
-class AvgPool2D(Layer):
+class AvgPool2D(_Pool):
     """The mean of each window (zero padding counted)."""
 
     type: Literal["avg_pool2d"] = "avg_pool2d"
-    pool_size: Pair = 2
-    stride: Pair | None = Field(default=None, description="Default: pool_size.")
-    padding: Annotated[int, Field(ge=0, le=32)] = 0
 
 
 class GlobalAvgPool2D(Layer):
