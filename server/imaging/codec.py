@@ -16,7 +16,14 @@ def encode_png(pixels: np.ndarray, compression: int = 1) -> bytes:
     return bytes(buf)
 
 
-def to_rgba(pixels: np.ndarray) -> np.ndarray:
-    """(H, W, 1|3) uint8 -> (H, W, 4) RGBA, ready for the browser's ImageData as is."""
+def to_rgba(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 1|3) uint8 -> (H, W, 4) RGBA, ready for the browser's ImageData as is.
+    out: an (H, W, 4) uint8 array to write into (e.g. a view of a websocket frame)."""
     code = cv2.COLOR_GRAY2RGBA if pixels.shape[2] == 1 else cv2.COLOR_RGB2RGBA
-    return cv2.cvtColor(pixels, code)
+    if out is None:
+        rgba: np.ndarray = cv2.cvtColor(pixels, code)
+        return rgba
+    written = cv2.cvtColor(pixels, code, dst=out)
+    if not np.shares_memory(written, out):  # OpenCV reallocated: never for a matching out
+        out[...] = written
+    return out

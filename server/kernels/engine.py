@@ -120,10 +120,21 @@ def apply_step(image: np.ndarray, step: ResolvedStep, sum_channels: bool) -> np.
     return nonlinear(image, step)
 
 
-def to_pixels(values: np.ndarray, mapping: str) -> np.ndarray:
-    """Map signed float results to uint8 pixels: clip, abs, normalize (min-max) or offset."""
+def value_range(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of all values. NaN anywhere gives NaN and +-inf shows in max/min, so the
+    range is finite exactly when every value is: one result serves as the inf/NaN check,
+    the stats and the 'normalize' mapping."""
+    if values.size == 0:
+        return 0.0, 0.0
+    return float(values.min()), float(values.max())
+
+
+def to_pixels(values: np.ndarray, mapping: str,
+              known_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Map signed float results to uint8 pixels: clip, abs, normalize (min-max) or offset.
+    known_range: value_range(values) when the caller already has it (normalize needs it)."""
     if mapping == "normalize":
-        lo, hi = float(values.min()), float(values.max())
+        lo, hi = known_range if known_range is not None else value_range(values)
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
         return _hwc(cv2.convertScaleAbs(values, alpha=scale, beta=-lo * scale))
     if mapping == "abs":

@@ -130,7 +130,7 @@ def _integral(req: MatrixRequest) -> bool:
 
 def _int64_safe(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> bool:
     """No sum of products (plus bias) can overflow int64."""
-    terms = weights.shape[1] * weights.shape[2] * weights.shape[3]
+    terms = int(np.prod(weights.shape[1:]))  # C * kh * kw products per output
     bound = (float(np.abs(x).max()) * float(np.abs(weights).max()) * terms
              + float(np.abs(bias).max(initial=0)))
     return bound < 2.0**62

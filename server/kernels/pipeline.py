@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from server.errors import InvalidInput, ManyErrors, PlaygroundError, TooLarge
-from server.kernels.engine import apply_step, to_pixels
+from server.kernels.engine import apply_step, to_pixels, value_range
 from server.kernels.resolve import ResolvedStep, check_fits, resolve_step
 from server.kernels.spec import Pipeline
 
@@ -22,10 +22,12 @@ class FilterResult:
     compute_ms: float
     notes: list[str] = field(default_factory=list)
     inputs: list[np.ndarray] = field(default_factory=list)  # each step's input, if kept
+    value_range: tuple[float, float] | None = None  # (min, max) of values, when known
 
     def stats(self) -> dict[str, float]:
         v = self.values
-        return {"min": float(v.min()), "max": float(v.max()), "mean": float(v.mean())}
+        lo, hi = self.value_range or (float(v.min()), float(v.max()))
+        return {"min": lo, "max": hi, "mean": float(v.mean())}
 
 
 def prepare_input(pixels: np.ndarray, channels: str) -> np.ndarray:
@@ -95,10 +97,14 @@ def run_pipeline(
         if keep_inputs:
             inputs.append(current)
         current = apply_step(current, step, pipeline.channels == "sum" and i == 0)
-    if not np.isfinite(current).all():
-        raise InvalidInput("the result contains inf or NaN: a kernel value is too large; scale "
-                           "the kernel down", ["steps"])
+        # Checked after every step: inf fed to the next filter (a median's 8-bit
+        # quantization, inf - inf) turns into NaN warnings or garbage. The range is finite
+        # exactly when every value is, and the last one serves the stats and 'normalize'.
+        lo, hi = value_range(current)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise InvalidInput(f"step {i}'s result contains inf or NaN: a kernel value is too "
+                               "large; scale the kernel down", loc)
     compute_ms = (time.perf_counter() - started) * 1000
-    pixels = to_pixels(current, pipeline.output)
+    pixels = to_pixels(current, pipeline.output, known_range=(lo, hi))
     return FilterResult(values=current, pixels=pixels, steps=steps, compute_ms=compute_ms,
-                        notes=notes, inputs=inputs)
+                        notes=notes, inputs=inputs, value_range=(lo, hi))

@@ -93,8 +93,24 @@ def _custom_weights(step: FilterStep, loc: list[str | int]) -> np.ndarray:
     return weights
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
     """Concrete weights and padding for one step (image-independent checks)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        resolved = _resolve_step(step, loc)
+    for w in resolved.weights:
+        biggest = float(np.abs(w).max())
+        if not biggest <= _FLOAT32_MAX:  # also catches inf and NaN
+            raise InvalidInput(
+                f"a kernel value is {biggest:.3g} after scaling; filtering uses 32-bit floats, "
+                f"which hold at most {_FLOAT32_MAX:.3g}: scale the kernel down",
+                [*loc, "matrix" if step.matrix is not None else "scale"])
+    return resolved
+
+
+def _resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
     name = step.kernel
     entry = KERNELS[name] if name else None
     op: Op = "linear"

@@ -1,0 +1,51 @@
+"""Shared fixtures: an app built from explicit Settings (nothing read from a temp dir)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.config import Settings
+from server.main import create_app
+
+DEFAULTS: dict[str, Any] = {
+    "max_upload_bytes": 8 * 1024 * 1024,
+    "max_image_pixels": 40_000_000,
+    "image_cache_bytes": 64 * 1024 * 1024,
+    "cv_threads": 0,
+}
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings with every limit the tests depend on spelled out (environment cannot leak in)."""
+    return Settings(**{**DEFAULTS, **overrides})
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings())) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., TestClient]]:
+    """Build a client with overridden settings, e.g. make_client(max_image_pixels=1000)."""
+    with contextlib.ExitStack() as stack:
+
+        def factory(raise_server_exceptions: bool = True, **overrides: Any) -> TestClient:
+            app = create_app(make_settings(**overrides))
+            return stack.enter_context(
+                TestClient(app, raise_server_exceptions=raise_server_exceptions))
+
+        yield factory
+
+
+@pytest.fixture(scope="session")
+def lenient_client() -> Iterator[TestClient]:
+    """Server exceptions come back as 500 responses instead of being raised (fuzz tests)."""
+    with TestClient(create_app(make_settings()), raise_server_exceptions=False) as test_client:
+        yield test_client
