@@ -40,8 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.services = Services.build(settings)
     install_handlers(app)
-    # A multipart upload carries a little framing beyond the file itself.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 64 * 1024)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     for module in (health, images, kernels, matrix, networks):
         app.include_router(module.router)
     app.include_router(ws_router)

@@ -152,7 +152,7 @@ def test_apply_upload_refusals(make_client: Callable[..., TestClient]) -> None:
     assert FORMATS_TEXT in errors(text, 415)[0]["msg"]
     big = apply(small, kernel="identity",
                 files={"file": ("a.png", png(noise(300, 300, 3)), "image/png")})
-    assert "the limit is 0.1 MB" in errors(big, 413)[0]["msg"]
+    assert "the upload limit is 64.0 KB" in errors(big, 413)[0]["msg"]
 
 
 def explain(client: TestClient, body: dict[str, Any]) -> Any:

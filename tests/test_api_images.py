@@ -117,7 +117,7 @@ def test_oversized_body_with_content_length(make_client: Callable[..., TestClien
     assert response.request.headers["content-length"] == str(len(body))
     detail = response.json()["detail"][0]
     assert detail["loc"] == ["body"]
-    assert "the limit is 0.1 MB" in detail["msg"]
+    assert "the upload limit is 64.0 KB" in detail["msg"]
     assert "CNNPG_MAX_UPLOAD_BYTES" in detail["msg"]
 
 
@@ -134,7 +134,7 @@ def test_oversized_chunked_body_without_content_length(
     assert "content-length" not in response.request.headers
     assert response.request.headers["transfer-encoding"] == "chunked"
     assert response.status_code == 413
-    assert "the limit is 0.1 MB" in response.json()["detail"][0]["msg"]
+    assert "the upload limit is 64.0 KB" in response.json()["detail"][0]["msg"]
 
 
 def test_body_limit_stops_reading_a_stream_once_over() -> None:
@@ -154,7 +154,7 @@ def test_body_limit_stops_reading_a_stream_once_over() -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "headers": [(b"content-type", b"x/y")]}
-    asyncio.run(BodyLimit(app, max_bytes=40 * 1024)(scope, receive, send))
+    asyncio.run(BodyLimit(app, max_bytes=40 * 1024, allowance=0)(scope, receive, send))
     assert not reached
     assert len(received) == 3
     assert sent[0]["status"] == 413
@@ -179,7 +179,7 @@ def test_body_limit_passes_small_streamed_bodies_through() -> None:
     async def send(message: dict[str, Any]) -> None:
         raise AssertionError("nothing should be sent")
 
-    asyncio.run(BodyLimit(app, max_bytes=4)({"type": "http", "method": "POST", "headers": []},
+    asyncio.run(BodyLimit(app, max_bytes=4, allowance=0)({"type": "http", "method": "POST", "headers": []},
                                             receive, send))
     assert seen == [b"ab", b"cd"]
 

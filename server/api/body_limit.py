@@ -6,13 +6,17 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.errors import human_bytes
+
 
 class BodyLimit:
-    """ASGI middleware: 413 when a body is larger than max_bytes (declared or actual)."""
+    """ASGI middleware: 413 when a body is larger than max_bytes plus a small allowance for
+    multipart framing (declared or actual). Messages quote the setting, not the allowance."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, allowance: int = 64 * 1024):
         self.app = app
-        self.max_bytes = max_bytes
+        self.nominal = max_bytes
+        self.max_bytes = max_bytes + allowance
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -43,9 +47,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send, size: int) -> None:
-        limit_mb = self.max_bytes / 1024 / 1024
-        msg = (f"the request body is {size / 1024 / 1024:.1f} MB or more; the limit is "
-               f"{limit_mb:.1f} MB (setting CNNPG_MAX_UPLOAD_BYTES); send a smaller file")
+        msg = (f"the request body is {human_bytes(size)} or more; the upload limit is "
+               f"{human_bytes(self.nominal)} (setting CNNPG_MAX_UPLOAD_BYTES); send a smaller "
+               "file")
         body = json.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "too_large"}]}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),

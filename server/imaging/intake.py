@@ -9,6 +9,7 @@ no temporary file can be left behind.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -118,7 +119,7 @@ def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> Deco
             raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
         except Exception as exc:
             raise InvalidInput(
-                f"the {fmt} file is corrupt and cannot be read ({exc})", loc) from exc
+                f"the {fmt} file is corrupt and cannot be read ({_reason(exc)})", loc) from exc
         with image:
             _check_pixels(image, limits, loc)
             try:
@@ -128,7 +129,8 @@ def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> Deco
                 raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
             except Exception as exc:
                 raise InvalidInput(
-                    f"the {fmt} file is truncated or corrupt and cannot be decoded ({exc}); "
+                    f"the {fmt} file is truncated or corrupt and cannot be decoded "
+                    f"({_reason(exc)}); "
                     "re-export or re-download it",
                     loc,
                 ) from exc
@@ -137,6 +139,11 @@ def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> Deco
             oriented = _apply_exif_orientation(image, notes)
             pixels = to_array(oriented, notes)
     return DecodedImage(pixels=pixels, source_format=fmt, source_mode=mode, notes=tuple(notes))
+
+
+def _reason(exc: Exception) -> str:
+    """Pillow's message without object reprs such as <_io.BytesIO object at 0x7f...>."""
+    return re.sub(r"\s*<[^>]* at 0x[0-9a-f]+>", "", str(exc)).strip() or type(exc).__name__
 
 
 def _check_pixels(image: Image.Image, limits: IntakeLimits, loc: list[str | int]) -> None:

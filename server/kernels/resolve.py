@@ -79,7 +79,7 @@ def _params(name: str, given: dict[str, float], loc: list[str | int]) -> dict[st
 
 def _normalized(weights: np.ndarray, loc: list[str | int]) -> np.ndarray:
     total = float(weights.sum())
-    if abs(total) < 1e-12:
+    if abs(total) <= 1e-9 * float(np.abs(weights).sum()):  # zero up to rounding
         raise InvalidInput(
             "normalize to sum 1 needs a kernel whose values do not sum to 0; this one sums "
             "to 0 (edge kernels do): turn normalize off", [*loc, "normalize"])
