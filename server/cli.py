@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--models-dir", type=Path, help="where trained models live")
     serve.add_argument("--log-level", default="info")
+    datasets = sub.add_parser("datasets", help="list or download datasets").add_subparsers(
+        dest="action", required=True)
+    listing = datasets.add_parser("list", help="what is available locally")
+    listing.add_argument("--dir", type=Path, help="datasets folder (default CNNPG_DATASETS_DIR)")
+    get = datasets.add_parser("download", help="download a full dataset (needs internet)")
+    get.add_argument("name", choices=["mnist", "fashion-mnist", "cifar10", "cats-vs-dogs"])
+    get.add_argument("--dir", type=Path, help="datasets folder (default CNNPG_DATASETS_DIR)")
+    get.add_argument("--mirror", action="append",
+                     help="base URL to try instead of the built-in mirrors (repeatable)")
     return parser
 
 
@@ -35,8 +45,31 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def datasets(args: argparse.Namespace) -> int:
+    from server.config import Settings
+    from server.datasets.download import DownloadError, download
+    from server.datasets.registry import KNOWN, DatasetRegistry
+
+    folder = args.dir if getattr(args, "dir", None) else Settings().datasets_dir
+    if args.action == "download":
+        try:
+            path = download(args.name, folder, mirrors=tuple(args.mirror or ()) or None)
+        except DownloadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"{args.name}: verified and saved in {path}")
+        return 0
+    registry = DatasetRegistry(folder)
+    for name in KNOWN:
+        info = registry.describe(name)
+        where = info["variant"] or "not downloaded"
+        counts = ", ".join(f"{k} {v:,}" for k, v in info["counts"].items())
+        print(f"{name:14} {where:16} {counts:28} {info['title']}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return 2  # argparse already refuses unknown commands
+    return datasets(args)

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Decoded images kept for live editing (RGB uint8 + float32 copies).
     image_cache_bytes: int = Field(default=768 * 1024 * 1024, ge=1024 * 1024)
     presets_dir: Path = PROJECT_ROOT / "models" / "presets"
+    # Full dataset downloads; the built-in subsets ship inside the package.
+    datasets_dir: Path = Path.home() / ".cache" / "cnn-playground" / "datasets"
     # Networks: refused with the numbers before any tensor is allocated.
     max_params: int = Field(default=50_000_000, ge=1000)
     max_activation_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)

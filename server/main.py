@@ -14,7 +14,7 @@ import server
 from server.api.body_limit import BodyLimit
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
-from server.api.routes import health, images, kernels, matrix, networks
+from server.api.routes import datasets, health, images, kernels, matrix, networks
 from server.api.ws import router as ws_router
 from server.config import Settings
 from server.services import Services
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = Services.build(settings)
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
-    for module in (health, images, kernels, matrix, networks):
+    for module in (health, images, kernels, matrix, networks, datasets):
         app.include_router(module.router)
     app.include_router(ws_router)
     templates = Jinja2Templates(directory=settings.web_dir / "templates")

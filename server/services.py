@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.config import Settings
+from server.datasets.registry import DatasetRegistry
 from server.image_store import ImageStore
 from server.imaging import IntakeLimits
 from server.nn.analysis import NetworkLimits
@@ -17,6 +18,7 @@ class Services:
     images: ImageStore
     presets: Presets
     network_limits: NetworkLimits
+    datasets: DatasetRegistry
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -26,4 +28,4 @@ class Services:
         limits_nn = NetworkLimits(max_params=settings.max_params,
                                   max_activation_bytes=settings.max_activation_bytes)
         return cls(settings=settings, images=images, presets=Presets(settings.presets_dir),
-                   network_limits=limits_nn)
+                   network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir))

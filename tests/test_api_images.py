@@ -179,8 +179,8 @@ def test_body_limit_passes_small_streamed_bodies_through() -> None:
     async def send(message: dict[str, Any]) -> None:
         raise AssertionError("nothing should be sent")
 
-    asyncio.run(BodyLimit(app, max_bytes=4, allowance=0)({"type": "http", "method": "POST", "headers": []},
-                                            receive, send))
+    limit = BodyLimit(app, max_bytes=4, allowance=0)
+    asyncio.run(limit({"type": "http", "method": "POST", "headers": []}, receive, send))
     assert seen == [b"ab", b"cd"]
 
 

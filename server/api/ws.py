@@ -12,9 +12,7 @@ See docs/protocol.md.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
-import os
 import struct
 import time
 from typing import Any
@@ -33,36 +31,6 @@ from server.services import Services
 
 router = APIRouter()
 MAGIC = b"KLR1"
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, <malloc.h>
-
-
-def keep_freed_memory(mmap_threshold: int = 32 << 20, trim_threshold: int = 128 << 20) -> bool:
-    """Let glibc reuse freed multi-megabyte buffers instead of handing them back to the kernel.
-
-    By default glibc unmaps or trims the blocks a live edit frees (a 1024x1024 edit allocates
-    about 20 MB: float result, pixels, frame), so the next edit faults them back in 4 KiB
-    pages, which here costs more than filtering (~5000 faults, ~12 ms per edit; see
-    docs/performance.md). Fixed thresholds keep blocks under 32 MB in the heap for reuse; the
-    process holds on to its peak working set instead. Skipped off glibc and when the operator
-    already tunes these through the environment. Returns whether the setting was applied.
-    """
-    env = os.environ
-    if ("MALLOC_MMAP_THRESHOLD_" in env or "MALLOC_TRIM_THRESHOLD_" in env
-            or "glibc.malloc." in env.get("GLIBC_TUNABLES", "")):
-        return False
-    try:
-        if not os.confstr("CS_GNU_LIBC_VERSION"):
-            return False
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (AttributeError, OSError, ValueError):  # not Linux/glibc
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, mmap_threshold)
-                and mallopt(_M_TRIM_THRESHOLD, trim_threshold))
-
-
-keep_freed_memory()
 
 
 class LiveApply(BaseModel):
