@@ -28,6 +28,20 @@ class Network(nn.Module):
             x = layer(x)
         return x
 
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The scores before a final softmax (if the spec ends in one). Training uses these
+        with cross-entropy: log(softmax(x)) computed apart loses precision and can give -inf."""
+        *body, last = self.layers
+        for layer in body:
+            x = layer(x)
+        if isinstance(last, nn.Softmax):
+            return x
+        if isinstance(last, nn.Sequential) and isinstance(last[-1], nn.Softmax):
+            for inner in list(last)[:-1]:
+                x = inner(x)
+            return x
+        return last(x)  # type: ignore[no-any-return]
+
 
 def layer_sources(spec: NetworkSpec, limits: NetworkLimits | None = None) -> list[str]:
     """The PyTorch expression of every layer; raises the analysis errors first."""

@@ -1,0 +1,1 @@
+"""Training: run configuration, data preparation, the loop, metrics and probes."""
