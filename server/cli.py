@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from server.training import headless
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnn-playground", description=__doc__)
@@ -25,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--dir", type=Path, help="datasets folder (default CNNPG_DATASETS_DIR)")
     get.add_argument("--mirror", action="append",
                      help="base URL to try instead of the built-in mirrors (repeatable)")
+    headless.add_parser(sub)
     return parser
 
 
@@ -72,4 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "train":
+        return headless.run(args)
     return datasets(args)

@@ -17,4 +17,9 @@ def page_router(templates: Jinja2Templates) -> APIRouter:
         return templates.TemplateResponse(
             request, "kernel_lab.html", {"page": "kernels", "version": server.__version__})
 
+    @router.get("/builder", response_class=HTMLResponse)
+    def builder(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, "builder.html", {"page": "builder", "version": server.__version__})
+
     return router

@@ -1,0 +1,84 @@
+"""`cnn-playground train`: the same loop as the web app, headless, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from server.errors import PlaygroundError
+from server.training.control import QueueControl
+from server.training.spec import RunRequest, TrainingConfig
+
+
+def add_parser(sub: Any) -> None:
+    train = sub.add_parser("train", help="train a network and save it to the model store")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", help="a preset id, e.g. lenet-mnist")
+    source.add_argument("--spec", type=Path, help="a network spec JSON file")
+    train.add_argument("--dataset", default="mnist")
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--lr", type=float, default=0.001, help="learning rate")
+    train.add_argument("--optimizer", default="adam")
+    train.add_argument("--validation-split", type=float, default=0.1)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's)")
+    train.add_argument("--name", help="the saved model's name (default: the network's)")
+    train.add_argument("--models-dir", type=Path, help="where to save (default CNNPG_MODELS_DIR)")
+
+
+def _bar(event: dict[str, Any]) -> None:
+    if event["type"] == "step":
+        done = event["epoch_step"] / event["steps_per_epoch"]
+        sys.stderr.write(f"\repoch {event['epoch']} [{'#' * int(done * 30):30}] {done:6.1%} "
+                         f"loss {event['loss']:.4f} acc {event['accuracy']:.3f} "
+                         f"{event['samples_per_s']:7.0f} img/s")
+    elif event["type"] == "epoch":
+        acc = event["val_accuracy"]
+        sys.stderr.write(f"\n  validation accuracy {acc:.4f}\n" if acc is not None else "\n")
+    sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from server.config import Settings
+    from server.datasets.registry import DatasetRegistry
+    from server.nn.presets import Presets
+    from server.store import ModelStore
+    from server.training.session import Session, pick_device
+
+    settings = Settings()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        network = {"preset": args.preset} if args.preset else json.loads(args.spec.read_text())
+        training = TrainingConfig(
+            optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
+            epochs=args.epochs, validation_split=args.validation_split, seed=args.seed,
+            device=args.device)
+        request = RunRequest(network=network, dataset=args.dataset, training=training)
+        datasets = DatasetRegistry(settings.datasets_dir)
+        session = Session.build(request, Presets(settings.presets_dir), datasets)
+        device = pick_device(args.device)
+        started = time.perf_counter()
+        trainer = session.trainer(_bar, QueueControl(queue.Queue()), device)
+        trainer.run()
+        seconds = time.perf_counter() - started
+        accuracy = session.test_accuracy(trainer, datasets)
+        store = ModelStore(args.models_dir or settings.models_dir)
+        model_id = session.save(trainer, store, args.name or session.network_name, None,
+                                {"test_accuracy": accuracy, "train_seconds": seconds,
+                                 "device": device.type})
+    except (PlaygroundError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"test accuracy {accuracy:.4f} after {seconds:.1f} s on {device.type}; "
+          f"saved as {model_id}")
+    return 0

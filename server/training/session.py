@@ -1,0 +1,97 @@
+"""Everything a run needs, built from a RunRequest: the spec, the data, the trainer, and
+saving the result to the model store. Shared by the CLI and the worker process."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from server.datasets.registry import DatasetRegistry, Preprocessing
+from server.errors import InvalidInput
+from server.nn.analysis import analyze
+from server.nn.build import build_model
+from server.nn.presets import Presets
+from server.nn.spec import NetworkSpec
+from server.store import ModelStore
+from server.training.data import Prepared, adapt, prepare, to_tensor
+from server.training.loop import Control, Emit, Trainer
+from server.training.spec import RunRequest
+
+
+def resolve_network(network: dict[str, Any], presets: Presets) -> tuple[NetworkSpec, str]:
+    """(spec, a name for it) from a spec or {"preset": id}; errors located under network."""
+    if set(network) == {"preset"}:
+        preset = presets.get(str(network["preset"]))
+        return preset.spec, preset.name
+    spec = NetworkSpec.model_validate(network)
+    analysis = analyze(spec)
+    if analysis.errors:
+        first = analysis.errors[0]
+        raise InvalidInput(first.msg, ["network", *first.loc])
+    return spec, "custom network"
+
+
+def pick_device(choice: str) -> torch.device:
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise InvalidInput("device 'cuda' was asked for but this server has no CUDA GPU; use "
+                           "'auto' or 'cpu'", ["training", "device"])
+    if choice == "cpu" or not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device("cuda")
+
+
+@dataclass
+class Session:
+    request: RunRequest
+    spec: NetworkSpec
+    network_name: str
+    classes: list[str]
+    data: Prepared
+
+    @classmethod
+    def build(cls, request: RunRequest, presets: Presets,
+              datasets: DatasetRegistry) -> Session:
+        spec, name = resolve_network(request.network, presets)
+        info = datasets.info(request.dataset)
+        images, labels = datasets.load(request.dataset, "train")
+        last_units = analyze(spec).rows[-1]["output_shape"]
+        if last_units != [len(info.classes)]:
+            raise InvalidInput(
+                f"the network ends in {last_units} outputs but {request.dataset} has "
+                f"{len(info.classes)} classes; make the last dense layer {len(info.classes)} "
+                "units", ["network", "layers", len(spec.layers) - 1])
+        cfg = request.training
+        data = prepare(images, labels, info.preprocessing, spec, cfg.validation_split, cfg.seed)
+        return cls(request, spec, name, list(info.classes), data)
+
+    def trainer(self, emit: Emit, control: Control, device: torch.device,
+                step_interval: float = 0.25) -> Trainer:
+        torch.manual_seed(self.request.training.seed)
+        return Trainer(build_model(self.spec), self.data, self.request.training, self.classes,
+                       emit, control, device, step_interval)
+
+    def test_accuracy(self, trainer: Trainer, datasets: DatasetRegistry) -> float:
+        images, labels = datasets.load(self.request.dataset, "test")
+        adapted, pre = adapt(images, datasets.info(self.request.dataset).preprocessing,
+                             self.spec, [])
+        _, predicted = trainer.predict(to_tensor(adapted, pre))
+        return float((predicted.cpu() == torch.from_numpy(labels)).float().mean())
+
+    def save(self, trainer: Trainer, store: ModelStore, name: str, run_id: str | None,
+             metrics: dict[str, Any]) -> str:
+        pre: Preprocessing = self.data.preprocessing
+        manifest = {
+            "classes": self.classes, "input_shape": [pre.channels, pre.height, pre.width],
+            "preprocessing": pre.describe(), "dataset": self.request.dataset,
+            "network": self.network_name,
+            "training": json.loads(self.request.training.model_dump_json()),
+            "seed": self.request.training.seed, "metrics": metrics,
+            "history": trainer.state.history, "parent_run": run_id,
+            "notes": self.data.notes,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        return store.save(name, self.spec, trainer.model.cpu(), manifest)
+
