@@ -34,5 +34,10 @@ class Settings(BaseSettings):
     # Networks: refused with the numbers before any tensor is allocated.
     max_params: int = Field(default=50_000_000, ge=1000)
     max_activation_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    # Training: runs at once (0: one per GPU, or one on CPU), torch threads per worker
+    # (0: leave one core to the server), seconds between streamed step events.
+    max_concurrent_runs: int = Field(default=0, ge=0, le=64)
+    train_threads: int = Field(default=0, ge=0, le=256)
+    stream_interval: float = Field(default=0.25, ge=0.01, le=10.0)
     # Filtering threads for OpenCV; 0 lets OpenCV choose.
     cv_threads: int = Field(default=0, ge=0, le=64)

@@ -61,3 +61,10 @@ class ManyErrors(PlaygroundError):
 
     def detail(self) -> list[dict[str, Any]]:
         return [d for e in self.errors for d in e.detail()]
+
+
+class Conflict(PlaygroundError):
+    """409: the request does not fit the current state (e.g. resuming a finished run)."""
+
+    status = 409
+    kind = "conflict"

@@ -14,8 +14,9 @@ import server
 from server.api.body_limit import BodyLimit
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
-from server.api.routes import datasets, health, images, kernels, matrix, networks
+from server.api.routes import datasets, health, images, kernels, matrix, networks, runs
 from server.api.ws import router as ws_router
+from server.api.ws_runs import router as ws_runs_router
 from server.config import Settings
 from server.services import Services
 
@@ -34,16 +35,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         import torch  # noqa: F401  - ~1 s: paid at start-up, not by the first request
 
-        yield
+        try:
+            yield
+        finally:
+            app.state.services.runs.shutdown()
 
     app = FastAPI(title="CNN Playground", version=server.__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.services = Services.build(settings)
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
-    for module in (health, images, kernels, matrix, networks, datasets):
+    for module in (health, images, kernels, matrix, networks, datasets, runs):
         app.include_router(module.router)
     app.include_router(ws_router)
+    app.include_router(ws_runs_router)
     templates = Jinja2Templates(directory=settings.web_dir / "templates")
     app.include_router(page_router(templates))
     app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from server.config import Settings
 from server.datasets.registry import DatasetRegistry
+from server.hub import Hub
 from server.image_store import ImageStore
 from server.imaging import IntakeLimits
 from server.nn.analysis import NetworkLimits
 from server.nn.presets import Presets
+from server.training.executor import ExecutorConfig, LocalExecutor, executor_paths
 
 
 @dataclass
@@ -19,6 +21,8 @@ class Services:
     presets: Presets
     network_limits: NetworkLimits
     datasets: DatasetRegistry
+    hub: Hub
+    runs: LocalExecutor
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -27,5 +31,19 @@ class Services:
         images = ImageStore(settings.image_cache_bytes, limits, settings.samples_dir)
         limits_nn = NetworkLimits(max_params=settings.max_params,
                                   max_activation_bytes=settings.max_activation_bytes)
+        hub = Hub()
+        paths = executor_paths(settings.models_dir, settings.presets_dir, settings.datasets_dir)
+        executor = LocalExecutor(ExecutorConfig(
+            max_concurrent=settings.max_concurrent_runs or default_concurrency(),
+            step_interval=settings.stream_interval, threads=settings.train_threads,
+            paths=paths), hub)
         return cls(settings=settings, images=images, presets=Presets(settings.presets_dir),
-                   network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir))
+                   network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir),
+                   hub=hub, runs=executor)
+
+
+def default_concurrency() -> int:
+    """One run per GPU, or one on the CPU (two CPU runs would halve each other)."""
+    import torch
+
+    return max(1, torch.cuda.device_count())

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from server.datasets.registry import DatasetRegistry, Preprocessing
@@ -44,6 +45,26 @@ def pick_device(choice: str) -> torch.device:
     return torch.device("cuda")
 
 
+def validate_request(request: RunRequest, presets: Presets,
+                     datasets: DatasetRegistry) -> tuple[NetworkSpec, str]:
+    """Every check that does not need the whole dataset, so POST /api/runs answers at once."""
+    spec, name = resolve_network(request.network, presets)
+    info = datasets.info(request.dataset)
+    if datasets.folder(request.dataset) is None:
+        raise InvalidInput(f"dataset {request.dataset!r} is not on this machine; run "
+                           f"`cnn-playground datasets download {request.dataset}`", ["dataset"])
+    last_units = analyze(spec).rows[-1]["output_shape"]
+    if last_units != [len(info.classes)]:
+        raise InvalidInput(
+            f"the network ends in {last_units} outputs but {request.dataset} has "
+            f"{len(info.classes)} classes; make the last dense layer {len(info.classes)} units",
+            ["network", "layers", len(spec.layers) - 1])
+    images, _ = datasets.load(request.dataset, "train")
+    adapt(images[:1], info.preprocessing, spec, [])  # raises when the input cannot fit
+    pick_device(request.training.device)
+    return spec, name
+
+
 @dataclass
 class Session:
     request: RunRequest
@@ -55,16 +76,14 @@ class Session:
     @classmethod
     def build(cls, request: RunRequest, presets: Presets,
               datasets: DatasetRegistry) -> Session:
-        spec, name = resolve_network(request.network, presets)
+        spec, name = validate_request(request, presets, datasets)
         info = datasets.info(request.dataset)
         images, labels = datasets.load(request.dataset, "train")
-        last_units = analyze(spec).rows[-1]["output_shape"]
-        if last_units != [len(info.classes)]:
-            raise InvalidInput(
-                f"the network ends in {last_units} outputs but {request.dataset} has "
-                f"{len(info.classes)} classes; make the last dense layer {len(info.classes)} "
-                "units", ["network", "layers", len(spec.layers) - 1])
         cfg = request.training
+        if cfg.max_train_samples and cfg.max_train_samples < len(labels):
+            keep = np.random.default_rng(cfg.seed).permutation(len(labels))
+            keep = np.sort(keep[: cfg.max_train_samples])
+            images, labels = images[keep], labels[keep]
         data = prepare(images, labels, info.preprocessing, spec, cfg.validation_split, cfg.seed)
         return cls(request, spec, name, list(info.classes), data)
 

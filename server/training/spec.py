@@ -39,6 +39,9 @@ class TrainingConfig(BaseModel):
                                     description="Fraction of the training set held out.")
     augment: Augment = Field(default_factory=Augment)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    max_train_samples: int | None = Field(
+        default=None, ge=50, le=10_000_000,
+        description="Train on a seeded random subset of this many images (quick demos).")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
         default=0, description="torch threads in the worker; 0: the server's policy.")

@@ -1,0 +1,159 @@
+"""The run executor: runs queue in order, each trains in its own worker process.
+
+A reader thread per run turns the worker's events into state and hub messages. A worker
+that dies (killed, segfault, out of memory) ends its run as failed; nothing else notices.
+The interface (submit / get / list / command / shutdown) is all the routes use, so a
+cluster-backed executor could replace this one without touching them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from server.errors import Conflict, NotFound
+from server.hub import Hub
+from server.training.runs import Run
+from server.training.spec import RunRequest
+from server.training.worker import run_worker
+
+ALLOWED = {  # command -> statuses it applies to
+    "pause": ("running",), "resume": ("paused",), "step": ("paused",),
+    "stop": ("queued", "running", "paused"), "set_lr": ("queued", "running", "paused"),
+}
+
+
+@dataclass
+class ExecutorConfig:
+    max_concurrent: int
+    step_interval: float
+    threads: int
+    paths: dict[str, str]  # models_dir, presets_dir, datasets_dir (as strings: picklable)
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    events: Any
+    commands: Any
+
+
+class LocalExecutor:
+    def __init__(self, config: ExecutorConfig, hub: Hub):
+        self.config = config
+        self.hub = hub
+        self.runs: dict[str, Run] = {}
+        self.workers: dict[str, _Worker] = {}
+        self.lock = threading.RLock()
+        self.context = multiprocessing.get_context("spawn")  # never fork a threaded server
+
+    # -- public interface ----------------------------------------------------------------
+    def submit(self, request: RunRequest, network_name: str) -> Run:
+        run = Run(id=f"run-{secrets.token_hex(4)}", request=request, network_name=network_name)
+        with self.lock:
+            self.runs[run.id] = run
+        self._publish(run, {"type": "status", "status": "queued", "message": ""})
+        self._schedule()
+        return run
+
+    def get(self, run_id: str) -> Run:
+        with self.lock:
+            if run_id not in self.runs:
+                raise NotFound(f"no run {run_id!r}; list them with GET /api/runs", ["run_id"])
+            return self.runs[run_id]
+
+    def snapshot(self, run_id: str) -> dict[str, Any]:
+        run = self.get(run_id)
+        with self.lock:  # the reader thread mutates the run under this lock
+            return run.snapshot()
+
+    def list(self) -> list[Run]:
+        with self.lock:
+            return list(self.runs.values())
+
+    def command(self, run_id: str, op: str, value: float | None = None) -> Run:
+        run = self.get(run_id)
+        with self.lock:
+            if run.status not in ALLOWED[op]:
+                raise Conflict(f"cannot {op.replace('_', ' ')} a run that is {run.status}; "
+                               f"{op} applies to {' or '.join(ALLOWED[op])} runs", ["run_id"])
+            if run.id not in self.workers:  # queued, no process yet
+                if op == "set_lr":
+                    run.request.training.learning_rate = float(value or 0)
+                else:  # stopping a queued run: it never starts
+                    self._publish(run, {"type": "status", "status": "stopped",
+                                        "message": "stopped before it started"})
+                return run
+            self.workers[run_id].commands.put({"op": op, "value": value})
+        return run
+
+    def shutdown(self) -> None:
+        with self.lock:
+            workers = list(self.workers.values())
+        for worker in workers:
+            worker.commands.put({"op": "stop"})
+        for worker in workers:
+            worker.process.join(timeout=3)
+            if worker.process.is_alive():
+                worker.process.kill()
+
+    # -- internals -----------------------------------------------------------------------
+    def _publish(self, run: Run, event: dict[str, Any]) -> None:
+        with self.lock:
+            stamped = run.apply(event)
+        self.hub.publish(f"run:{run.id}", stamped)
+
+    def _schedule(self) -> None:
+        with self.lock:
+            active = sum(1 for r in self.runs.values() if r.launched and not r.final)
+            for run in self.runs.values():
+                if active >= self.config.max_concurrent:
+                    break
+                if run.status == "queued" and not run.launched:
+                    run.launched = True
+                    self._start(run)
+                    active += 1
+
+    def _start(self, run: Run) -> None:
+        events, commands = self.context.Queue(), self.context.Queue()
+        process = self.context.Process(
+            target=run_worker, name=f"cnnpg-{run.id}", daemon=True,
+            args=(run.id, run.request.model_dump_json(), self.config.paths, events, commands,
+                  self.config.step_interval, self.config.threads))
+        process.start()
+        self.workers[run.id] = _Worker(process, events, commands)
+        threading.Thread(target=self._read, args=(run,), name=f"reader-{run.id}",
+                         daemon=True).start()
+
+    def _read(self, run: Run) -> None:
+        worker = self.workers[run.id]
+        try:
+            while True:
+                try:
+                    event = worker.events.get(timeout=0.5)
+                except queue.Empty:
+                    if worker.process.is_alive():
+                        continue
+                    worker.process.join()
+                    self._publish(run, {"type": "status", "status": "failed", "message": (
+                        f"the worker process died (exit code {worker.process.exitcode}); "
+                        "the server and other runs are unaffected")})
+                    return
+                self._publish(run, event)
+                if run.final:
+                    worker.process.join(timeout=10)
+                    return
+        finally:
+            with self.lock:
+                self.workers.pop(run.id, None)
+            self._schedule()
+
+
+def executor_paths(models_dir: Path, presets_dir: Path, datasets_dir: Path) -> dict[str, str]:
+    return {"models_dir": str(models_dir), "presets_dir": str(presets_dir),
+            "datasets_dir": str(datasets_dir)}

@@ -1,0 +1,81 @@
+"""One run's state as the server sees it, updated from its worker's events."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.training.spec import RunRequest
+
+FINAL = ("finished", "stopped", "failed")
+
+
+@dataclass(eq=False)
+class Run:
+    id: str
+    request: RunRequest
+    network_name: str
+    status: str = "queued"
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    ended: float | None = None
+    epoch: int = 0
+    step: int = 0
+    latest: dict[str, Any] = field(default_factory=dict)  # the last step event
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    steps: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=4000))
+    message: str = ""
+    model_id: str | None = None
+    device: str | None = None
+    notes: list[str] = field(default_factory=list)
+    seq: int = 0
+    launched: bool = False  # a worker process was started for it
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+    def apply(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Fold one worker event into the state; returns it stamped with seq, run_id, time."""
+        self.seq += 1
+        stamped = {**event, "run_id": self.id, "seq": self.seq, "time": time.time()}
+        kind = event.get("type")
+        if kind == "status":
+            self.status = event["status"]
+            self.message = event.get("message", "")
+            if self.status == "running" and self.started is None:
+                self.started = time.time()
+                self.device = event.get("device")
+                self.notes = list(event.get("notes", []))
+            if self.final:
+                self.ended = time.time()
+        elif kind == "step":
+            self.epoch, self.step = event["epoch"], event["step"]
+            self.latest = stamped
+            self.steps.append(stamped)
+        elif kind == "epoch":
+            self.epochs.append(stamped)
+        elif kind == "model":
+            self.model_id = event["model_id"]
+        return stamped
+
+    def public(self) -> dict[str, Any]:
+        latest = {k: self.latest[k] for k in ("loss", "accuracy", "learning_rate",
+                                              "samples_per_s") if k in self.latest}
+        last_epoch = self.epochs[-1] if self.epochs else {}
+        return {
+            "id": self.id, "status": self.status, "network": self.network_name,
+            "dataset": self.request.dataset, "epoch": self.epoch, "step": self.step,
+            "epochs": self.request.training.epochs, "metrics": {
+                **latest, "val_loss": last_epoch.get("val_loss"),
+                "val_accuracy": last_epoch.get("val_accuracy")},
+            "message": self.message, "model_id": self.model_id, "device": self.device,
+            "notes": self.notes, "created": self.created, "started": self.started,
+            "ended": self.ended, "training": self.request.training.model_dump(mode="json")}
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a client that connects late (or reconnects) needs to see everything."""
+        return {"type": "snapshot", "run": self.public(), "steps": list(self.steps),
+                "epochs": self.epochs, "seq": self.seq}

@@ -1,0 +1,141 @@
+"""Runs end to end: real worker processes, the REST lifecycle, websockets, failures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+TINY = {"input": {"channels": 1, "height": 28, "width": 28},
+        "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5, "stride": 2,
+                    "padding": "same", "activation": "relu"},
+                   {"type": "max_pool2d", "pool_size": 2}, {"type": "flatten"},
+                   {"type": "dense", "units": 10, "activation": "softmax"}]}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app_client(tmp_path: Any, make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client(models_dir=tmp_path / "models", max_concurrent_runs=1,
+                       stream_interval=0.05, train_threads=1)
+
+
+def start(client: TestClient, **training: Any) -> str:
+    body = {"network": TINY, "dataset": "mnist",
+            "training": {"epochs": 1, "batch_size": 32, "max_train_samples": 600,
+                         "learning_rate": 0.01,
+                         "validation_split": 0.2, **training}}
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def wait_for(client: TestClient, run_id: str, check: Callable[[dict[str, Any]], bool],
+             timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.get(f"/api/runs/{run_id}").json()
+        if check(run):
+            return run
+        assert time.monotonic() < deadline, f"timed out; run is {run}"
+        time.sleep(0.05)
+
+
+def test_a_run_trains_saves_its_model_and_streams(app_client: TestClient) -> None:
+    run_id = start(app_client)
+    with app_client.websocket_connect(f"/ws/runs/{run_id}") as ws:
+        snapshot = ws.receive_json()
+        assert snapshot["type"] == "snapshot"
+        events = []
+        while True:
+            event = ws.receive_json()
+            events.append(event)
+            if event["type"] == "status" and event["status"] in ("finished", "failed"):
+                break
+    assert events[-1]["status"] == "finished", events[-1]
+    seqs = [snapshot["seq"], *[e["seq"] for e in events]]
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == len(seqs)
+    kinds = {e["type"] for e in events}
+    assert {"step", "epoch", "model"} <= kinds
+    run = app_client.get(f"/api/runs/{run_id}").json()
+    assert run["status"] == "finished"
+    assert run["model_id"]
+    assert run["metrics"]["val_accuracy"] > 0.3  # 1 epoch on 480 images; chance is 0.1
+    # A late joiner gets the whole history in its snapshot.
+    with app_client.websocket_connect(f"/ws/runs/{run_id}") as ws:
+        late = ws.receive_json()
+    assert [s["seq"] for s in late["steps"]] == [e["seq"] for e in events if e["type"] == "step"]
+    assert late["run"]["status"] == "finished"
+
+
+def test_queue_pause_step_resume_lr_and_stop(app_client: TestClient) -> None:
+    first = start(app_client, epochs=50)
+    second = start(app_client)
+    assert app_client.get(f"/api/runs/{second}").json()["status"] == "queued"
+    wait_for(app_client, first, lambda r: r["step"] > 0)
+    assert app_client.post(f"/api/runs/{first}/pause").status_code == 200
+    paused = wait_for(app_client, first, lambda r: r["status"] == "paused")
+    app_client.post(f"/api/runs/{first}/step")
+    wait_for(app_client, first, lambda r: r["step"] == paused["step"] + 1)
+    assert app_client.patch(f"/api/runs/{first}", json={"learning_rate": 0.02}).status_code == 200
+    conflict = app_client.post(f"/api/runs/{first}/pause")
+    assert conflict.status_code == 409
+    assert "cannot pause a run that is paused" in conflict.json()["detail"][0]["msg"]
+    app_client.post(f"/api/runs/{first}/resume")
+    wait_for(app_client, first, lambda r: r["metrics"].get("learning_rate") == 0.02)
+    started = time.monotonic()
+    app_client.post(f"/api/runs/{first}/stop")
+    stopped = wait_for(app_client, first, lambda r: r["status"] == "stopped")
+    assert time.monotonic() - started < 5
+    assert stopped["ended"] is not None
+    wait_for(app_client, second, lambda r: r["status"] == "finished")  # the queue moved on
+
+
+def test_nan_loss_fails_with_a_reason_and_the_server_stays_healthy(
+        app_client: TestClient) -> None:
+    run_id = start(app_client, optimizer="sgd", learning_rate=10.0)
+    run = wait_for(app_client, run_id, lambda r: r["status"] in ("failed", "finished"))
+    if run["status"] == "finished":  # the tiny net survived lr 10: make it certain
+        run_id = start(app_client, optimizer="sgd_momentum", learning_rate=10.0, momentum=0.99)
+        run = wait_for(app_client, run_id, lambda r: r["status"] in ("failed", "finished"))
+    assert run["status"] == "failed"
+    assert "probably too high" in run["message"]
+    assert app_client.get("/api/health").json()["status"] == "ok"
+
+
+def test_a_killed_worker_ends_as_failed(app_client: TestClient) -> None:
+    run_id = start(app_client, epochs=50)
+    wait_for(app_client, run_id, lambda r: r["step"] > 0)
+    services = app_client.app.state.services  # type: ignore[attr-defined]
+    pid = services.runs.workers[run_id].process.pid
+    os.kill(pid, signal.SIGKILL)
+    run = wait_for(app_client, run_id, lambda r: r["status"] == "failed")
+    assert "worker process died" in run["message"]
+    assert app_client.get("/api/health").status_code == 200
+
+
+@pytest.mark.parametrize(("body", "loc", "fragment"), [
+    ({"network": {**TINY, "input": {"channels": 2, "height": 28, "width": 28}},
+      "dataset": "mnist"}, ["network", "input", "channels"], "set the network's input "
+                                                             "channels to 1"),
+    ({"network": {"preset": "lenet-mnist"}, "dataset": "cifar10"}, ["dataset"],
+     "datasets download cifar10"),
+    ({"network": {**TINY, "layers": [*TINY["layers"][:-1], {"type": "dense", "units": 3}]},
+      "dataset": "mnist"}, ["network", "layers", 3], "make the last dense layer 10 units"),
+    ({"network": {"preset": "lenet-mnist"}, "dataset": "mnist",
+      "training": {"learning_rate": -1}}, ["training", "learning_rate"], "(got -1)"),
+])
+def test_bad_run_requests(client: TestClient, body: dict[str, Any], loc: list[Any],
+                          fragment: str) -> None:
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == loc
+    assert fragment in detail["msg"]
