@@ -92,8 +92,11 @@ class Trainer:
                     group["lr"] = float(command["value"])
                 self.emit({"type": "lr", "learning_rate": float(command["value"])})
             if op in ("pause", "resume"):
+                # The step count rides along: step events are throttled, so the last one
+                # may be a few batches old, and a paused run must show where it stands.
                 self.emit({"type": "status", "status": "paused" if self.state.paused
-                           else "running", "message": ""})
+                           else "running", "message": "", "step": self.state.step,
+                           "epoch": self.state.epoch + 1})
 
     def _may_step(self) -> bool:
         """Apply commands in order; block while paused. True when the next batch may run:

@@ -44,6 +44,8 @@ class Run:
         kind = event.get("type")
         if kind == "status":
             self.status = event["status"]
+            self.step = event.get("step", self.step)
+            self.epoch = event.get("epoch", self.epoch)
             self.message = event.get("message", "")
             if self.status == "running" and self.started is None:
                 self.started = time.time()

@@ -95,7 +95,7 @@ def test_stop_pause_step_and_learning_rate_commands() -> None:
     assert t.optimizer.param_groups[0]["lr"] == 0.5
     kinds = [e["type"] for e in events]
     assert "lr" in kinds
-    assert {"type": "status", "status": "paused", "message": ""} in events
+    assert {"type": "status", "status": "paused", "message": "", "step": 0, "epoch": 1} in events
 
 
 def test_validation_split_is_seeded_and_disjoint() -> None:

@@ -1,0 +1,159 @@
+// Every HTTP call the pages make. Errors become ApiError with the server's detail list
+// ({loc, msg, type}), so one renderer can place each message next to its control.
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    const list = Array.isArray(detail) && detail.length ? detail
+      : [{ loc: [], msg: `request failed (HTTP ${status})`, type: "http_error" }];
+    super(list.map((d) => d.msg).join("; "));
+    this.status = status;
+    this.detail = list;
+  }
+}
+
+async function failure(response) {
+  let detail = null;
+  try {
+    detail = (await response.json()).detail;
+  } catch {
+    detail = null;
+  }
+  return new ApiError(response.status, detail);
+}
+
+async function request(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (err) {
+    throw new ApiError(0, [{ loc: [], msg: `the server cannot be reached (${err.message})`,
+      type: "network" }]);
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+async function getJson(url) {
+  return (await request(url)).json();
+}
+
+async function postJson(url, body) {
+  const response = await request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+export function listKernels() {
+  return getJson("/api/kernels");
+}
+
+export function listSamples() {
+  return getJson("/api/samples");
+}
+
+export function imageUrl(source) {
+  return source.sample ? `/api/samples/${encodeURIComponent(source.sample)}`
+    : `/api/images/${encodeURIComponent(source.image_id)}`;
+}
+
+/** Upload a photo; onProgress(fraction) while the bytes go out. XHR: fetch has no upload
+ * progress. Resolves to {image_id, width, height, channels, format, notes}. */
+export function uploadImage(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const form = new FormData();
+    form.append("file", file);
+    xhr.open("POST", "/api/images");
+    xhr.responseType = "json";
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status === 201) resolve(xhr.response);
+      else reject(new ApiError(xhr.status, xhr.response && xhr.response.detail));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, [
+      { loc: ["file"], msg: "the upload failed: the server cannot be reached", type: "network" }])));
+    xhr.send(form);
+  });
+}
+
+function sourceForm(source, spec, format) {
+  const form = new FormData();
+  if (source.sample) form.append("sample", source.sample);
+  else form.append("image_id", source.image_id);
+  form.append("spec", JSON.stringify(spec));
+  form.append("format", format);
+  return form;
+}
+
+/** The filtered image as a PNG Blob (the Download PNG link). */
+export async function applyPng(source, spec) {
+  const response = await request("/api/kernels/apply", {
+    method: "POST", body: sourceForm(source, spec, "png"),
+  });
+  return response.blob();
+}
+
+export function explainPixel(source, spec, x, y, previewMaxSide) {
+  return postJson("/api/kernels/explain", {
+    source, spec, x, y, preview_max_side: previewMaxSide || null,
+  });
+}
+
+export function runMatrix(body) {
+  return postJson("/api/matrix", body);
+}
+
+// The Network Builder.
+
+export function listLayers() {
+  return getJson("/api/layers");
+}
+
+export function listPresets() {
+  return getJson("/api/presets");
+}
+
+export function getPreset(id) {
+  return getJson(`/api/presets/${encodeURIComponent(id)}`);
+}
+
+/** Shapes, counts and totals of a spec. A 422 rejects with an ApiError whose `summary`
+ * keeps the rest of the body: the rows the server could compute (null when none). */
+export async function summarizeNetwork(spec) {
+  let response;
+  try {
+    response = await fetch("/api/networks/summary", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(spec),
+    });
+  } catch (err) {
+    throw new ApiError(0, [{ loc: [], msg: `the server cannot be reached (${err.message})`,
+      type: "network" }]);
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (response.ok) return body;
+  const error = new ApiError(response.status, body && body.detail);
+  error.summary = body && Array.isArray(body.layers) ? body : null;
+  throw error;
+}
+
+/** Runnable PyTorch source (text) for a spec; `name` goes into its docstring. */
+export async function exportPytorch(spec, name) {
+  const response = await request(`/api/networks/export?name=${encodeURIComponent(name)}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(spec),
+  });
+  return response.text();
+}

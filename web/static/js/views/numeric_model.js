@@ -1,0 +1,90 @@
+// The numeric walk-through's numbers as typed (text), resized in place, and the
+// POST /api/matrix request built from them.
+
+import { parseNumber } from "./step_model.js";
+
+const text = (grid) => JSON.parse(JSON.stringify(grid), (k, v) => (typeof v === "number"
+  ? String(v) : v));
+
+function resize2d(grid, rows, cols) {
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols },
+    (_, c) => (grid && grid[r] && grid[r][c] !== undefined ? grid[r][c] : "0")));
+}
+
+export function isPooling(op) {
+  return op === "max_pool" || op === "avg_pool";
+}
+
+export class NumericModel {
+  load(example) {
+    this.op = example.op;
+    this.stride = String(example.stride);
+    this.padding = String(example.padding);
+    this.size = String(example.size);
+    this.input = text(example.input);
+    this.kernels = text(example.kernels);
+    this.bias = text(example.bias);
+  }
+
+  dims() {
+    return { channels: this.input.length, height: this.input[0].length,
+      width: this.input[0][0].length, filters: this.kernels.length,
+      ksize: this.kernels[0][0].length };
+  }
+
+  /** Resize to new dimensions, keeping every value that still has a place. */
+  resize({ channels, height, width, filters, ksize }) {
+    this.input = Array.from({ length: channels }, (_, c) => resize2d(this.input[c], height, width));
+    this.kernels = Array.from({ length: filters }, (_, f) => Array.from({ length: channels },
+      (_, c) => resize2d(this.kernels[f] && this.kernels[f][c], ksize, ksize)));
+    this.bias = Array.from({ length: filters }, (_, f) => this.bias[f] ?? "0");
+  }
+
+  paddingValue() {
+    const trimmed = this.padding.trim();
+    return trimmed === "same" || trimmed === "valid" ? trimmed : parseNumber(trimmed);
+  }
+
+  /** The padding drawn around the input (what the server will use, when it can tell). */
+  padAmount() {
+    const value = this.paddingValue();
+    if (value === "same") return Math.floor((this.window().kh - 1) / 2);
+    return Number.isInteger(value) && value >= 0 && value <= 15 ? value : 0;
+  }
+
+  window() {
+    const k = isPooling(this.op) ? Number(this.size) : this.kernels[0][0].length;
+    const size = Number.isInteger(k) && k > 0 ? k : 1;
+    return { kh: size, kw: size };
+  }
+
+  strideValue() {
+    if (this.stride.trim() === "") return isPooling(this.op) ? Number(this.size) : 1;
+    return parseNumber(this.stride);
+  }
+
+  /** [K, H', W'] when the numbers fit, else null (the server then explains why). */
+  outputShape() {
+    const { kh } = this.window();
+    const pad = this.padAmount();
+    const stride = this.strideValue();
+    const { channels, height, width, filters } = this.dims();
+    const side = (n) => (n - kh + 2 * pad) / stride + 1;
+    const [oh, ow] = [side(height), side(width)];
+    if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) return null;
+    return [isPooling(this.op) ? channels : filters, oh, ow];
+  }
+
+  body(position) {
+    const body = { op: this.op, input: this.input.map((g) => g.map((r) => r.map(parseNumber))),
+      padding: this.paddingValue() };
+    if (this.stride.trim() !== "") body.stride = parseNumber(this.stride);
+    if (isPooling(this.op)) body.size = parseNumber(this.size);
+    else {
+      body.kernels = this.kernels.map((f) => f.map((g) => g.map((r) => r.map(parseNumber))));
+      body.bias = this.bias.map(parseNumber);
+    }
+    if (position) body.explain = position;
+    return body;
+  }
+}
