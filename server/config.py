@@ -39,5 +39,6 @@ class Settings(BaseSettings):
     max_concurrent_runs: int = Field(default=0, ge=0, le=64)
     train_threads: int = Field(default=0, ge=0, le=256)
     stream_interval: float = Field(default=0.25, ge=0.01, le=10.0)
+    probe_interval: float = Field(default=1.0, ge=0.05, le=60.0)  # activations, filters
     # Filtering threads for OpenCV; 0 lets OpenCV choose.
     cv_threads: int = Field(default=0, ge=0, le=64)

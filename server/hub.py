@@ -14,12 +14,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+MARKER = "_heavy"  # a queue item that means "a heavy frame of this kind is waiting"
+
 
 @dataclass(eq=False)
 class Subscriber:
     queue: asyncio.Queue[dict[str, Any]]
     loop: asyncio.AbstractEventLoop
     dropped: int = 0
+    # Heavy frames (maps, filters) are latest-value-wins: only a marker waits in the queue,
+    # and whatever is newest when the client is ready is what it gets.
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def offer_heavy(self, kind: str, event: dict[str, Any]) -> None:
+        """Runs on the subscriber's loop."""
+        waiting = kind in self.pending
+        self.pending[kind] = event
+        if not waiting:
+            self.offer({"type": MARKER, "kind": kind})
+
+    def take_heavy(self, kind: str) -> dict[str, Any] | None:
+        return self.pending.pop(kind, None)
 
     def offer(self, event: dict[str, Any]) -> None:
         """Runs on the subscriber's loop."""
@@ -47,13 +62,17 @@ class Hub:
             if not self._topics[topic]:
                 del self._topics[topic]
 
-    def publish(self, topic: str, event: dict[str, Any]) -> None:
-        """From any thread. Never blocks."""
+    def publish(self, topic: str, event: dict[str, Any], heavy: bool = False) -> None:
+        """From any thread. Never blocks. heavy: coalesce per kind, latest value wins."""
         with self._lock:
             subscribers = list(self._topics.get(topic, ()))
         for subscriber in subscribers:
             try:
-                subscriber.loop.call_soon_threadsafe(subscriber.offer, event)
+                if heavy:
+                    subscriber.loop.call_soon_threadsafe(subscriber.offer_heavy, event["type"],
+                                                         event)
+                else:
+                    subscriber.loop.call_soon_threadsafe(subscriber.offer, event)
             except RuntimeError:  # that loop is closed: the client is gone
                 self.unsubscribe(topic, subscriber)
 

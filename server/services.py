@@ -35,7 +35,8 @@ class Services:
         paths = executor_paths(settings.models_dir, settings.presets_dir, settings.datasets_dir)
         executor = LocalExecutor(ExecutorConfig(
             max_concurrent=settings.max_concurrent_runs or default_concurrency(),
-            step_interval=settings.stream_interval, threads=settings.train_threads,
+            step_interval=settings.stream_interval, probe_interval=settings.probe_interval,
+            threads=settings.train_threads,
             paths=paths), hub)
         return cls(settings=settings, images=images, presets=Presets(settings.presets_dir),
                    network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir),

@@ -118,3 +118,22 @@ def augment_batch(x: torch.Tensor, aug: Augment, generator: torch.Generator) -> 
     background = x.amin(dim=(0, 2, 3), keepdim=True)
     warped = functional.grid_sample(x - background, grid, align_corners=False, padding_mode="zeros")
     return warped + background
+
+
+def image_to_input(pixels: np.ndarray, pre: Preprocessing) -> torch.Tensor:
+    """Any (H, W, C) uint8 image -> one normalized (1, C, H, W) input: channels converted
+    (luma or repeated gray), resized to fit keeping the aspect ratio, centred on black."""
+    image = pixels if pixels.ndim == 3 else pixels[..., None]
+    if image.shape[2] == 3 and pre.channels == 1:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None]
+    elif image.shape[2] == 1 and pre.channels == 3:
+        image = np.repeat(image, 3, axis=2)
+    h, w = image.shape[:2]
+    scale = min(pre.height / h, pre.width / w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    resized = resized[..., None] if resized.ndim == 2 else resized
+    canvas = np.zeros((pre.height, pre.width, pre.channels), dtype=np.uint8)
+    top, left = (pre.height - size[1]) // 2, (pre.width - size[0]) // 2
+    canvas[top:top + size[1], left:left + size[0]] = resized
+    return to_tensor(canvas[None], pre)

@@ -18,13 +18,14 @@ from typing import Any
 
 from server.errors import Conflict, NotFound
 from server.hub import Hub
-from server.training.runs import Run
+from server.training.runs import BINARY, HEAVY, Run
 from server.training.spec import RunRequest
 from server.training.worker import run_worker
 
 ALLOWED = {  # command -> statuses it applies to
     "pause": ("running",), "resume": ("paused",), "step": ("paused",),
     "stop": ("queued", "running", "paused"), "set_lr": ("queued", "running", "paused"),
+    "probe": ("running", "paused"),
 }
 
 
@@ -32,6 +33,7 @@ ALLOWED = {  # command -> statuses it applies to
 class ExecutorConfig:
     max_concurrent: int
     step_interval: float
+    probe_interval: float
     threads: int
     paths: dict[str, str]  # models_dir, presets_dir, datasets_dir (as strings: picklable)
 
@@ -67,14 +69,25 @@ class LocalExecutor:
                 raise NotFound(f"no run {run_id!r}; list them with GET /api/runs", ["run_id"])
             return self.runs[run_id]
 
-    def snapshot(self, run_id: str) -> dict[str, Any]:
+    def snapshot(self, run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The snapshot, and the latest binary-carrying events (with their data)."""
         run = self.get(run_id)
         with self.lock:  # the reader thread mutates the run under this lock
-            return run.snapshot()
+            binary = [e for kind, e in run.heavy.items() if kind in BINARY]
+            return run.snapshot(), binary
 
     def list(self) -> list[Run]:
         with self.lock:
             return list(self.runs.values())
+
+    def probe(self, run_id: str, command: dict[str, Any]) -> None:
+        """Pick the probe image: {"index": i} or {"pixels": uint8 array, "image_id": id}."""
+        run = self.get(run_id)
+        with self.lock:
+            if run.status not in ALLOWED["probe"] or run_id not in self.workers:
+                raise Conflict(f"the probe can only change while the run trains; it is "
+                               f"{run.status}", ["probe"])
+            self.workers[run_id].commands.put({"op": "probe", **command})
 
     def command(self, run_id: str, op: str, value: float | None = None) -> Run:
         run = self.get(run_id)
@@ -106,7 +119,7 @@ class LocalExecutor:
     def _publish(self, run: Run, event: dict[str, Any]) -> None:
         with self.lock:
             stamped = run.apply(event)
-        self.hub.publish(f"run:{run.id}", stamped)
+        self.hub.publish(f"run:{run.id}", stamped, heavy=stamped["type"] in HEAVY)
 
     def _schedule(self) -> None:
         with self.lock:
@@ -124,7 +137,7 @@ class LocalExecutor:
         process = self.context.Process(
             target=run_worker, name=f"cnnpg-{run.id}", daemon=True,
             args=(run.id, run.request.model_dump_json(), self.config.paths, events, commands,
-                  self.config.step_interval, self.config.threads))
+                  self.config.step_interval, self.config.probe_interval, self.config.threads))
         process.start()
         self.workers[run.id] = _Worker(process, events, commands)
         threading.Thread(target=self._read, args=(run,), name=f"reader-{run.id}",

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from server.errors import PlaygroundError
 from server.nn.build import Network
 from server.training.data import Prepared, augment_batch
 from server.training.metrics import confusion_matrix, per_class
@@ -27,6 +28,16 @@ class Control(Protocol):
 
     def wait(self, timeout: float) -> list[dict[str, Any]]:
         """Block up to timeout seconds for commands (used while paused)."""
+
+
+class Watching(Protocol):
+    """What the loop shows of the network while it trains (server/training/watch.py)."""
+
+    def set_probe(self, command: dict[str, Any]) -> None: ...
+
+    def maybe(self, model: Network, device: torch.device, force: bool = False) -> None: ...
+
+    def epoch(self, logits: torch.Tensor) -> None: ...
 
 
 class TrainingFailed(Exception):
@@ -65,11 +76,12 @@ class Trainer:
 
     def __init__(self, model: Network, data: Prepared, config: TrainingConfig,
                  classes: list[str], emit: Emit, control: Control, device: torch.device,
-                 step_interval: float = 0.25):
+                 step_interval: float = 0.25, watcher: Watching | None = None):
         self.model = model.to(device)
         self.data, self.config, self.classes = data, config, classes
         self.emit, self.control, self.device = emit, control, device
         self.step_interval = step_interval
+        self.watcher = watcher
         self.optimizer = make_optimizer(self.model, config)
         self.loss_fn = nn.CrossEntropyLoss()
         self.state = LoopState()
@@ -91,12 +103,23 @@ class Trainer:
                 for group in self.optimizer.param_groups:
                     group["lr"] = float(command["value"])
                 self.emit({"type": "lr", "learning_rate": float(command["value"])})
+            elif op == "probe" and self.watcher is not None:
+                self._set_probe(command)
             if op in ("pause", "resume"):
                 # The step count rides along: step events are throttled, so the last one
                 # may be a few batches old, and a paused run must show where it stands.
                 self.emit({"type": "status", "status": "paused" if self.state.paused
                            else "running", "message": "", "step": self.state.step,
                            "epoch": self.state.epoch + 1})
+
+    def _set_probe(self, command: dict[str, Any]) -> None:
+        assert self.watcher is not None
+        try:
+            self.watcher.set_probe(command)
+        except PlaygroundError as exc:
+            self.emit({"type": "error", "message": exc.msg})
+            return
+        self.watcher.maybe(self.model, self.device, force=True)
 
     def _may_step(self) -> bool:
         """Apply commands in order; block while paused. True when the next batch may run:
@@ -122,6 +145,8 @@ class Trainer:
             if not self._train_epoch():
                 return "stopped"
             self._evaluate()
+        if self.watcher is not None:
+            self.watcher.maybe(self.model, self.device, force=True)  # the final state
         return "finished"
 
     def _train_epoch(self) -> bool:
@@ -153,6 +178,8 @@ class Trainer:
                     self.state.paused):
                 self._emit_step(loss_sum, correct, seen, now - window_start, i)
                 last_emit = now
+                if self.watcher is not None:
+                    self.watcher.maybe(self.model, self.device, force=self.state.paused)
         return True
 
     def _emit_step(self, loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
@@ -192,5 +219,7 @@ class Trainer:
                      "val_loss": float(self.loss_fn(logits, y_dev)),
                      "val_accuracy": float((predicted == y_dev).float().mean()),
                      "confusion_matrix": matrix.tolist(), "per_class": per_class(matrix)}
+            if self.watcher is not None:
+                self.watcher.epoch(logits)
         self.state.history.append(entry)
         self.emit({"type": "epoch", **entry, "classes": self.classes})

@@ -10,6 +10,8 @@ from typing import Any
 from server.training.spec import RunRequest
 
 FINAL = ("finished", "stopped", "failed")
+HEAVY = ("activations", "filters", "prediction", "samples")  # latest value wins
+BINARY = ("activations", "filters")  # their "data" travels as a binary frame
 
 
 @dataclass(eq=False)
@@ -32,6 +34,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     seq: int = 0
     launched: bool = False  # a worker process was started for it
+    heavy: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest of each kind
 
     @property
     def final(self) -> bool:
@@ -61,6 +64,8 @@ class Run:
             self.epochs.append(stamped)
         elif kind == "model":
             self.model_id = event["model_id"]
+        elif kind in HEAVY:
+            self.heavy[kind] = stamped
         return stamped
 
     def public(self) -> dict[str, Any]:
@@ -79,5 +84,7 @@ class Run:
 
     def snapshot(self) -> dict[str, Any]:
         """What a client that connects late (or reconnects) needs to see everything."""
+        latest = {k: {key: v for key, v in e.items() if key != "data"}
+                  for k, e in self.heavy.items()}
         return {"type": "snapshot", "run": self.public(), "steps": list(self.steps),
-                "epochs": self.epochs, "seq": self.seq}
+                "epochs": self.epochs, "seq": self.seq, "latest": latest}

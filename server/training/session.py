@@ -21,6 +21,7 @@ from server.store import ModelStore
 from server.training.data import Prepared, adapt, prepare, to_tensor
 from server.training.loop import Control, Emit, Trainer
 from server.training.spec import RunRequest
+from server.training.watch import Watcher
 
 
 def resolve_network(network: dict[str, Any], presets: Presets) -> tuple[NetworkSpec, str]:
@@ -88,10 +89,14 @@ class Session:
         return cls(request, spec, name, list(info.classes), data)
 
     def trainer(self, emit: Emit, control: Control, device: torch.device,
-                step_interval: float = 0.25) -> Trainer:
+                step_interval: float = 0.25, probe_interval: float | None = None) -> Trainer:
+        """probe_interval: seconds between activation/filter snapshots (None: no probes)."""
         torch.manual_seed(self.request.training.seed)
+        watcher = None if probe_interval is None else Watcher(
+            self.data, self.classes, [layer.type for layer in self.spec.layers], emit,
+            probe_interval)
         return Trainer(build_model(self.spec), self.data, self.request.training, self.classes,
-                       emit, control, device, step_interval)
+                       emit, control, device, step_interval, watcher)
 
     def test_accuracy(self, trainer: Trainer, datasets: DatasetRegistry) -> float:
         images, labels = datasets.load(self.request.dataset, "test")

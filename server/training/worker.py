@@ -32,7 +32,8 @@ def _failure(exc: BaseException) -> str:
 
 
 def run_worker(run_id: str, request_json: str, paths: dict[str, str], events: Any,
-               commands: Any, step_interval: float, threads: int) -> None:
+               commands: Any, step_interval: float, probe_interval: float,
+               threads: int) -> None:
     """Entry point of the spawned process (arguments are plain, picklable values)."""
     from pathlib import Path
 
@@ -54,7 +55,8 @@ def run_worker(run_id: str, request_json: str, paths: dict[str, str], events: An
         device = pick_device(request.training.device)
         emit({"type": "status", "status": "running", "message": "", "device": device.type,
               "notes": session.data.notes})
-        trainer = session.trainer(emit, QueueControl(commands), device, step_interval)
+        trainer = session.trainer(emit, QueueControl(commands), device, step_interval,
+                                  probe_interval)
         outcome = trainer.run()
         history = trainer.state.history
         if history:  # finished, or stopped after at least one epoch: keep the model

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import signal
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +50,29 @@ def wait_for(client: TestClient, run_id: str, check: Callable[[dict[str, Any]], 
         time.sleep(0.05)
 
 
+def receive(ws: Any) -> dict[str, Any]:
+    """The next event; a binary frame is attached to the header before it as "frame"."""
+    message = ws.receive()
+    assert "text" in message, "a binary frame must follow its header"
+    event: dict[str, Any] = json.loads(message["text"])
+    if event["type"] in ("activations", "filters"):
+        event["frame"] = ws.receive()["bytes"]
+    return event
+
+
+def check_frame(event: dict[str, Any]) -> None:
+    frame = event["frame"]
+    assert frame[:4] == b"CNR1"
+    assert struct.unpack("<I", frame[4:8])[0] == event["seq"]
+    assert len(frame) == 8 + event["bytes"]
+    ends = [b["offset"] + b["length"] for b in event["blocks"]]
+    assert ends == sorted(ends)
+    assert (ends[-1] if ends else 0) == event["bytes"]
+    for block in event["blocks"]:
+        assert block["length"] == math.prod(block["shape"])
+        assert block["min"] <= block["max"]
+
+
 def test_a_run_trains_saves_its_model_and_streams(app_client: TestClient) -> None:
     run_id = start(app_client)
     with app_client.websocket_connect(f"/ws/runs/{run_id}") as ws:
@@ -54,11 +80,27 @@ def test_a_run_trains_saves_its_model_and_streams(app_client: TestClient) -> Non
         assert snapshot["type"] == "snapshot"
         events = []
         while True:
-            event = ws.receive_json()
+            event = receive(ws)
             events.append(event)
             if event["type"] == "status" and event["status"] in ("finished", "failed"):
                 break
     assert events[-1]["status"] == "finished", events[-1]
+    maps = [e for e in events if e["type"] == "activations"]
+    assert maps, "no activation maps were streamed"
+    check_frame(maps[-1])
+    assert [b["shape"] for b in maps[-1]["blocks"]] == [[4, 14, 14], [4, 7, 7], [196], [10]]
+    convs = [e for e in events if e["type"] == "filters"][-1]
+    check_frame(convs)
+    assert convs["blocks"][0]["shape"] == [4, 1, 5, 5]
+    assert convs["blocks"][0]["min"] == -convs["blocks"][0]["max"]
+    assert {n["index"] for n in convs["norms"]} == {0, 3}
+    prediction = [e for e in events if e["type"] == "prediction"][-1]
+    assert sum(prediction["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+    assert prediction["true_label"] in range(10)
+    shown = [e for e in events if e["type"] == "samples"][-1]["samples"]
+    wrong = [s["predicted"] != s["true_label"] for s in shown]
+    assert wrong == sorted(wrong, reverse=True)  # misclassified first
+    assert shown[0]["png"].startswith("data:image/png;base64,")
     seqs = [snapshot["seq"], *[e["seq"] for e in events]]
     assert seqs == sorted(seqs)
     assert len(set(seqs)) == len(seqs)
@@ -139,3 +181,31 @@ def test_bad_run_requests(client: TestClient, body: dict[str, Any], loc: list[An
     detail = response.json()["detail"][0]
     assert detail["loc"] == loc
     assert fragment in detail["msg"]
+
+
+def test_probe_and_layer_subscription(app_client: TestClient) -> None:
+    run_id = start(app_client, epochs=50)
+    wait_for(app_client, run_id, lambda r: r["step"] > 0)
+    with app_client.websocket_connect(f"/ws/runs/{run_id}") as ws:
+        ws.receive_json()  # the snapshot (its binary frames, if any, are skipped below)
+        ws.send_text(json.dumps({"type": "subscribe", "max_fps": 10, "layers": [1]}))
+        ws.send_text(json.dumps({"type": "probe", "index": 7}))
+        ws.send_text(json.dumps({"type": "probe", "index": 10**6}))
+        maps, error = None, None
+        deadline = time.monotonic() + 30
+        while (maps is None or error is None) and time.monotonic() < deadline:
+            message = ws.receive()
+            if "bytes" in message:
+                continue
+            event = json.loads(message["text"])
+            if event["type"] == "activations" and event["probe"] == {"index": 7}:
+                event["frame"] = ws.receive()["bytes"]
+                maps = event
+            elif event["type"] == "error":
+                error = event
+        app_client.post(f"/api/runs/{run_id}/stop")
+    assert maps is not None
+    assert [b["index"] for b in maps["blocks"]] == [1]  # only the layer asked for
+    check_frame(maps)
+    assert error is not None
+    assert "probe index 1000000 is outside" in error["message"]
