@@ -6,12 +6,16 @@ import base64
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import torch
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import ServicesDep
 from server.datasets.registry import KNOWN, DatasetRegistry
 from server.imaging.codec import encode_png
+from server.training.data import augment_batch, to_tensor
+from server.training.probes import to_png_data_url
+from server.training.spec import Augment
 
 router = APIRouter(tags=["datasets"])
 
@@ -46,3 +50,37 @@ async def dataset_samples(
     registry.info(name)
     samples = await run_in_threadpool(_samples, registry, name, split, n, seed)
     return {"dataset": name, "split": split, "seed": seed, "samples": samples}
+
+
+def _augmented(registry: DatasetRegistry, name: str, n: int, seed: int,
+               augment: Augment) -> list[dict[str, Any]]:
+    images, labels = registry.load(name, "train")
+    pre = registry.info(name).preprocessing
+    picks = np.random.default_rng(seed).choice(len(labels), size=min(n, len(labels)),
+                                               replace=False)
+    x = to_tensor(images[picks], pre)
+    warped = augment_batch(x, augment, torch.Generator().manual_seed(seed))
+    return [{"index": int(i), "original": to_png_data_url(x[k], pre),
+             "augmented": to_png_data_url(warped[k], pre)} for k, i in enumerate(picks)]
+
+
+@router.get("/api/datasets/{name}/augmented", summary="Training images before and after "
+            "augmentation")
+async def augmented_samples(
+    name: str, services: ServicesDep,
+    horizontal_flip: bool = False,
+    shift: Annotated[float, Query(ge=0.0, le=0.3)] = 0.0,
+    rotation: Annotated[float, Query(ge=0.0, le=45.0)] = 0.0,
+    scale: Annotated[float, Query(ge=0.0, le=0.3)] = 0.0,
+    n: Annotated[int, Query(ge=1, le=32)] = 8,
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> dict[str, Any]:
+    """What the augmentation toggles do (the same fields as a run's `training.augment`):
+    `n` seeded training images, each as it is and as one random draw of the augmentation
+    shows it to the network."""
+    augment = Augment(horizontal_flip=horizontal_flip, shift=shift, rotation=rotation,
+                      scale=scale)
+    registry = services.datasets
+    registry.info(name)
+    items = await run_in_threadpool(_augmented, registry, name, n, seed, augment)
+    return {"dataset": name, "augment": augment.model_dump(), "samples": items}
