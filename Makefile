@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install dev system-deps bench clean
+.PHONY: run test test-gpu lint install dev system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,7 @@ bench: dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## The CUDA tests (on a machine with an NVIDIA GPU and the CUDA build of torch).
+test-gpu: dev
+	$(BIN)/pytest -m gpu

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from server.config import Settings
@@ -49,3 +50,14 @@ def lenient_client() -> Iterator[TestClient]:
     """Server exceptions come back as 500 responses instead of being raised (fuzz tests)."""
     with TestClient(create_app(make_settings()), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`gpu` tests need CUDA: on a machine without it they are deselected (not skipped), and
+    the summary line says how many. `make test-gpu` runs them where a GPU is present."""
+    if torch.cuda.is_available():
+        return
+    gpu = [item for item in items if "gpu" in item.keywords]
+    if gpu:
+        config.hook.pytest_deselected(items=gpu)
+        items[:] = [item for item in items if "gpu" not in item.keywords]
