@@ -21,6 +21,12 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_models_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs started by tests save their models in a temporary folder, never in models/."""
+    DEFAULTS["models_dir"] = tmp_path_factory.mktemp("models")
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings with every limit the tests depend on spelled out (environment cannot leak in)."""
     return Settings(**{**DEFAULTS, **overrides})

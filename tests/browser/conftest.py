@@ -58,7 +58,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app in its own process, exactly as `cnn-playground serve` runs it."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CNNPG_")}
-    env.update(CNNPG_HOST="127.0.0.1", CNNPG_PORT=str(port))
+    # Models trained by browser tests go to a temporary folder, never the project's models/.
+    env.update(CNNPG_HOST="127.0.0.1", CNNPG_PORT=str(port),
+               CNNPG_MODELS_DIR=str(tmp_path_factory.mktemp("models")))
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
