@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 import server
 from server.api.body_limit import BodyLimit
+from server.api.docs_page import docs_router
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
 from server.api.routes import datasets, health, images, kernels, matrix, networks, runs
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.services.runs.shutdown()
 
     app = FastAPI(title="CNN Playground", version=server.__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(docs_router("CNN Playground"))
     app.state.services = Services.build(settings)
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)

@@ -119,3 +119,21 @@ def test_cli_help_lists_serve() -> None:
                             text=True, cwd=ROOT)
     assert result.returncode == 0
     assert "serve" in result.stdout
+
+
+def test_api_docs_page_works_offline() -> None:
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+
+    files = committed()
+    with TestClient(create_app()) as client:
+        html = client.get("/docs").text
+        assert "SwaggerUIBundle" in html
+        assert not re.search(r"""(src|href)=["']https?://""", html), "docs page uses a CDN"
+        refs = re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", html)
+        assert len(refs) >= 2
+        for ref in refs:
+            assert "web" + ref in files, f"{ref} is not committed"
+            assert client.get(ref).status_code == 200
+        assert client.get("/redoc").status_code == 404  # no CDN-backed page left behind
