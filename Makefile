@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-gpu lint install dev system-deps bench clean
+.PHONY: run test test-gpu lint install dev system-deps bench clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,18 @@ test: dev system-deps lint
 
 bench: dev
 	$(BIN)/python bench/kernels.py
+
+## Refresh the vendored front-end files from the npm registry (versions pinned in
+## web/package.json); commit the result. Needs node and npm; `make run` does not.
+## --ignore-scripts: only files are copied (and no install-time telemetry runs).
+NPM := web/node_modules
+VENDOR := web/static/vendor
+vendor:
+	cd web && npm install --no-save --no-package-lock --ignore-scripts
+	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/uplot
+	cd $(NPM)/swagger-ui-dist && cp swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE \
+	  ../../../$(VENDOR)/swagger-ui/
+	cd $(NPM)/uplot && cp dist/uPlot.esm.js dist/uPlot.min.css LICENSE ../../../$(VENDOR)/uplot/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,15 +81,17 @@ def _get(url: str, timeout: float) -> bytes:
 
 
 @contextmanager
-def running_server(startup_timeout: float = 60.0) -> Iterator[str]:
-    """Start `python -m bench.harness serve` on a free port; yield its base URL; stop it."""
+def running_server(startup_timeout: float = 60.0,
+                   env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start `python -m bench.harness serve` on a free port; yield its base URL; stop it.
+    `env`: extra environment variables for the server (e.g. CNNPG_MODELS_DIR)."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    full_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.harness", "serve", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + startup_timeout

@@ -22,4 +22,9 @@ def page_router(templates: Jinja2Templates) -> APIRouter:
         return templates.TemplateResponse(
             request, "builder.html", {"page": "builder", "version": server.__version__})
 
+    @router.get("/training", response_class=HTMLResponse)
+    def training(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, "training.html", {"page": "training", "version": server.__version__})
+
     return router

@@ -57,7 +57,7 @@ def test_preset_cards_and_totals_match_the_server_summary(builder: Builder) -> N
     # Handed to the training page, and the page says so
     stored = json.loads(builder.page.evaluate("localStorage.getItem('cnnpg.spec')"))
     assert builder.summary(stored)["total_params"] == summary["total_params"]
-    assert builder.page.get_by_text("for the Training page").is_visible()
+    assert builder.page.locator("#handoff-note a[href='/training']").is_visible()
 
 
 def test_a_block_shows_its_inner_layers(builder: Builder) -> None:

@@ -173,6 +173,9 @@ def test_a_killed_worker_ends_as_failed(app_client: TestClient) -> None:
       "dataset": "mnist"}, ["network", "layers", 3], "make the last dense layer 10 units"),
     ({"network": {"preset": "lenet-mnist"}, "dataset": "mnist",
       "training": {"learning_rate": -1}}, ["training", "learning_rate"], "(got -1)"),
+    ({"network": {**TINY, "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 40},
+                                     *TINY["layers"]]}, "dataset": "mnist"},
+     ["network", "layers", 0, "kernel_size"], "larger than"),
 ])
 def test_bad_run_requests(client: TestClient, body: dict[str, Any], loc: list[Any],
                           fragment: str) -> None:

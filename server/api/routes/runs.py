@@ -9,18 +9,33 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import ServicesDep
+from server.api.routes.networks import parse_network
+from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.nn.spec import NetworkSpec
+from server.services import Services
 from server.training.session import validate_request
 from server.training.spec import RunRequest
 
 router = APIRouter(tags=["runs"])
 
 
+def _validate(request: RunRequest, services: Services) -> tuple[NetworkSpec, str]:
+    """A spec's own errors first, located under "network" like the others (a spec that
+    does not validate would otherwise fail deep inside validate_request, as a 500)."""
+    if set(request.network) != {"preset"}:
+        try:
+            parse_network(request.network, services)
+        except PlaygroundError as exc:
+            errors = [InvalidInput(d["msg"], ["network", *d["loc"]]) for d in exc.detail()]
+            raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None
+    return validate_request(request, services.presets, services.datasets)
+
+
 @router.post("/api/runs", status_code=201, summary="Start (or queue) a training run")
 async def start_run(request: RunRequest, services: ServicesDep) -> dict[str, Any]:
     """The network may be a spec or `{"preset": id}`; its input must fit the dataset (or the
     dataset's preprocessing adapts it: grayscale <-> RGB, padding 28 -> 32, resizing)."""
-    _, name = await run_in_threadpool(validate_request, request, services.presets,
-                                      services.datasets)
+    _, name = await run_in_threadpool(_validate, request, services)
     run = services.runs.submit(request, name)
     return {"id": run.id, "status": run.status}
 

@@ -157,3 +157,49 @@ export async function exportPytorch(spec, name) {
   });
   return response.text();
 }
+
+// The Training page.
+
+async function sendJson(method, url, body) {
+  const response = await request(url, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return response.json();
+}
+
+/** The OpenAPI document: the training form takes its defaults and bounds from it. */
+export function getOpenApi() {
+  return getJson("/openapi.json");
+}
+
+export function listDatasets() {
+  return getJson("/api/datasets");
+}
+
+export function datasetSamples(name, n = 12, seed = 0) {
+  return getJson(`/api/datasets/${encodeURIComponent(name)}/samples?n=${n}&seed=${seed}`);
+}
+
+/** POST /api/runs {network, dataset, training}; resolves to {id, status}. */
+export function startRun(body) {
+  return postJson("/api/runs", body);
+}
+
+export function listRuns() {
+  return getJson("/api/runs");
+}
+
+export function getRun(id) {
+  return getJson(`/api/runs/${encodeURIComponent(id)}`);
+}
+
+/** action: "pause" | "resume" | "step" | "stop". */
+export function controlRun(id, action) {
+  return sendJson("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, {});
+}
+
+export function setLearningRate(id, learningRate) {
+  return sendJson("PATCH", `/api/runs/${encodeURIComponent(id)}`, { learning_rate: learningRate });
+}

@@ -1,6 +1,8 @@
-// The one WebSocket: live kernel editing over /ws/kernels (see docs/protocol.md).
-// The last edit wins: every answer whose id is older than the newest request is dropped,
-// and the newest unanswered request is sent again after a reconnect.
+// The one module that opens WebSockets (see docs/protocol.md).
+// LiveSocket: live kernel editing over /ws/kernels. The last edit wins: every answer whose
+// id is older than the newest request is dropped, and the newest unanswered request is
+// sent again after a reconnect.
+// RunSocket: one training run's events over /ws/runs/{id}, reconnecting by itself.
 
 const MAGIC = "KLR1";
 const HEADER_BYTES = 16;
@@ -91,5 +93,96 @@ export class LiveSocket {
     if (!parsed || !header || header.id !== parsed.id || !this.isLatest(parsed.id)) return;
     this.latest.answered = true;
     this.handlers.onResult(header, parsed.image);
+  }
+}
+
+const RUN_MAGIC = "CNR1";
+const BINARY_EVENTS = ["activations", "filters"];
+
+/** A CNR1 frame: {seq, data} (data: the blocks' bytes), or null when it is not one. */
+export function parseRunFrame(buffer) {
+  if (buffer.byteLength < 8) return null;
+  const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
+  if (magic !== RUN_MAGIC) return null;
+  return { seq: new DataView(buffer).getUint32(4, true), data: new Uint8Array(buffer, 8) };
+}
+
+export class RunSocket {
+  /** handlers: onEvent(event) for text events (the snapshot first, after every connect),
+   * onFrame(header, bytes) for activations/filters, onConnection("open" | "reconnecting" |
+   * "gone", detail). A run the server does not know (close 4404) is not retried. */
+  constructor(runId, handlers) {
+    this.handlers = handlers;
+    this.url = socketUrl(`/ws/runs/${encodeURIComponent(runId)}`);
+    this.retryMs = 250;
+    this.closedByUs = false;
+    this.expecting = []; // headers whose binary frame comes next, oldest first
+    this.lastError = null;
+    this.connect();
+  }
+
+  connect() {
+    this.ws = new WebSocket(this.url);
+    this.ws.binaryType = "arraybuffer";
+    this.ws.addEventListener("open", () => {
+      this.retryMs = 250;
+      this.handlers.onConnection("open");
+    });
+    this.ws.addEventListener("message", (event) => this.received(event.data));
+    this.ws.addEventListener("close", (event) => this.closed(event));
+  }
+
+  closed(event) {
+    this.expecting = [];
+    if (this.closedByUs) return;
+    if (event.code === 4404) {
+      this.handlers.onConnection("gone", this.lastError);
+      return;
+    }
+    this.handlers.onConnection("reconnecting");
+    this.timer = window.setTimeout(() => this.connect(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 4000);
+  }
+
+  /** Send a client message ({"type": "probe", ...}); false while disconnected. */
+  send(message) {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  close() {
+    this.closedByUs = true;
+    window.clearTimeout(this.timer);
+    this.ws.close();
+  }
+
+  received(data) {
+    if (typeof data !== "string") {
+      this.frame(data);
+      return;
+    }
+    const event = JSON.parse(data);
+    if (event.type === "snapshot") {
+      // Its pixel-carrying entries are followed by their frames (with or without a header).
+      this.expecting = BINARY_EVENTS.filter((k) => event.latest && event.latest[k])
+        .map((k) => event.latest[k]);
+    } else if (BINARY_EVENTS.includes(event.type)) {
+      this.expecting = this.expecting.filter((h) => h.type !== event.type);
+      this.expecting.unshift(event);
+      return;
+    } else if (event.type === "error") {
+      this.lastError = event;
+    }
+    this.handlers.onEvent(event);
+  }
+
+  frame(buffer) {
+    const parsed = parseRunFrame(buffer);
+    if (!parsed) return;
+    const at = this.expecting.findIndex((h) => h.seq === parsed.seq);
+    if (at < 0) return; // a frame nobody announced: skip it
+    const [header] = this.expecting.splice(at, 1);
+    this.handlers.onFrame(header, parsed.data);
   }
 }
