@@ -7,27 +7,49 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from server import cli_models
 from server.training import headless
+
+EXAMPLES = """examples:
+  cnn-playground serve --port 8000
+  cnn-playground train --preset lenet-mnist --dataset mnist --epochs 3
+  cnn-playground predict MODEL digit.png
+  cnn-playground models list
+  cnn-playground datasets download fashion-mnist
+Every command has its own --help.
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cnn-playground", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cnn-playground", description=__doc__,
+                                     epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="start the web app")
+    raw = argparse.RawDescriptionHelpFormatter
+    serve = sub.add_parser("serve", help="start the web app", formatter_class=raw,
+                           epilog="examples:\n  cnn-playground serve\n"
+                                  "  cnn-playground serve --host 0.0.0.0 --port 8080 "
+                                  "--models-dir /data/models\n")
     serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--models-dir", type=Path, help="where trained models live")
     serve.add_argument("--log-level", default="info")
-    datasets = sub.add_parser("datasets", help="list or download datasets").add_subparsers(
-        dest="action", required=True)
-    listing = datasets.add_parser("list", help="what is available locally")
+    examples = ("examples:\n  cnn-playground datasets list\n"
+                "  cnn-playground datasets download cifar10\n"
+                "  cnn-playground datasets download mnist --mirror http://127.0.0.1:8080/\n")
+    datasets = sub.add_parser("datasets", help="list or download datasets", epilog=examples,
+                              formatter_class=raw).add_subparsers(dest="action", required=True)
+    listing = datasets.add_parser("list", help="what is available locally", epilog=examples,
+                                  formatter_class=raw)
     listing.add_argument("--dir", type=Path, help="datasets folder (default CNNPG_DATASETS_DIR)")
-    get = datasets.add_parser("download", help="download a full dataset (needs internet)")
+    get = datasets.add_parser("download", help="download a full dataset (needs internet)",
+                              epilog=examples, formatter_class=raw)
     get.add_argument("name", choices=["mnist", "fashion-mnist", "cifar10", "cats-vs-dogs"])
     get.add_argument("--dir", type=Path, help="datasets folder (default CNNPG_DATASETS_DIR)")
     get.add_argument("--mirror", action="append",
                      help="base URL to try instead of the built-in mirrors (repeatable)")
     headless.add_parser(sub)
+    cli_models.add_parsers(sub)
     return parser
 
 
@@ -77,4 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "train":
         return headless.run(args)
+    if args.command == "predict":
+        return cli_models.predict(args)
+    if args.command == "models":
+        return cli_models.models(args)
     return datasets(args)

@@ -40,5 +40,11 @@ class Settings(BaseSettings):
     train_threads: int = Field(default=0, ge=0, le=256)
     stream_interval: float = Field(default=0.25, ge=0.01, le=10.0)
     probe_interval: float = Field(default=1.0, ge=0.05, le=60.0)  # activations, filters
+    # Model store: the largest model archive accepted by import (the weights of a network at
+    # the params limit, 50 M float32, are 200 MB), images per batch prediction, models
+    # kept loaded in memory for prediction.
+    max_model_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
+    max_batch_files: int = Field(default=64, ge=1, le=1024)
+    loaded_models: int = Field(default=8, ge=1, le=256)
     # Filtering threads for OpenCV; 0 lets OpenCV choose.
     cv_threads: int = Field(default=0, ge=0, le=64)

@@ -15,7 +15,17 @@ from server.api.body_limit import BodyLimit
 from server.api.docs_page import docs_router
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
-from server.api.routes import datasets, health, images, kernels, matrix, networks, runs
+from server.api.routes import (
+    datasets,
+    health,
+    images,
+    kernels,
+    matrix,
+    models,
+    networks,
+    predict,
+    runs,
+)
 from server.api.ws import router as ws_router
 from server.api.ws_runs import router as ws_runs_router
 from server.config import Settings
@@ -46,8 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs_router("CNN Playground"))
     app.state.services = Services.build(settings)
     install_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
-    for module in (health, images, kernels, matrix, networks, datasets, runs):
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, paths={
+        "/api/models/import": (settings.max_model_bytes, "CNNPG_MAX_MODEL_BYTES")})
+    for module in (health, images, kernels, matrix, networks, datasets, runs, models, predict):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)

@@ -9,8 +9,10 @@ from server.datasets.registry import DatasetRegistry
 from server.hub import Hub
 from server.image_store import ImageStore
 from server.imaging import IntakeLimits
+from server.inference.predictor import Predictor
 from server.nn.analysis import NetworkLimits
 from server.nn.presets import Presets
+from server.store import ModelStore
 from server.training.executor import ExecutorConfig, LocalExecutor, executor_paths
 
 
@@ -23,6 +25,8 @@ class Services:
     datasets: DatasetRegistry
     hub: Hub
     runs: LocalExecutor
+    models: ModelStore
+    predictor: Predictor
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -32,6 +36,7 @@ class Services:
         limits_nn = NetworkLimits(max_params=settings.max_params,
                                   max_activation_bytes=settings.max_activation_bytes)
         hub = Hub()
+        store = ModelStore(settings.models_dir)
         paths = executor_paths(settings.models_dir, settings.presets_dir, settings.datasets_dir)
         executor = LocalExecutor(ExecutorConfig(
             max_concurrent=settings.max_concurrent_runs or default_concurrency(),
@@ -40,7 +45,8 @@ class Services:
             paths=paths), hub)
         return cls(settings=settings, images=images, presets=Presets(settings.presets_dir),
                    network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir),
-                   hub=hub, runs=executor)
+                   hub=hub, runs=executor, models=store,
+                   predictor=Predictor(store, settings.loaded_models, settings.max_batch_files))
 
 
 def default_concurrency() -> int:

@@ -8,6 +8,10 @@
 A model is written into a hidden temporary folder, every file fsynced, then the folder is
 renamed into place: a crash leaves either nothing or a complete model. A folder whose files
 are missing or fail their checksums is listed as damaged and never served.
+
+A manifest is rewritten in place (temp file, fsync, rename); a model is deleted by renaming
+its folder to a hidden trash name first, so it disappears from the listing in one step. The
+shipped model (manifest "shipped": true) is read-only.
 """
 
 from __future__ import annotations
@@ -18,24 +22,34 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from safetensors.torch import load_file, save_file
 
-from server.errors import NotFound, PlaygroundError
+from server.errors import InvalidInput, NotFound, PlaygroundError
 from server.nn.build import Network, build_model
 from server.nn.spec import NetworkSpec
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 FILES = ("spec.json", "weights.safetensors")
+TEXT_LIMITS = {"name": 200, "description": 2000}  # characters
 
 
 class DamagedModel(PlaygroundError):
     status = 409
     kind = "damaged_model"
+
+
+class ReadOnlyModel(PlaygroundError):
+    """403: the shipped model cannot be renamed or deleted."""
+
+    status = 403
+    kind = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,44 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(stream.fileno())
 
 
+def _fsync_dir(folder: Path) -> None:
+    """Makes a rename inside `folder` durable (where the platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _quote(value: str, limit: int = 40) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def clean_text(field: str, value: str) -> str:
+    """A name or description (`field`): stripped, within TEXT_LIMITS, no control characters
+    (a description may hold line breaks and tabs)."""
+    text, limit, multiline = value.strip(), TEXT_LIMITS[field], field == "description"
+    if field == "name" and not text:
+        raise InvalidInput("name is empty; give the model a name of 1 to 200 characters",
+                           [field])
+    if len(text) > limit:
+        raise InvalidInput(f"{field} {_quote(text)} is {len(text)} characters long; the limit "
+                           f"is {limit}: shorten it", [field])
+    allowed = "\n\t" if multiline else ""
+    bad = [c for c in text if c not in allowed
+           and unicodedata.category(c) in ("Cc", "Zl", "Zp")]
+    if bad:
+        fine = " (line breaks and tabs are fine)" if multiline else ""
+        raise InvalidInput(f"{field} {_quote(text)} contains the control character "
+                           f"{bad[0]!r}; remove it{fine}", [field])
+    return text
+
+
 def new_id(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32] or "model"
     return f"{slug}-{time.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
@@ -68,6 +120,7 @@ def new_id(name: str) -> str:
 class ModelStore:
     def __init__(self, root: Path):
         self.root = root
+        self._lock = threading.Lock()  # manifest rewrites: read, change, replace
 
     def save(self, name: str, spec: NetworkSpec, model: Network,
              manifest: dict[str, Any]) -> str:
@@ -88,6 +141,7 @@ class ModelStore:
                     "sha256": {f: _sha256(staging / f) for f in FILES}}
             _write(staging / "manifest.json", json.dumps(full, indent=1).encode())
             staging.rename(self.root / model_id)  # atomic on one filesystem
+            _fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -107,19 +161,19 @@ class ModelStore:
             manifest = json.loads((folder / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             return Entry(folder.name, None, f"manifest.json is missing or unreadable ({exc})")
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("sha256"), dict):
+            return Entry(folder.name, None, "manifest.json is missing or unreadable (not a "
+                         "manifest object with checksums)")
         for name in FILES:
             path = folder / name
             if not path.is_file():
                 return Entry(folder.name, manifest, f"{name} is missing")
-            if _sha256(path) != manifest.get("sha256", {}).get(name):
+            if _sha256(path) != manifest["sha256"].get(name):
                 return Entry(folder.name, manifest, f"{name} fails its checksum")
         return Entry(folder.name, manifest, None)
 
     def entry(self, model_id: str) -> Entry:
-        if not ID_PATTERN.match(model_id) or not (self.root / model_id).is_dir():
-            raise NotFound(f"no model {model_id!r}; list them with GET /api/models",
-                           ["model_id"])
-        return self._check(self.root / model_id)
+        return self._check(self._folder(model_id))
 
     def load(self, model_id: str) -> tuple[NetworkSpec, Network, dict[str, Any]]:
         entry = self.entry(model_id)
@@ -137,3 +191,65 @@ class ModelStore:
                                ["model_id"]) from exc
         return spec, model.eval(), entry.manifest
 
+    def update(self, model_id: str, name: str | None = None,
+               description: str | None = None) -> dict[str, Any]:
+        """Rename a model and/or change its description; returns the new manifest."""
+        changes: dict[str, str] = {}
+        if name is not None:
+            changes["name"] = clean_text("name", name)
+        if description is not None:
+            changes["description"] = clean_text("description", description)
+        with self._lock:
+            folder = self._folder(model_id)
+            manifest = _read_manifest(folder)
+            if manifest is None:
+                raise DamagedModel(f"model {model_id!r} is damaged: its manifest.json is "
+                                   "missing or unreadable; delete it or import it again",
+                                   ["model_id"])
+            _refuse_shipped(model_id, manifest, "changed")
+            manifest = {**manifest, **changes}
+            temp = folder / f".manifest-{secrets.token_hex(4)}.tmp"
+            try:
+                _write(temp, json.dumps(manifest, indent=1).encode())
+                os.replace(temp, folder / "manifest.json")
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
+            _fsync_dir(folder)
+        return manifest
+
+    def delete(self, model_id: str) -> None:
+        """Remove a model (damaged ones too): one rename out of sight, then the files."""
+        with self._lock:
+            folder = self._folder(model_id)
+            manifest = _read_manifest(folder)
+            if manifest is not None:
+                _refuse_shipped(model_id, manifest, "deleted")
+            trash = self.root / f".trash-{model_id}-{secrets.token_hex(4)}"
+            folder.rename(trash)
+            _fsync_dir(self.root)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _folder(self, model_id: str) -> Path:
+        """The folder of a listed model (as entries() sees them), else NotFound."""
+        folder = self.root / model_id
+        if (not ID_PATTERN.match(model_id) or model_id == "presets" or not folder.is_dir()
+                or not any((folder / f).exists() for f in (*FILES, "manifest.json"))):
+            raise NotFound(f"no model {model_id!r}; list them with GET /api/models",
+                           ["model_id"])
+        return folder
+
+
+def _read_manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _refuse_shipped(model_id: str, manifest: dict[str, Any], action: str) -> None:
+    if manifest.get("shipped") is True:
+        raise ReadOnlyModel(f"the shipped model {model_id!r} is read-only and cannot be "
+                            f"{action}; export it and import a copy to change it",
+                            ["model_id"])

@@ -38,4 +38,7 @@ def test_kernel_lab_page_is_served(client: TestClient) -> None:
 def test_unknown_route_uses_the_error_shape(client: TestClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
-    assert response.json() == {"detail": [{"loc": [], "msg": "Not Found", "type": "http_error"}]}
+    assert response.json() == {"detail": [{
+        "loc": ["path"], "type": "http_error",
+        "msg": "Not Found: GET '/api/nothing-here' (no such address); the API is listed at /docs"}]}
+    assert "method is not allowed" in client.delete("/api/health").json()["detail"][0]["msg"]

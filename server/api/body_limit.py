@@ -13,18 +13,25 @@ class BodyLimit:
     """ASGI middleware: 413 when a body is larger than max_bytes plus a small allowance for
     multipart framing (declared or actual). Messages quote the setting, not the allowance."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, allowance: int = 64 * 1024):
+    def __init__(self, app: ASGIApp, max_bytes: int, allowance: int = 64 * 1024,
+                 paths: dict[str, tuple[int, str]] | None = None):
+        """paths: a different (limit, setting name) for some exact paths (model import)."""
         self.app = app
         self.nominal = max_bytes
+        self.allowance = allowance
         self.max_bytes = max_bytes + allowance
+        self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        nominal, setting = self.paths.get(scope.get("path", ""),
+                                          (self.nominal, "CNNPG_MAX_UPLOAD_BYTES"))
+        limit = nominal + self.allowance
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, int(declared))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, int(declared), nominal, setting)
             return
         # Buffer the body (bounded) so a lying or chunked client cannot exceed the limit.
         messages: list[Message] = []
@@ -35,8 +42,8 @@ class BodyLimit:
             if message["type"] != "http.request":
                 break
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse(send, size)
+            if size > limit:
+                await self._refuse(send, size, nominal, setting)
                 return
             if not message.get("more_body", False):
                 break
@@ -46,10 +53,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, size: int) -> None:
+    async def _refuse(self, send: Send, size: int, nominal: int, setting: str) -> None:
         msg = (f"the request body is {human_bytes(size)} or more; the upload limit is "
-               f"{human_bytes(self.nominal)} (setting CNNPG_MAX_UPLOAD_BYTES); send a smaller "
-               "file")
+               f"{human_bytes(nominal)} (setting {setting}); send a smaller file")
         body = json.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "too_large"}]}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),

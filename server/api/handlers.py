@@ -93,8 +93,13 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": describe_validation(list(exc.errors()))}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        msg = str(exc.detail)
+        if exc.status_code in (404, 405) and msg in ("Not Found", "Method Not Allowed"):
+            what = "no such address" if exc.status_code == 404 else "this method is not allowed"
+            msg = (f"{msg}: {request.method} {_short(request.url.path)} ({what}); "
+                   "the API is listed at /docs")
         detail = exc.detail if isinstance(exc.detail, list) else [
-            {"loc": [], "msg": str(exc.detail), "type": "http_error"}]
+            {"loc": ["path"], "msg": msg, "type": "http_error"}]
         return JSONResponse({"detail": detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))

@@ -27,4 +27,9 @@ def page_router(templates: Jinja2Templates) -> APIRouter:
         return templates.TemplateResponse(
             request, "training.html", {"page": "training", "version": server.__version__})
 
+    @router.get("/classify", response_class=HTMLResponse)
+    def classify(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request, "classify.html", {"page": "classify", "version": server.__version__})
+
     return router

@@ -39,11 +39,20 @@ class Preprocessing:
     # Other image sizes: converted to `channels` (luma or replicated gray), then resized
     # to height x width keeping the aspect ratio and padding with the background.
     resize: str = "fit_pad"
+    # How the dataset's images look, so prediction can make a user's photo look the same:
+    # "dark": light strokes on black (MNIST); a photo of dark ink on paper is inverted.
+    background: str = "any"
+    # "digit": the content is cropped and its long side fills `content_fraction` of the frame,
+    # centred by its centre of mass (how MNIST was made: 20x20 in 28x28); "object": cropped
+    # and fitted to the frame; "photo": the whole image is fitted (no crop).
+    content: str = "photo"
+    content_fraction: float = 1.0
 
     def describe(self) -> dict[str, Any]:
         return {"channels": self.channels, "height": self.height, "width": self.width,
                 "scale": self.scale, "mean": list(self.mean), "std": list(self.std),
-                "resize": self.resize}
+                "resize": self.resize, "background": self.background,
+                "content": self.content, "content_fraction": self.content_fraction}
 
 
 @dataclass(frozen=True)
@@ -65,13 +74,15 @@ def _idx(folder: Path, split: str) -> Arrays:
 
 KNOWN: dict[str, DatasetInfo] = {d.name: d for d in (
     DatasetInfo("mnist", "MNIST handwritten digits", tuple(str(i) for i in range(10)),
-                Preprocessing(1, 28, 28, (0.1307,), (0.3081,)),
+                Preprocessing(1, 28, 28, (0.1307,), (0.3081,), background="dark", content="digit",
+                              content_fraction=20 / 28),
                 "CC BY-SA 3.0 (Yann LeCun, Corinna Cortes)", {"train": 60000, "test": 10000},
                 "mnist", _idx),
     DatasetInfo("fashion-mnist", "Fashion-MNIST clothing",
                 ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                  "Sneaker", "Bag", "Ankle boot"),
-                Preprocessing(1, 28, 28, (0.2860,), (0.3530,)), "MIT (c) 2017 Zalando SE",
+                Preprocessing(1, 28, 28, (0.2860,), (0.3530,), background="dark",
+                              content="object"), "MIT (c) 2017 Zalando SE",
                 {"train": 60000, "test": 10000}, "fashion-mnist", _idx),
     DatasetInfo("cifar10", "CIFAR-10 tiny colour photos", CIFAR_CLASSES,
                 Preprocessing(3, 32, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),

@@ -34,13 +34,32 @@ class Network(nn.Module):
         *body, last = self.layers
         for layer in body:
             x = layer(x)
-        if isinstance(last, nn.Softmax):
-            return x
-        if isinstance(last, nn.Sequential) and isinstance(last[-1], nn.Softmax):
-            for inner in list(last)[:-1]:
-                x = inner(x)
-            return x
-        return last(x)  # type: ignore[no-any-return]
+        return _logits(last, x)
+
+    def trace(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Every layer's output and the logits in one pass. No hooks, so requests sharing
+        the module in several threads cannot see each other's tensors."""
+        outputs: list[torch.Tensor] = []
+        *body, last = self.layers
+        for layer in body:
+            x = layer(x)
+            outputs.append(x)
+        logits = _logits(last, x)
+        softmax = last if isinstance(last, nn.Softmax) else (
+            last[-1] if isinstance(last, nn.Sequential) else None)
+        outputs.append(softmax(logits) if isinstance(softmax, nn.Softmax) else logits)
+        return outputs, logits
+
+
+def _logits(last: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The last layer applied without its softmax (if it has one)."""
+    if isinstance(last, nn.Softmax):
+        return x
+    if isinstance(last, nn.Sequential) and isinstance(last[-1], nn.Softmax):
+        for inner in list(last)[:-1]:
+            x = inner(x)
+        return x
+    return last(x)  # type: ignore[no-any-return]
 
 
 def layer_sources(spec: NetworkSpec, limits: NetworkLimits | None = None) -> list[str]:

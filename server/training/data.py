@@ -67,8 +67,10 @@ def adapt(images: np.ndarray, pre: Preprocessing, spec: NetworkSpec,
             out = out.reshape(len(out), want.height, want.width, -1)
             rule = "resize"
             notes.append(f"{h}x{w} images are resized to {want.height}x{want.width}")
+    # Content keeps its size in pixels when the frame is padded around it.
+    fraction = pre.content_fraction * (pre.height / want.height if rule == "center_pad" else 1)
     adapted = Preprocessing(want.channels, want.height, want.width, tuple(mean), tuple(std),
-                            pre.scale, rule)
+                            pre.scale, rule, pre.background, pre.content, fraction)
     return out, adapted
 
 

@@ -10,15 +10,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from server.errors import PlaygroundError
 from server.training.control import QueueControl
-from server.training.spec import RunRequest, TrainingConfig
+from server.training.spec import Augment, RunRequest, TrainingConfig
 
 
 def add_parser(sub: Any) -> None:
-    train = sub.add_parser("train", help="train a network and save it to the model store")
+    train = sub.add_parser(
+        "train", help="train a network and save it to the model store",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  cnn-playground train --preset lenet-mnist --dataset mnist --epochs 3\n"
+               "  cnn-playground train --spec my-net.json --dataset fashion-mnist "
+               "--optimizer sgd_momentum --lr 0.01\n")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="a preset id, e.g. lenet-mnist")
     source.add_argument("--spec", type=Path, help="a network spec JSON file")
@@ -29,6 +32,12 @@ def add_parser(sub: Any) -> None:
     train.add_argument("--optimizer", default="adam")
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--augment-shift", type=float, default=0.0, metavar="FRACTION",
+                       help="random shifts of training images, up to this fraction of the size")
+    train.add_argument("--augment-rotation", type=float, default=0.0, metavar="DEGREES",
+                       help="random rotations of training images, up to this many degrees")
+    train.add_argument("--augment-scale", type=float, default=0.0, metavar="FRACTION",
+                       help="random zoom in or out of training images, up to this fraction")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's)")
     train.add_argument("--name", help="the saved model's name (default: the network's)")
@@ -48,6 +57,8 @@ def _bar(event: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from server.config import Settings
     from server.datasets.registry import DatasetRegistry
     from server.nn.presets import Presets
@@ -62,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         training = TrainingConfig(
             optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
             epochs=args.epochs, validation_split=args.validation_split, seed=args.seed,
+            augment=Augment(shift=args.augment_shift, rotation=args.augment_rotation,
+                            scale=args.augment_scale),
             device=args.device)
         request = RunRequest(network=network, dataset=args.dataset, training=training)
         datasets = DatasetRegistry(settings.datasets_dir)

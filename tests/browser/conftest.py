@@ -54,13 +54,19 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: f
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The browser server's models folder. Models trained by browser tests go here, never
+    to the project's models/; tests may put models here for the server to list."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory: pytest.TempPathFactory, server_models_dir: Path) -> Iterator[str]:
     """The real app in its own process, exactly as `cnn-playground serve` runs it."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CNNPG_")}
-    # Models trained by browser tests go to a temporary folder, never the project's models/.
     env.update(CNNPG_HOST="127.0.0.1", CNNPG_PORT=str(port),
-               CNNPG_MODELS_DIR=str(tmp_path_factory.mktemp("models")))
+               CNNPG_MODELS_DIR=str(server_models_dir))
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

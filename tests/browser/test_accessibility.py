@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from page_checks import UNLABELLED
 
 pytestmark = pytest.mark.browser
 
@@ -14,20 +15,6 @@ ACTIVE = """() => {
   return {id: el.id, label: el.getAttribute('aria-label') || '', tag: el.tagName,
           outline: getComputedStyle(el).outlineStyle};
 }"""
-
-UNLABELLED = """() => [...document.querySelectorAll(
-    'input, select, textarea, button, a[href], canvas[tabindex], [tabindex="0"]')]
-  .filter((el) => !el.closest('[hidden]'))
-  .filter((el) => {
-    const byId = (ids) => ids.split(' ').map((id) => document.getElementById(id)?.textContent)
-      .join(' ');
-    const name = el.getAttribute('aria-label')
-      || (el.getAttribute('aria-labelledby') && byId(el.getAttribute('aria-labelledby')))
-      || (el.labels && [...el.labels].map((l) => l.textContent).join(' '))
-      || (['BUTTON', 'A'].includes(el.tagName) && el.textContent);
-    return !name || !name.trim();
-  }).map((el) => el.outerHTML.slice(0, 120))"""
-
 
 def tab_to(page: Any, predicate: Any, limit: int = 200) -> dict[str, Any]:
     """Press Tab until the focused element matches; fail if it is never reached."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from builder_page import Builder, builder, open_builder, shape_text
+from page_checks import UNLABELLED
 
 pytestmark = pytest.mark.browser
 __all__ = ["builder"]  # the fixture, imported so pytest finds it here
@@ -203,20 +204,6 @@ def tablet_checks(builder: Builder) -> None:
     builder.card(7).get_by_role("button", name="Move up").tap()
     builder.wait()
     assert builder.titles()[-2:] == ["ReLU", "Dense (fully connected)"]
-
-
-UNLABELLED = """() => [...document.querySelectorAll(
-    'input, select, textarea, button, a[href], [tabindex="0"]')]
-  .filter((el) => !el.closest('[hidden]'))
-  .filter((el) => {
-    const byId = (ids) => ids.split(' ').map((id) => document.getElementById(id)?.textContent)
-      .join(' ');
-    const name = el.getAttribute('aria-label')
-      || (el.getAttribute('aria-labelledby') && byId(el.getAttribute('aria-labelledby')))
-      || (el.labels && [...el.labels].map((l) => l.textContent).join(' '))
-      || (['BUTTON', 'A'].includes(el.tagName) && el.textContent);
-    return !name || !name.trim();
-  }).map((el) => el.outerHTML.slice(0, 120))"""
 
 
 def test_every_control_is_labelled_and_reachable_by_keyboard(builder: Builder) -> None:

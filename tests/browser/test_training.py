@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from page_checks import UNLABELLED, open_view
 
 pytestmark = pytest.mark.browser
 
@@ -28,17 +29,6 @@ DRAWN_CANVASES = """(selector) => [...document.querySelectorAll(selector)].filte
   }
   return false;
 }).length"""
-
-# Controls with no accessible name (the same rule as test_accessibility.py).
-UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button, a[href]')]
-  .filter((el) => !el.closest('[hidden]'))
-  .filter((el) => {
-    const name = el.getAttribute('aria-label')
-      || (el.labels && [...el.labels].map((l) => l.textContent).join(' '))
-      || (['BUTTON', 'A'].includes(el.tagName) && el.textContent);
-    return !name || !name.trim();
-  }).map((el) => el.outerHTML.slice(0, 120))"""
-
 
 class Training:
     """The Training page, read the way a user sees it."""
@@ -86,17 +76,8 @@ class Training:
 
 @pytest.fixture
 def training(browser: Any, base_url: str) -> Iterator[Training]:
-    context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/training")
-    view = Training(page)
-    view.wait("idle")
-    yield view
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    yield from open_view(browser, base_url, "/training", Training,
+                         viewport={"width": 1024, "height": 768})
 
 
 def test_a_short_run_is_drawn_live_and_reattaches_after_a_reload(training: Training) -> None:
