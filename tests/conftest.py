@@ -8,28 +8,16 @@ from typing import Any
 
 import pytest
 import torch
+from app_settings import DEFAULTS, make_settings
 from fastapi.testclient import TestClient
 
-from server.config import Settings
 from server.main import create_app
-
-DEFAULTS: dict[str, Any] = {
-    "max_upload_bytes": 8 * 1024 * 1024,
-    "max_image_pixels": 40_000_000,
-    "image_cache_bytes": 64 * 1024 * 1024,
-    "cv_threads": 0,
-}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_models_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Runs started by tests save their models in a temporary folder, never in models/."""
     DEFAULTS["models_dir"] = tmp_path_factory.mktemp("models")
-
-
-def make_settings(**overrides: Any) -> Settings:
-    """Settings with every limit the tests depend on spelled out (environment cannot leak in)."""
-    return Settings(**{**DEFAULTS, **overrides})
 
 
 @pytest.fixture(scope="session")

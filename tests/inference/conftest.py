@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import make_settings
+from app_settings import make_settings
 from fastapi.testclient import TestClient
 from PIL import Image
 

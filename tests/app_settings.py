@@ -1,0 +1,20 @@
+"""Settings for tests: every limit the tests depend on spelled out, nothing from the
+environment. A plain module (not a conftest) so that test packages can import it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.config import Settings
+
+DEFAULTS: dict[str, Any] = {
+    "max_upload_bytes": 8 * 1024 * 1024,
+    "max_image_pixels": 40_000_000,
+    "image_cache_bytes": 64 * 1024 * 1024,
+    "cv_threads": 0,
+}
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings with every limit the tests depend on spelled out (environment cannot leak in)."""
+    return Settings(**{**DEFAULTS, **overrides})
