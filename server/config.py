@@ -46,5 +46,8 @@ class Settings(BaseSettings):
     max_model_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
     max_batch_files: int = Field(default=64, ge=1, le=1024)
     loaded_models: int = Field(default=8, ge=1, le=256)
+    # Other sites whose pages may send state-changing requests and open websockets here
+    # (exact origins, e.g. ["https://class.example.org"]); the server's own always may.
+    allowed_origins: list[str] = Field(default_factory=list)
     # Filtering threads for OpenCV; 0 lets OpenCV choose.
     cv_threads: int = Field(default=0, ge=0, le=64)

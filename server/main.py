@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 import server
 from server.api.body_limit import BodyLimit
+from server.api.cross_origin import CrossOrigin
 from server.api.docs_page import docs_router
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, paths={
         "/api/models/import": (settings.max_model_bytes, "CNNPG_MAX_MODEL_BYTES")})
+    # Added last, so it runs first: a cross-site request is refused before its body is read.
+    app.add_middleware(CrossOrigin, allowed=settings.allowed_origins)
     for module in (health, images, kernels, matrix, networks, datasets, runs, models, predict):
         app.include_router(module.router)
     app.include_router(ws_router)
