@@ -53,6 +53,8 @@ test: dev system-deps lint
 
 bench: dev
 	$(BIN)/python bench/kernels.py
+	$(BIN)/python bench/training.py
+	$(BIN)/python bench/predict.py
 
 ## Refresh the vendored front-end files from the npm registry (versions pinned in
 ## web/package.json); commit the result. Needs node and npm; `make run` does not.

@@ -10,11 +10,13 @@ single requests nothing and raises throughput when many arrive at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -22,7 +24,9 @@ from server.datasets.registry import Preprocessing
 from server.inference.preprocess import from_manifest
 from server.nn.build import Network
 from server.nn.spec import NetworkSpec
-from server.store import ModelStore
+from server.store import ID_PATTERN, ModelStore
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +53,8 @@ class Loaded:
 
 
 def _stamp(folder: Path) -> tuple[int, ...]:
-    stats = [(folder / name).stat() for name in ("spec.json", "weights.safetensors")]
+    stats = [(folder / name).stat()
+             for name in ("spec.json", "weights.safetensors", "manifest.json")]
     return tuple(v for s in stats for v in (s.st_size, s.st_mtime_ns))
 
 
@@ -65,19 +70,28 @@ class Predictor:
         self._batchers: dict[str, Batcher] = {}
 
     def get(self, model_id: str) -> Loaded:
-        """The loaded model; raises NotFound / DamagedModel like the store does."""
-        entry = self.store.entry(model_id)  # 404 for unknown ids, before any file access
-        folder = self.store.root / entry.id
+        """The loaded model; raises NotFound / DamagedModel like the store does. The files'
+        checksums are verified when a model is loaded; after that a model is served while
+        its files keep their size and modification time (hashing 5 MB of weights on every
+        request would cost more than the prediction)."""
         with self._lock:
             cached = self._models.get(model_id)
+        if cached is not None:
             try:
-                stamp = _stamp(folder)
+                stamp = _stamp(self.store.root / model_id)
             except OSError:
                 stamp = ()
-            if cached is not None and cached.stamp == stamp:
-                self._models.move_to_end(model_id)
+            if cached.stamp == stamp:
+                with self._lock:
+                    if model_id in self._models:
+                        self._models.move_to_end(model_id)
                 return cached
-        spec, model, manifest = self.store.load(model_id)  # verifies the checksums
+        # Stamped before loading: a file changed during the load is seen next time.
+        stamp = ()
+        if ID_PATTERN.match(model_id):
+            with contextlib.suppress(OSError):
+                stamp = _stamp(self.store.root / model_id)
+        spec, model, manifest = self.store.load(model_id)  # verifies ids and checksums
         for parameter in model.parameters():
             parameter.requires_grad_(False)  # explanations ask for input gradients only
         loaded = Loaded(model_id, spec, model, manifest,
@@ -121,6 +135,26 @@ class Batcher:
             self._running = True
             self._task = asyncio.create_task(self._drain())
         return await future
+
+    async def prepare_and_run(self, prepare: Callable[[], T],
+                              tensor: Callable[[T], torch.Tensor]) -> tuple[T, torch.Tensor]:
+        """prepare() (decoding, preprocessing) then the forward pass. When no pass is running
+        both happen in one worker thread (one hand-off, not two); otherwise the prepared
+        input joins the next batch."""
+        if self._running:
+            prepared = await asyncio.to_thread(prepare)
+            return prepared, await self(tensor(prepared))
+        self._running = True
+        try:
+            def both() -> tuple[T, torch.Tensor]:
+                prepared = prepare()
+                return prepared, self.loaded.probabilities(tensor(prepared))
+            return await asyncio.to_thread(both)
+        finally:
+            if self._waiting:  # requests that arrived meanwhile: drain them now
+                self._task = asyncio.create_task(self._drain())
+            else:
+                self._running = False
 
     async def _drain(self) -> None:
         try:

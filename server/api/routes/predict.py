@@ -24,19 +24,16 @@ TOP_K = Query(5, ge=1, le=1000, alias="top_k",
               description="how many classes to return, most likely first")
 
 
-def _load_and_prepare(services: Services, model_id: str, data: bytes,
-                      field: str) -> tuple[Loaded, PreparedInput]:
-    loaded = services.predictor.get(model_id)
-    decoded = decode_image(data, services.images.limits, field)
-    return loaded, prepare(decoded.pixels, loaded.preprocessing)
+def _failed(loaded: Loaded, exc: Exception) -> Conflict:
+    return Conflict(f"model {loaded.id!r} failed to run: {exc}; it may be damaged: delete it "
+                    "or import it again", ["model_id"])
 
 
 async def _probabilities(services: Services, loaded: Loaded, x: Any) -> Any:
     try:
         return await services.predictor.batcher(loaded)(x)
     except RuntimeError as exc:  # a model that cannot run on its own input shape
-        raise Conflict(f"model {loaded.id!r} failed to run: {exc}; it may be damaged: "
-                       "delete it or import it again", ["model_id"]) from exc
+        raise _failed(loaded, exc) from exc
 
 
 def _extras(loaded: Loaded, prepared: PreparedInput, class_index: int, explain: bool,
@@ -67,9 +64,18 @@ async def predict(
     model looks at, not proofs of why it decided."""
     started = time.perf_counter()
     data = await read_upload(file, services.images.limits.max_bytes)
-    loaded, prepared = await run_in_threadpool(_load_and_prepare, services, model_id, data,
-                                               "file")
-    probabilities = (await _probabilities(services, loaded, prepared.tensor))[0]
+    loaded = await run_in_threadpool(services.predictor.get, model_id)
+    limits = services.images.limits
+
+    def prepared_input() -> PreparedInput:
+        return prepare(decode_image(data, limits, "file").pixels, loaded.preprocessing)
+
+    try:
+        prepared, output = await services.predictor.batcher(loaded).prepare_and_run(
+            prepared_input, lambda p: p.tensor)
+    except RuntimeError as exc:  # a model that cannot run on its own input shape
+        raise _failed(loaded, exc) from exc
+    probabilities = output[0]
     predictions = top_k(loaded, probabilities, top_k_)
     result: dict[str, Any] = {"model_id": loaded.id, "predictions": predictions,
                               "preprocessing": describe(loaded.preprocessing, prepared)}
