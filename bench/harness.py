@@ -81,8 +81,9 @@ def _get(url: str, timeout: float) -> bytes:
 
 
 @contextmanager
-def running_server(startup_timeout: float = 60.0,
-                   env: Mapping[str, str] | None = None) -> Iterator[str]:
+def running_server(startup_timeout: float = 60.0, env: Mapping[str, str] | None = None,
+                   module: str = "bench.harness", health: str = "/api/health",
+                   ) -> Iterator[str]:
     """Start `python -m bench.harness serve` on a free port; yield its base URL; stop it.
     `env`: extra environment variables for the server (e.g. CNNPG_MODELS_DIR)."""
     port = free_port()
@@ -90,7 +91,8 @@ def running_server(startup_timeout: float = 60.0,
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.harness", "serve", "--port", str(port)],
+            [sys.executable, "-m", module, *(["serve"] if module == "bench.harness" else []),
+             "--port", str(port)],
             cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -101,7 +103,7 @@ def running_server(startup_timeout: float = 60.0,
                     tail = log.read()[-2000:].decode(errors="replace")
                     raise RuntimeError(f"the server exited with {proc.returncode}:\n{tail}")
                 try:
-                    _get(f"{base}/api/health", timeout=2)
+                    _get(f"{base}{health}", timeout=2)
                     break
                 except (urllib.error.URLError, ConnectionError, TimeoutError):
                     if time.monotonic() > deadline:

@@ -12,20 +12,13 @@ uvicorn and the loopback socket.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, File, UploadFile
 
-from bench.harness import ROOT, free_port
+from bench.harness import running_server
 
 CONSTANT: dict[str, Any] = {
     "model_id": "floor",
@@ -62,37 +55,9 @@ def create_floor_app() -> FastAPI:
 @contextmanager
 def running_floor(startup_timeout: float = 60.0) -> Iterator[str]:
     """Start `python -m bench.predict_floor` on a free port; yield its base URL; stop it."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bench.predict_floor", "--port",
-                                 str(port)], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    tail = log.read()[-2000:].decode(errors="replace")
-                    raise RuntimeError(f"the floor app exited with {proc.returncode}:\n{tail}")
-                try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2):
-                        break
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the floor app did not answer within "
-                                           f"{startup_timeout:.0f} s") from None
-                    time.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    with running_server(startup_timeout, module="bench.predict_floor",
+                        health="/health") as base:
+        yield base
 
 
 def main(argv: Sequence[str] | None = None) -> int:

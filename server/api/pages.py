@@ -8,28 +8,19 @@ from fastapi.templating import Jinja2Templates
 
 import server
 
+# path -> (template, the nav entry it highlights)
+PAGES = {"/": ("kernel_lab.html", "kernels"), "/builder": ("builder.html", "builder"),
+         "/training": ("training.html", "training"), "/classify": ("classify.html", "classify")}
+
 
 def page_router(templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    for path, (template, page) in PAGES.items():
 
-    @router.get("/", response_class=HTMLResponse)
-    def kernel_lab(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, "kernel_lab.html", {"page": "kernels", "version": server.__version__})
+        def render(request: Request, template: str = template, page: str = page) -> HTMLResponse:
+            return templates.TemplateResponse(
+                request, template, {"page": page, "version": server.__version__})
 
-    @router.get("/builder", response_class=HTMLResponse)
-    def builder(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, "builder.html", {"page": "builder", "version": server.__version__})
-
-    @router.get("/training", response_class=HTMLResponse)
-    def training(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, "training.html", {"page": "training", "version": server.__version__})
-
-    @router.get("/classify", response_class=HTMLResponse)
-    def classify(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(
-            request, "classify.html", {"page": "classify", "version": server.__version__})
-
+        router.add_api_route(path, render, methods=["GET"], response_class=HTMLResponse,
+                             name=page)
     return router

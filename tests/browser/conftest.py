@@ -90,9 +90,10 @@ def browser() -> Iterator[Any]:
     """Chromium, per test module: Playwright's sync API keeps an asyncio loop running in the
     main thread while it is open, which would break asyncio.run() in the other tests."""
     if sync_api is None:
-        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
+        pytest.fail("playwright is not installed: run `make test` (pip install -e '.[dev]')")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set CNNPG_CHROMIUM)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's "
+                    "chromium) or set CNNPG_CHROMIUM")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
