@@ -49,5 +49,16 @@ class Settings(BaseSettings):
     # Other sites whose pages may send state-changing requests and open websockets here
     # (exact origins, e.g. ["https://class.example.org"]); the server's own always may.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Sessions: the key that signs session cookies and bearer tokens (empty: one is made and
+    # kept in <models_dir>/.session-secret). Per-session limits: runs training at once, runs
+    # waiting beyond those, models kept in the store, bytes of uploaded images held.
+    session_secret: str = ""
+    session_max_active_runs: int = Field(default=2, ge=1, le=64)
+    session_max_queued_runs: int = Field(default=4, ge=0, le=256)
+    session_max_models: int = Field(default=50, ge=1, le=100_000)
+    session_max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # Rooms: open rooms per server, participants per room.
+    max_rooms: int = Field(default=200, ge=1, le=100_000)
+    max_room_participants: int = Field(default=200, ge=1, le=10_000)
     # Filtering threads for OpenCV; 0 lets OpenCV choose.
     cv_threads: int = Field(default=0, ge=0, le=64)

@@ -68,3 +68,31 @@ class Conflict(PlaygroundError):
 
     status = 409
     kind = "conflict"
+
+
+class Forbidden(PlaygroundError):
+    """403: you can see it, but it is not yours to change."""
+
+    status = 403
+    kind = "forbidden"
+
+
+class Unauthorized(PlaygroundError):
+    """401: the credentials sent do not verify."""
+
+    status = 401
+    kind = "unauthorized"
+
+
+class Gone(PlaygroundError):
+    """410: it existed, and is closed for good (a room)."""
+
+    status = 410
+    kind = "gone"
+
+
+class OverLimit(PlaygroundError):
+    """429: a per-session limit is reached; the message says which and what to delete."""
+
+    status = 429
+    kind = "limit_reached"

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from server.errors import NotFound
+from server.errors import NotFound, OverLimit, human_bytes
 from server.imaging import DecodedImage, IntakeLimits, decode_image
 from server.kernels.pipeline import prepare_input
 
@@ -27,6 +27,7 @@ class StoredImage:
     pixels: np.ndarray  # uint8 (H, W, C)
     source_format: str
     notes: tuple[str, ...]
+    owner: str = ""  # the session that uploaded it ("" for the samples)
     _derived: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
 
     @property
@@ -94,29 +95,50 @@ class ImageStore:
         with self._lock:
             return self._samples.setdefault(name, item)
 
-    def add(self, decoded: DecodedImage) -> StoredImage:
+    def add(self, decoded: DecodedImage, owner: str = "", quota: int | None = None
+            ) -> StoredImage:
+        """quota: the most bytes of images this owner may hold (429 beyond it)."""
         item = StoredImage(secrets.token_urlsafe(12), decoded.pixels, decoded.source_format,
-                           decoded.notes)
+                           decoded.notes, owner)
         with self._lock:
+            held = self.held_bytes(owner)
+            if quota is not None and held + item.pixels.nbytes > quota:
+                raise OverLimit(
+                    f"your uploaded images hold {human_bytes(held)} and this one needs "
+                    f"{human_bytes(item.pixels.nbytes)} more; the limit per session is "
+                    f"{human_bytes(quota)} (CNNPG_SESSION_MAX_UPLOAD_BYTES): delete some with "
+                    "DELETE /api/images/{image_id}", ["file"])
             self._items[item.image_id] = item
             self._evict()
         return item
 
-    def get(self, image_id: str) -> StoredImage:
+    def held_bytes(self, owner: str) -> int:
+        """Decoded bytes of this owner's uploads still in memory (call under the lock or
+        accept a moment's staleness)."""
+        return sum(i.pixels.nbytes for i in list(self._items.values()) if i.owner == owner)
+
+    def delete(self, image_id: str, owner: str) -> None:
+        self.get(image_id, owner)
+        with self._lock:
+            self._items.pop(image_id, None)
+
+    def get(self, image_id: str, owner: str | None = None) -> StoredImage:
+        """owner: the caller's session; another session's upload is not found (404)."""
         with self._lock:
             item = self._items.get(image_id)
-            if item is None:
+            if item is None or (owner is not None and item.owner != owner):
                 raise NotFound(
                     f"no uploaded image with id {image_id!r} (it may have expired from the cache); "
                     "upload it again with POST /api/images", ["image_id"])
             self._items.move_to_end(image_id)
             return item
 
-    def resolve(self, image_id: str | None, sample: str | None) -> StoredImage:
+    def resolve(self, image_id: str | None, sample: str | None,
+                owner: str | None = None) -> StoredImage:
         if sample is not None:
             return self.sample(sample)
         assert image_id is not None
-        return self.get(image_id)
+        return self.get(image_id, owner)
 
     def _evict(self) -> None:
         total = sum(i.nbytes for i in self._items.values())

@@ -25,12 +25,16 @@ from server.api.routes import (
     models,
     networks,
     predict,
+    rooms,
     runs,
+    sessions,
 )
 from server.api.ws import router as ws_router
+from server.api.ws_rooms import router as ws_rooms_router
 from server.api.ws_runs import router as ws_runs_router
 from server.config import Settings
 from server.services import Services
+from server.sessions import Sessions
 
 DESCRIPTION = """Learn and demonstrate convolutional neural networks.
 
@@ -59,12 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, paths={
         "/api/models/import": (settings.max_model_bytes, "CNNPG_MAX_MODEL_BYTES")})
+    # Who is asking (cookie or bearer token); outside the body limit, inside the origin check.
+    app.add_middleware(Sessions, signer=app.state.services.signer)
     # Added last, so it runs first: a cross-site request is refused before its body is read.
     app.add_middleware(CrossOrigin, allowed=settings.allowed_origins)
-    for module in (health, images, kernels, matrix, networks, datasets, runs, models, predict):
+    for module in (health, sessions, images, kernels, matrix, networks, datasets, runs, models,
+                   predict, rooms):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)
+    app.include_router(ws_rooms_router)
     templates = Jinja2Templates(directory=settings.web_dir / "templates")
     app.include_router(page_router(templates))
     app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")

@@ -34,7 +34,8 @@ JSON_LIMITS = {"spec.json": 1024 * 1024, "manifest.json": 16 * 1024 * 1024}
 LOC = ["file"]
 FIX = "upload a .zip made by the model export (GET /api/models/{id}/export)"
 # Written by the store or the server itself; an imported manifest never sets them.
-DROPPED = ("id", "sha256", "size_bytes", "shipped", "imported_from")
+DROPPED = ("id", "sha256", "size_bytes", "shipped", "imported_from", "owner", "visibility",
+           "forked_from")
 RESIZE_RULES = ("fit_pad", "center_pad", "resize")
 BACKGROUNDS = ("any", "dark", "light")
 CONTENTS = ("digit", "object", "photo")
@@ -69,8 +70,10 @@ def export_zip(store: ModelStore, model_id: str) -> bytes:
     return buffer.getvalue()
 
 
-def import_zip(store: ModelStore, data: bytes, limits: NetworkLimits, max_bytes: int) -> str:
-    """Check an exported archive completely, then save it as a new model; returns its id."""
+def import_zip(store: ModelStore, data: bytes, limits: NetworkLimits, max_bytes: int,
+               owner: str = "") -> str:
+    """Check an exported archive completely, then save it as a new model; returns its id.
+    owner: the session it belongs to (private); "" makes it public (the CLI)."""
     files = _read_archive(data, max_bytes)
     spec = _spec(files["spec.json"], limits)
     manifest = _manifest(files["manifest.json"], spec, limits)
@@ -83,6 +86,8 @@ def import_zip(store: ModelStore, data: bytes, limits: NetworkLimits, max_bytes:
     kept["imported_from"] = original if isinstance(original, str) and ID_PATTERN.match(
         original) else None
     kept["input_shape"] = [spec.input.channels, spec.input.height, spec.input.width]
+    if owner:
+        kept |= {"owner": owner, "visibility": "private"}
     return store.save(name, spec, model.eval(), kept)
 
 

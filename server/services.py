@@ -12,6 +12,8 @@ from server.imaging import IntakeLimits
 from server.inference.predictor import Predictor
 from server.nn.analysis import NetworkLimits
 from server.nn.presets import Presets
+from server.rooms import Rooms
+from server.sessions import Signer, load_secret
 from server.store import ModelStore
 from server.training.executor import ExecutorConfig, LocalExecutor, executor_paths
 
@@ -27,6 +29,8 @@ class Services:
     runs: LocalExecutor
     models: ModelStore
     predictor: Predictor
+    rooms: Rooms
+    signer: Signer
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -41,12 +45,15 @@ class Services:
         executor = LocalExecutor(ExecutorConfig(
             max_concurrent=settings.max_concurrent_runs or default_concurrency(),
             step_interval=settings.stream_interval, probe_interval=settings.probe_interval,
-            threads=settings.train_threads,
-            paths=paths), hub)
+            threads=settings.train_threads, paths=paths,
+            session_active=settings.session_max_active_runs,
+            session_queued=settings.session_max_queued_runs), hub)
         return cls(settings=settings, images=images, presets=Presets(settings.presets_dir),
                    network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir),
                    hub=hub, runs=executor, models=store,
-                   predictor=Predictor(store, settings.loaded_models, settings.max_batch_files))
+                   predictor=Predictor(store, settings.loaded_models, settings.max_batch_files),
+                   rooms=Rooms(hub, settings.max_rooms, settings.max_room_participants),
+                   signer=Signer(load_secret(settings.session_secret, settings.models_dir)))
 
 
 def default_concurrency() -> int:

@@ -172,6 +172,18 @@ class ModelStore:
                 return Entry(folder.name, manifest, f"{name} fails its checksum")
         return Entry(folder.name, manifest, None)
 
+    def manifest(self, model_id: str) -> dict[str, Any] | None:
+        """A listed model's manifest without verifying its files (None when unreadable)."""
+        return _read_manifest(self._folder(model_id))
+
+    def owned_by(self, owner: str) -> list[str]:
+        """Ids of the models whose manifest names this owner (no checksums: cheap)."""
+        if not self.root.is_dir():
+            return []
+        return [p.name for p in self.root.iterdir()
+                if p.is_dir() and not p.name.startswith(".")
+                and ((_read_manifest(p) or {}).get("owner") == owner)]
+
     def entry(self, model_id: str) -> Entry:
         return self._check(self._folder(model_id))
 
@@ -192,9 +204,11 @@ class ModelStore:
         return spec, model.eval(), entry.manifest
 
     def update(self, model_id: str, name: str | None = None,
-               description: str | None = None) -> dict[str, Any]:
-        """Rename a model and/or change its description; returns the new manifest."""
-        changes: dict[str, str] = {}
+               description: str | None = None, visibility: str | None = None
+               ) -> dict[str, Any]:
+        """Rename a model, change its description and/or its visibility ("public" or
+        "private"); returns the new manifest."""
+        changes: dict[str, str] = {} if visibility is None else {"visibility": visibility}
         if name is not None:
             changes["name"] = clean_text("name", name)
         if description is not None:
@@ -217,6 +231,14 @@ class ModelStore:
                 raise
             _fsync_dir(folder)
         return manifest
+
+    def copy(self, model_id: str, name: str, changes: dict[str, Any]) -> str:
+        """A new model with the same network and weights (verified as it is loaded) and the
+        manifest updated with `changes`; returns its id."""
+        spec, model, manifest = self.load(model_id)
+        kept = {k: v for k, v in manifest.items()
+                if k not in ("id", "sha256", "size_bytes", "shipped", "created")}
+        return self.save(name, spec, model, {**kept, **changes, "forked_from": model_id})
 
     def delete(self, model_id: str) -> None:
         """Remove a model (damaged ones too): one rename out of sight, then the files."""

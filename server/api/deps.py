@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request, WebSocket
 
 from server.services import Services
+from server.sessions import Identity
 
 
 def _services(request: Request) -> Services:
@@ -20,3 +21,17 @@ def ws_services(websocket: WebSocket) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def _identity(request: Request) -> Identity:
+    """Set by the Sessions middleware on every request (a new session when none came)."""
+    identity: Identity = request.state.identity
+    return identity
+
+
+def ws_identity(websocket: WebSocket) -> Identity:
+    identity: Identity = websocket.state.identity
+    return identity
+
+
+IdentityDep = Annotated[Identity, Depends(_identity)]

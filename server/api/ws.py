@@ -22,6 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from server.api.deps import ws_identity
 from server.api.handlers import describe_validation
 from server.api.routes.kernels import filter_image
 from server.errors import PlaygroundError
@@ -42,9 +43,9 @@ class LiveApply(BaseModel):
     preview_max_side: int | None = Field(default=None, ge=16, le=8192)
 
 
-def _compute(services: Services, req: LiveApply) -> tuple[dict[str, Any], bytes]:
+def _compute(services: Services, req: LiveApply, owner: str) -> tuple[dict[str, Any], bytes]:
     started = time.perf_counter()
-    item = services.images.resolve(req.source.image_id, req.source.sample)
+    item = services.images.resolve(req.source.image_id, req.source.sample, owner)
     result = filter_image(item, req.spec, services.images.limits.max_pixels,
                           req.preview_max_side)
     height, width = result.pixels.shape[:2]
@@ -68,13 +69,13 @@ def _frame(request_id: int, pixels: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
-async def _handle(websocket: WebSocket, services: Services, raw: str) -> None:
+async def _handle(websocket: WebSocket, services: Services, raw: str, owner: str) -> None:
     request_id: Any = None
     try:
         data = json.loads(raw)
         request_id = data.get("id") if isinstance(data, dict) else None
         req = LiveApply.model_validate(data)
-        header, frame = await run_in_threadpool(_compute, services, req)
+        header, frame = await run_in_threadpool(_compute, services, req, owner)
     except json.JSONDecodeError as exc:
         await websocket.send_json({"type": "error", "id": None, "status": 400, "detail": [
             {"loc": [], "msg": f"message is not JSON ({exc.msg}); send a JSON object",
@@ -121,7 +122,7 @@ async def kernels_socket(websocket: WebSocket) -> None:
             wake.clear()
             raw = pending.pop() if pending else None
             if raw is not None:
-                await _handle(websocket, services, raw)
+                await _handle(websocket, services, raw, ws_identity(websocket).session_id)
     except WebSocketDisconnect:
         pass
     finally:

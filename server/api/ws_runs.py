@@ -17,7 +17,9 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from server.errors import InvalidInput, PlaygroundError
+from server.api.deps import ws_identity
+from server.api.ownership import readable_run
+from server.errors import Forbidden, InvalidInput, PlaygroundError
 from server.hub import MARKER, Subscriber
 from server.services import Services
 from server.training.runs import BINARY
@@ -59,7 +61,9 @@ async def send_heavy(websocket: WebSocket, event: dict[str, Any], options: Optio
 
 
 async def client_messages(websocket: WebSocket, services: Services, run_id: str,
-                          options: Options) -> None:
+                          options: Options, owner: str) -> None:
+    """owner: the viewer's session when it owns the run, else "" (only the owner may
+    change the probe)."""
     while True:
         text = await websocket.receive_text()
         try:
@@ -73,7 +77,10 @@ async def client_messages(websocket: WebSocket, services: Services, run_id: str,
                 layers = message.get("layers")
                 options.layers = None if layers is None else {int(i) for i in layers}
             elif kind == "probe":
-                services.runs.probe(run_id, probe_command(message, services))
+                if not owner:
+                    raise Forbidden("only the run's owner can change its probe image; everyone "
+                                    "watching sees the same one", ["probe"])
+                services.runs.probe(run_id, probe_command(message, services, owner))
             else:
                 raise InvalidInput(f"unknown message type {kind!r}; send 'subscribe' or "
                                    "'probe'", ["type"])
@@ -85,9 +92,10 @@ async def client_messages(websocket: WebSocket, services: Services, run_id: str,
                 {"loc": [], "msg": f"malformed message ({exc})", "type": "value_error"}]})
 
 
-def probe_command(message: dict[str, Any], services: Services) -> dict[str, Any]:
+def probe_command(message: dict[str, Any], services: Services,
+                  run_owner: str) -> dict[str, Any]:
     if "image_id" in message:
-        item = services.images.get(str(message["image_id"]))
+        item = services.images.get(str(message["image_id"]), run_owner)
         return {"pixels": item.pixels, "image_id": item.image_id}
     if "index" in message:
         return {"index": int(message["index"])}
@@ -118,9 +126,10 @@ async def stream(websocket: WebSocket, subscriber: Subscriber, options: Options,
 @router.websocket("/ws/runs/{run_id}")
 async def run_socket(websocket: WebSocket, run_id: str) -> None:
     services: Services = websocket.app.state.services
+    identity = ws_identity(websocket)
     await websocket.accept()
     try:
-        services.runs.get(run_id)
+        run = readable_run(services, identity, run_id)  # yours, or shared with you in a room
     except PlaygroundError as exc:
         await websocket.send_json({"type": "error", "status": exc.status,
                                    "detail": exc.detail()})
@@ -131,12 +140,14 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
     options = Options()
     tasks: list[asyncio.Task[None]] = []
     try:
-        snapshot, binary = services.runs.snapshot(run_id)
+        snapshot, binary = services.runs.snapshot(run_id, identity.session_id)
+        mine = run.owner if run.owner == identity.session_id else ""
         await websocket.send_json(snapshot)
         for event in binary:
             await send_heavy(websocket, event, options)
         tasks = [asyncio.create_task(stream(websocket, subscriber, options, snapshot["seq"])),
-                 asyncio.create_task(client_messages(websocket, services, run_id, options))]
+                 asyncio.create_task(client_messages(websocket, services, run_id, options,
+                                                     mine))]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if not isinstance(task.exception(), WebSocketDisconnect | None):

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.errors import Conflict, NotFound
+from server.errors import Conflict, NotFound, OverLimit
 from server.hub import Hub
+from server.training.checkpoints import Checkpoints
 from server.training.runs import BINARY, HEAVY, Run
 from server.training.spec import RunRequest
 from server.training.worker import run_worker
@@ -36,6 +37,8 @@ class ExecutorConfig:
     probe_interval: float
     threads: int
     paths: dict[str, str]  # models_dir, presets_dir, datasets_dir (as strings: picklable)
+    session_active: int = 0  # runs one session may train at once (0: no limit)
+    session_queued: int = 1_000_000  # runs one session may have waiting beyond those
 
 
 @dataclass(eq=False)
@@ -53,11 +56,14 @@ class LocalExecutor:
         self.workers: dict[str, _Worker] = {}
         self.lock = threading.RLock()
         self.context = multiprocessing.get_context("spawn")  # never fork a threaded server
+        self.checkpoints = Checkpoints()
 
     # -- public interface ----------------------------------------------------------------
-    def submit(self, request: RunRequest, network_name: str) -> Run:
-        run = Run(id=f"run-{secrets.token_hex(4)}", request=request, network_name=network_name)
+    def submit(self, request: RunRequest, network_name: str, owner: str = "") -> Run:
+        run = Run(id=f"run-{secrets.token_hex(6)}", request=request, network_name=network_name,
+                  owner=owner)
         with self.lock:
+            self._check_limits(owner)
             self.runs[run.id] = run
         self._publish(run, {"type": "status", "status": "queued", "message": ""})
         self._schedule()
@@ -69,12 +75,13 @@ class LocalExecutor:
                 raise NotFound(f"no run {run_id!r}; list them with GET /api/runs", ["run_id"])
             return self.runs[run_id]
 
-    def snapshot(self, run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def snapshot(self, run_id: str, viewer: str | None = None) -> tuple[dict[str, Any],
+                                                                         list[dict[str, Any]]]:
         """The snapshot, and the latest binary-carrying events (with their data)."""
         run = self.get(run_id)
         with self.lock:  # the reader thread mutates the run under this lock
             binary = [e for kind, e in run.heavy.items() if kind in BINARY]
-            return run.snapshot(), binary
+            return run.snapshot(viewer), binary
 
     def list(self) -> list[Run]:
         with self.lock:
@@ -105,6 +112,20 @@ class LocalExecutor:
             self.workers[run_id].commands.put({"op": op, "value": value})
         return run
 
+    def checkpoint(self, run_id: str, owner: str, name: str,
+                   timeout: float = 60.0) -> dict[str, Any]:
+        """Save the run's weights as they are now, as a model owned by `owner`; waits for
+        the worker (it saves between two batches) and returns {model_id, epoch, step}."""
+        run = self.get(run_id)
+        with self.lock:
+            if run.status not in ("running", "paused") or run_id not in self.workers:
+                raise Conflict(f"run {run_id} is {run.status}: a checkpoint can only be taken "
+                               "while it trains or is paused", ["run_id"])
+            request, waiter = self.checkpoints.expect(run_id)
+            self.workers[run_id].commands.put({"op": "checkpoint", "request": request,
+                                               "owner": owner, "name": name})
+        return self.checkpoints.wait(request, waiter, timeout)
+
     def shutdown(self) -> None:
         with self.lock:
             workers = list(self.workers.values())
@@ -116,6 +137,21 @@ class LocalExecutor:
                 worker.process.kill()
 
     # -- internals -----------------------------------------------------------------------
+    def _check_limits(self, owner: str) -> None:
+        """Under the lock: a session may have session_active + session_queued unfinished
+        runs (the scheduler trains at most session_active of them at once)."""
+        if not owner or not self.config.session_active:
+            return
+        mine = [r for r in self.runs.values() if r.owner == owner and not r.final]
+        limit = self.config.session_active + self.config.session_queued
+        if len(mine) >= limit:
+            raise OverLimit(
+                f"you already have {len(mine)} unfinished runs ({', '.join(r.id for r in mine)})"
+                f"; a session may train {self.config.session_active} at once "
+                f"(CNNPG_SESSION_MAX_ACTIVE_RUNS) and queue {self.config.session_queued} more "
+                "(CNNPG_SESSION_MAX_QUEUED_RUNS): stop one with POST /api/runs/{id}/stop or "
+                "wait for one to finish", ["runs"])
+
     def _publish(self, run: Run, event: dict[str, Any]) -> None:
         with self.lock:
             stamped = run.apply(event)
@@ -123,21 +159,29 @@ class LocalExecutor:
 
     def _schedule(self) -> None:
         with self.lock:
-            active = sum(1 for r in self.runs.values() if r.launched and not r.final)
+            running = [r for r in self.runs.values() if r.launched and not r.final]
+            active = len(running)
+            per_owner: dict[str, int] = {}
+            for run in running:
+                per_owner[run.owner] = per_owner.get(run.owner, 0) + 1
+            cap = self.config.session_active
             for run in self.runs.values():
                 if active >= self.config.max_concurrent:
                     break
-                if run.status == "queued" and not run.launched:
+                if (run.status == "queued" and not run.launched
+                        and not (cap and run.owner and per_owner.get(run.owner, 0) >= cap)):
                     run.launched = True
                     self._start(run)
                     active += 1
+                    per_owner[run.owner] = per_owner.get(run.owner, 0) + 1
 
     def _start(self, run: Run) -> None:
         events, commands = self.context.Queue(), self.context.Queue()
         process = self.context.Process(
             target=run_worker, name=f"cnnpg-{run.id}", daemon=True,
             args=(run.id, run.request.model_dump_json(), self.config.paths, events, commands,
-                  self.config.step_interval, self.config.probe_interval, self.config.threads))
+                  self.config.step_interval, self.config.probe_interval, self.config.threads,
+                  run.owner))
         process.start()
         self.workers[run.id] = _Worker(process, events, commands)
         threading.Thread(target=self._read, args=(run,), name=f"reader-{run.id}",
@@ -157,8 +201,12 @@ class LocalExecutor:
                         f"the worker process died (exit code {worker.process.exitcode}); "
                         "the server and other runs are unaffected")})
                     return
+                if event.get("type") == "checkpoint":  # an answer to one caller, not news
+                    self.checkpoints.answer(event)
+                    continue
                 self._publish(run, event)
                 if run.final:
+                    self.checkpoints.abandon(run.id, run.status)
                     worker.process.join(timeout=10)
                     return
         finally:

@@ -86,6 +86,8 @@ class Trainer:
         self.loss_fn = nn.CrossEntropyLoss()
         self.state = LoopState()
         self.pending: deque[dict[str, Any]] = deque()
+        # Saves the weights as they are now (set by the worker; commands come between batches)
+        self.on_checkpoint: Callable[[dict[str, Any]], None] | None = None
         self.generator = torch.Generator().manual_seed(config.seed)
         self.steps_per_epoch = math.ceil(len(data.train_y) / config.batch_size)
 
@@ -105,6 +107,8 @@ class Trainer:
                 self.emit({"type": "lr", "learning_rate": float(command["value"])})
             elif op == "probe" and self.watcher is not None:
                 self._set_probe(command)
+            elif op == "checkpoint" and self.on_checkpoint is not None:
+                self.on_checkpoint(command)
             if op in ("pause", "resume"):
                 # The step count rides along: step events are throttled, so the last one
                 # may be a few batches old, and a paused run must show where it stands.

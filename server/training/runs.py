@@ -19,6 +19,7 @@ class Run:
     id: str
     request: RunRequest
     network_name: str
+    owner: str = ""  # the session that started it
     status: str = "queued"
     created: float = field(default_factory=time.time)
     started: float | None = None
@@ -68,7 +69,8 @@ class Run:
             self.heavy[kind] = stamped
         return stamped
 
-    def public(self) -> dict[str, Any]:
+    def public(self, viewer: str | None = None) -> dict[str, Any]:
+        """viewer: the asking session (`yours` says whether it owns the run)."""
         latest = {k: self.latest[k] for k in ("loss", "accuracy", "learning_rate",
                                               "samples_per_s") if k in self.latest}
         last_epoch = self.epochs[-1] if self.epochs else {}
@@ -80,11 +82,13 @@ class Run:
                 "val_accuracy": last_epoch.get("val_accuracy")},
             "message": self.message, "model_id": self.model_id, "device": self.device,
             "notes": self.notes, "created": self.created, "started": self.started,
-            "ended": self.ended, "training": self.request.training.model_dump(mode="json")}
+            "ended": self.ended, "training": self.request.training.model_dump(mode="json"),
+            "initial_model": self.request.initial_model,
+            "yours": viewer is not None and viewer == self.owner}
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, viewer: str | None = None) -> dict[str, Any]:
         """What a client that connects late (or reconnects) needs to see everything."""
         latest = {k: {key: v for key, v in e.items() if key != "data"}
                   for k, e in self.heavy.items()}
-        return {"type": "snapshot", "run": self.public(), "steps": list(self.steps),
+        return {"type": "snapshot", "run": self.public(viewer), "steps": list(self.steps),
                 "epochs": self.epochs, "seq": self.seq, "latest": latest}

@@ -106,7 +106,10 @@ class Session:
         return float((predicted.cpu() == torch.from_numpy(labels)).float().mean())
 
     def save(self, trainer: Trainer, store: ModelStore, name: str, run_id: str | None,
-             metrics: dict[str, Any]) -> str:
+             metrics: dict[str, Any], owner: str = "",
+             extra: dict[str, Any] | None = None) -> str:
+        """owner: the session the model belongs to (private to it); "" for a public model
+        (the CLI's). The weights are copied to the CPU; the trainer's model stays put."""
         pre: Preprocessing = self.data.preprocessing
         manifest = {
             "classes": self.classes, "input_shape": [pre.channels, pre.height, pre.width],
@@ -115,7 +118,21 @@ class Session:
             "training": json.loads(self.request.training.model_dump_json()),
             "seed": self.request.training.seed, "metrics": metrics,
             "history": trainer.state.history, "parent_run": run_id,
-            "notes": self.data.notes,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        return store.save(name, self.spec, trainer.model.cpu(), manifest)
+            "notes": self.data.notes, "initial_model": self.request.initial_model,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(extra or {})}
+        if owner:
+            manifest |= {"owner": owner, "visibility": "private"}
+        return store.save(name, self.spec, trainer.model, manifest)
+
+    def start_from(self, trainer: Trainer, store: ModelStore) -> None:
+        """Load request.initial_model's weights into the trainer's model (same network)."""
+        if not self.request.initial_model:
+            return
+        _, source, _ = store.load(self.request.initial_model)
+        try:
+            trainer.model.load_state_dict(source.state_dict(), strict=True)
+        except RuntimeError as exc:
+            raise InvalidInput(f"initial_model {self.request.initial_model!r} does not fit this "
+                               f"network ({exc}); start from a model of the same network",
+                               ["initial_model"]) from exc
 

@@ -52,3 +52,6 @@ class RunRequest(BaseModel):
     network: dict[str, Any] = Field(description='A network spec, or {"preset": id}.')
     dataset: str = Field(default="mnist", max_length=64)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
+    initial_model: str | None = Field(
+        default=None, max_length=80,
+        description="Start from this stored model's weights (its network must be this one).")

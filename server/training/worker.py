@@ -4,13 +4,17 @@ reports everything as events on a queue. Whatever happens, it ends with a final 
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from server.errors import PlaygroundError
+from server.store import ModelStore
 from server.training.control import QueueControl
-from server.training.loop import TrainingFailed
+from server.training.loop import Trainer, TrainingFailed
+from server.training.session import Session
 from server.training.spec import RunRequest
 
 
@@ -31,16 +35,36 @@ def _failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _checkpointer(session: Session, trainer: Trainer, store: ModelStore, run_id: str,
+                  emit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Answers a checkpoint command: the weights now, saved as a model of the asker."""
+
+    def checkpoint(command: dict[str, Any]) -> None:
+        state = trainer.state
+        answer = {"type": "checkpoint", "request": command.get("request"),
+                  "epoch": state.epoch + 1, "step": state.step}
+        try:
+            last = state.history[-1] if state.history else {}
+            metrics = {"val_accuracy": last.get("val_accuracy"),
+                       "val_loss": last.get("val_loss"), "epochs": len(state.history)}
+            answer["model_id"] = session.save(
+                trainer, store, str(command.get("name") or session.network_name), run_id,
+                metrics, str(command.get("owner") or ""),
+                {"checkpoint": {"epoch": state.epoch + 1, "step": state.step}})
+        except Exception as exc:  # reported to the asker; training goes on
+            answer["error"] = f"{type(exc).__name__}: {exc}"
+        emit(answer)
+
+    return checkpoint
+
+
 def run_worker(run_id: str, request_json: str, paths: dict[str, str], events: Any,
                commands: Any, step_interval: float, probe_interval: float,
-               threads: int) -> None:
+               threads: int, owner: str = "") -> None:
     """Entry point of the spawned process (arguments are plain, picklable values)."""
-    from pathlib import Path
-
     from server.datasets.registry import DatasetRegistry
     from server.nn.presets import Presets
-    from server.store import ModelStore
-    from server.training.session import Session, pick_device
+    from server.training.session import pick_device
 
     torch.set_num_threads(threads or default_threads())
 
@@ -57,6 +81,9 @@ def run_worker(run_id: str, request_json: str, paths: dict[str, str], events: An
               "notes": session.data.notes})
         trainer = session.trainer(emit, QueueControl(commands), device, step_interval,
                                   probe_interval)
+        store = ModelStore(Path(paths["models_dir"]))
+        session.start_from(trainer, store)
+        trainer.on_checkpoint = _checkpointer(session, trainer, store, run_id, emit)
         outcome = trainer.run()
         history = trainer.state.history
         if history:  # finished, or stopped after at least one epoch: keep the model
@@ -64,8 +91,8 @@ def run_worker(run_id: str, request_json: str, paths: dict[str, str], events: An
             metrics = {"val_accuracy": last.get("val_accuracy"), "val_loss": last.get(
                 "val_loss"), "epochs": len(history), "test_accuracy": session.test_accuracy(
                     trainer, datasets)}
-            model_id = session.save(trainer, ModelStore(Path(paths["models_dir"])),
-                                    session.network_name, run_id, metrics)
+            model_id = session.save(trainer, store, session.network_name, run_id, metrics,
+                                    owner)
             emit({"type": "model", "model_id": model_id, "metrics": metrics})
         emit({"type": "status", "status": outcome, "message": "" if history else
               "stopped before the first epoch ended: no model saved"})

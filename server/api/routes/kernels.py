@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from server.api.deps import ServicesDep
+from server.api.deps import IdentityDep, ServicesDep
 from server.api.handlers import describe_validation
 from server.api.routes.images import read_upload
 from server.errors import InvalidInput, ManyErrors
@@ -66,7 +66,7 @@ def filter_image(item: StoredImage, pipeline: Pipeline, max_pixels: int,
 @router.post("/api/kernels/apply", summary="Filter a photo with a kernel or a pipeline",
              responses={200: {"content": {"image/png": {}, "application/json": {}}}})
 async def apply_kernels(
-    services: ServicesDep,
+    services: ServicesDep, identity: IdentityDep,
     file: Annotated[UploadFile | None, File(description="An image to filter.")] = None,
     sample: Annotated[str | None, Form(description="Or a sample name.")] = None,
     image_id: Annotated[str | None, Form(description="Or an id from POST /api/images.")] = None,
@@ -87,7 +87,7 @@ async def apply_kernels(
         decoded = await run_in_threadpool(decode_image, data, store.limits)
         item = StoredImage("upload", decoded.pixels, decoded.source_format, decoded.notes)
     else:
-        item = await run_in_threadpool(store.resolve, image_id, sample)
+        item = await run_in_threadpool(store.resolve, image_id, sample, identity.session_id)
     result = await run_in_threadpool(filter_image, item, pipeline, store.limits.max_pixels)
     encode_start = time.perf_counter()
     png = await run_in_threadpool(encode_png, result.pixels)
@@ -116,9 +116,11 @@ class ExplainRequest(BaseModel):
 
 
 @router.post("/api/kernels/explain", summary="The weighted sum behind one output pixel")
-async def explain(req: ExplainRequest, services: ServicesDep) -> dict[str, Any]:
+async def explain(req: ExplainRequest, services: ServicesDep,
+                  identity: IdentityDep) -> dict[str, Any]:
     store = services.images
-    item = await run_in_threadpool(store.resolve, req.source.image_id, req.source.sample)
+    item = await run_in_threadpool(store.resolve, req.source.image_id, req.source.sample,
+                                   identity.session_id)
     result = await run_in_threadpool(filter_image, item, req.spec, store.limits.max_pixels,
                                      req.preview_max_side, True)
     return explain_pixel(result, req.x, req.y, req.spec.channels)

@@ -9,19 +9,28 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.deps import ServicesDep
+from server.api.deps import IdentityDep, ServicesDep
+from server.api.ownership import (
+    can_read_model,
+    check_model_owned,
+    check_model_quota,
+    check_model_readable,
+    visibility,
+)
 from server.api.routes.images import read_upload
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.services import Services
+from server.sessions import Identity
 from server.store import Entry
 
 router = APIRouter(tags=["models"])
 
 
-def listing(entry: Entry) -> dict[str, Any]:
+def listing(entry: Entry, viewer: str | None = None) -> dict[str, Any]:
     """One row of GET /api/models: enough to choose a model and to see what it needs."""
     manifest = entry.manifest or {}
+    owner = manifest.get("owner")
     metrics = manifest.get("metrics") or {}
     return {"id": entry.id, "name": manifest.get("name", entry.id),
             "description": manifest.get("description", ""),
@@ -30,29 +39,41 @@ def listing(entry: Entry) -> dict[str, Any]:
             "test_accuracy": metrics.get("test_accuracy"),
             "created": manifest.get("created"), "size_bytes": manifest.get("size_bytes"),
             "shipped": bool(manifest.get("shipped")), "network": manifest.get("network"),
-            "damaged": entry.damaged}
+            "damaged": entry.damaged, "visibility": visibility(manifest),
+            "yours": bool(owner) and owner == viewer}
 
 
-@router.get("/api/models", summary="Every model in the store (damaged ones with the reason)")
-async def list_models(services: ServicesDep) -> dict[str, Any]:
-    """A damaged model (missing file, failed checksum) is listed with `damaged` set to the
-    reason and is never served; delete it or import it again."""
+def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A manifest as others see it: which session owns a model is nobody else's business."""
+    return {k: v for k, v in manifest.items() if k != "owner"}
+
+
+@router.get("/api/models", summary="Your models and the public ones (damaged with the reason)")
+async def list_models(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    """Public models (shipped, published, the server's) and your own private ones, plus
+    those broadcast in rooms you joined. A damaged model (missing file, failed checksum) is
+    listed with `damaged` set to the reason and is never served; delete it or import it."""
     entries = await run_in_threadpool(services.models.entries)
-    return {"models": [listing(e) for e in entries]}
+    sid = identity.session_id
+    return {"models": [listing(e, sid) for e in entries
+                       if can_read_model(services, identity, e.id, e.manifest)]}
 
 
-def _details(services: Services, model_id: str) -> dict[str, Any]:
+def _details(services: Services, identity: Identity, model_id: str) -> dict[str, Any]:
+    check_model_readable(services, identity, model_id, services.models.manifest(model_id))
     loaded = services.predictor.get(model_id)
     analysis = analyze(loaded.spec)
     entry = services.models.entry(model_id)
-    return {**listing(entry), "manifest": loaded.manifest,
+    return {**listing(entry, identity.session_id), "manifest": public_manifest(loaded.manifest),
             "spec": loaded.spec.model_dump(mode="json"), "summary": analysis.summary()}
 
 
 @router.get("/api/models/{model_id}", summary="A model's manifest, spec and layer summary")
-async def get_model(model_id: str, services: ServicesDep) -> dict[str, Any]:
-    """404 for an unknown id; 409 (with the reason) for a damaged model."""
-    return await run_in_threadpool(_details, services, model_id)
+async def get_model(model_id: str, services: ServicesDep,
+                    identity: IdentityDep) -> dict[str, Any]:
+    """404 for an unknown id or another session's private model; 409 (with the reason) for
+    a damaged model."""
+    return await run_in_threadpool(_details, services, identity, model_id)
 
 
 class ModelPatch(BaseModel):
@@ -62,17 +83,33 @@ class ModelPatch(BaseModel):
 
 
 @router.patch("/api/models/{model_id}", summary="Rename a model or change its description")
-async def patch_model(model_id: str, patch: ModelPatch, services: ServicesDep) -> dict[str, Any]:
-    """The shipped model is read-only (403): export it and import a copy to change it."""
+async def patch_model(model_id: str, patch: ModelPatch, services: ServicesDep,
+                      identity: IdentityDep) -> dict[str, Any]:
+    """Yours only (403 for a public model of someone else). The shipped model is read-only
+    (403): export it and import a copy to change it."""
     if patch.name is None and patch.description is None:
         raise InvalidInput("nothing to change: send \"name\" and/or \"description\"", ["body"])
+    await run_in_threadpool(check_model_owned, services, identity, model_id, "rename")
     await run_in_threadpool(services.models.update, model_id, patch.name, patch.description)
-    return listing(services.models.entry(model_id))
+    return listing(services.models.entry(model_id), identity.session_id)
+
+
+@router.post("/api/models/{model_id}/publish", summary="Make your model readable by everyone")
+async def publish_model(model_id: str, services: ServicesDep, identity: IdentityDep,
+                        public: bool = True) -> dict[str, Any]:
+    """Every session can then list it, predict with it, export it and fork it; only you can
+    rename or delete it. `?public=false` makes it private again."""
+    await run_in_threadpool(check_model_owned, services, identity, model_id, "publish")
+    await run_in_threadpool(services.models.update, model_id, None, None,
+                            "public" if public else "private")
+    return listing(services.models.entry(model_id), identity.session_id)
 
 
 @router.delete("/api/models/{model_id}", status_code=204, response_class=Response,
                summary="Delete a model (damaged ones too)")
-async def delete_model(model_id: str, services: ServicesDep) -> Response:
+async def delete_model(model_id: str, services: ServicesDep, identity: IdentityDep) -> Response:
+    """Yours only: 403 for a public model of someone else, 404 for their private ones."""
+    await run_in_threadpool(check_model_owned, services, identity, model_id, "delete")
     await run_in_threadpool(services.models.delete, model_id)
     services.predictor.forget(model_id)
     return Response(status_code=204)
@@ -81,10 +118,11 @@ async def delete_model(model_id: str, services: ServicesDep) -> Response:
 @router.get("/api/models/{model_id}/export", response_class=Response,
             summary="Download a model: a zip of spec, weights and manifest, or ONNX",
             responses={200: {"content": {"application/zip": {}, "application/onnx": {}}}})
-async def export_model(model_id: str, services: ServicesDep,
+async def export_model(model_id: str, services: ServicesDep, identity: IdentityDep,
                        format: Literal["zip", "onnx"] = "zip") -> Response:
     """`format=zip` (default) can be imported again with `POST /api/models/import`;
     `format=onnx` opens in other tools (Netron, ONNX Runtime)."""
+    check_model_readable(services, identity, model_id, services.models.manifest(model_id))
     if format == "onnx":
         data = await run_in_threadpool(_onnx, services, model_id)
         return Response(data, media_type="application/onnx", headers={
@@ -104,7 +142,8 @@ def _onnx(services: Services, model_id: str) -> bytes:
 
 
 @router.post("/api/models/import", status_code=201, summary="Import a model exported as zip")
-async def import_model(services: ServicesDep, file: UploadFile = File(...)) -> dict[str, Any]:
+async def import_model(services: ServicesDep, identity: IdentityDep,
+                       file: UploadFile = File(...)) -> dict[str, Any]:
     """Everything is checked before anything is written: no pickle (weights are safetensors),
     no paths outside the archive, sizes within CNNPG_MAX_MODEL_BYTES, the weights' names
     and shapes exactly those of the spec, the classes those of the last layer. The model
@@ -112,8 +151,9 @@ async def import_model(services: ServicesDep, file: UploadFile = File(...)) -> d
     from server.model_archive import import_zip
 
     limit = services.settings.max_model_bytes
+    await run_in_threadpool(check_model_quota, services, identity)
     data = await read_upload(file, limit)
     model_id = await run_in_threadpool(import_zip, services.models, data,
-                                       services.network_limits, limit)
-    return listing(services.models.entry(model_id))
+                                       services.network_limits, limit, identity.session_id)
+    return listing(services.models.entry(model_id), identity.session_id)
 

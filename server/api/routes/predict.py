@@ -9,7 +9,8 @@ import torch
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from server.api.deps import ServicesDep
+from server.api.deps import IdentityDep, ServicesDep
+from server.api.ownership import check_model_readable
 from server.api.routes.images import read_upload
 from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError, TooLarge
 from server.imaging import decode_image
@@ -17,6 +18,7 @@ from server.inference import explain as explaining
 from server.inference.predictor import Loaded, top_k
 from server.inference.preprocess import PreparedInput, describe, prepare
 from server.services import Services
+from server.sessions import Identity
 
 router = APIRouter(tags=["models"])
 
@@ -49,8 +51,8 @@ def _extras(loaded: Loaded, prepared: PreparedInput, class_index: int, explain: 
 
 @router.post("/api/models/{model_id}/predict", summary="Classify one image")
 async def predict(
-        model_id: str, services: ServicesDep, file: UploadFile = File(...),
-        top_k_: int = TOP_K,
+        model_id: str, services: ServicesDep, identity: IdentityDep,
+        file: UploadFile = File(...), top_k_: int = TOP_K,
         explain: bool = Query(False, description="add a saliency map for the top class "
                                                  "(Grad-CAM or gradient x input)"),
         activations: bool = Query(False, description="add per-layer activation summaries"),
@@ -65,6 +67,7 @@ async def predict(
     started = time.perf_counter()
     data = await read_upload(file, services.images.limits.max_bytes)
     loaded = await run_in_threadpool(services.predictor.get, model_id)
+    check_model_readable(services, identity, model_id, loaded.manifest)
     limits = services.images.limits
 
     def prepared_input() -> PreparedInput:
@@ -86,9 +89,10 @@ async def predict(
     return result
 
 
-def _prepare_batch(services: Services, model_id: str, files: list[tuple[str, bytes]]) -> tuple[
-        Loaded, list[PreparedInput]]:
+def _prepare_batch(services: Services, identity: Identity, model_id: str,
+                   files: list[tuple[str, bytes]]) -> tuple[Loaded, list[PreparedInput]]:
     loaded = services.predictor.get(model_id)
+    check_model_readable(services, identity, model_id, loaded.manifest)
     prepared, errors = [], []
     for i, (name, data) in enumerate(files):
         try:
@@ -103,8 +107,8 @@ def _prepare_batch(services: Services, model_id: str, files: list[tuple[str, byt
 
 @router.post("/api/models/{model_id}/predict/batch", summary="Classify several images at once")
 async def predict_batch(
-        model_id: str, services: ServicesDep, files: list[UploadFile] = File(...),
-        top_k_: int = TOP_K) -> dict[str, Any]:
+        model_id: str, services: ServicesDep, identity: IdentityDep,
+        files: list[UploadFile] = File(...), top_k_: int = TOP_K) -> dict[str, Any]:
     """Several `files` fields (up to CNNPG_MAX_BATCH_FILES), classified in one pass on the
     device. If any file is not a usable image, nothing is classified and every bad file is
     reported (`loc`: ["files", i]), so results always line up with the files sent."""
@@ -117,7 +121,8 @@ async def predict_batch(
         raise InvalidInput("no files sent; add one or more `files` fields", ["files"])
     uploads = [(f.filename or "", await read_upload(f, services.images.limits.max_bytes))
                for f in files]
-    loaded, prepared = await run_in_threadpool(_prepare_batch, services, model_id, uploads)
+    loaded, prepared = await run_in_threadpool(_prepare_batch, services, identity, model_id,
+                                               uploads)
     probabilities = await _probabilities(services, loaded,
                                          torch.cat([p.tensor for p in prepared]))
     results = [{"filename": name, "predictions": top_k(loaded, row, top_k_),

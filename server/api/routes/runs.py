@@ -8,18 +8,26 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.deps import ServicesDep
+from server.api.deps import IdentityDep, ServicesDep
+from server.api.ownership import (
+    check_model_quota,
+    check_model_readable,
+    owned_run,
+    readable_run,
+)
 from server.api.routes.networks import parse_network
 from server.errors import InvalidInput, ManyErrors, PlaygroundError
 from server.nn.spec import NetworkSpec
 from server.services import Services
+from server.sessions import Identity
 from server.training.session import validate_request
 from server.training.spec import RunRequest
 
 router = APIRouter(tags=["runs"])
 
 
-def _validate(request: RunRequest, services: Services) -> tuple[NetworkSpec, str]:
+def _validate(request: RunRequest, services: Services,
+              identity: Identity) -> tuple[NetworkSpec, str]:
     """A spec's own errors first, located under "network" like the others (a spec that
     does not validate would otherwise fail deep inside validate_request, as a 500)."""
     if set(request.network) != {"preset"}:
@@ -28,34 +36,65 @@ def _validate(request: RunRequest, services: Services) -> tuple[NetworkSpec, str
         except PlaygroundError as exc:
             errors = [InvalidInput(d["msg"], ["network", *d["loc"]]) for d in exc.detail()]
             raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None
-    return validate_request(request, services.presets, services.datasets)
+    spec, name = validate_request(request, services.presets, services.datasets)
+    if request.initial_model:
+        _check_initial(services, identity, request.initial_model, spec)
+    return spec, name
+
+
+def _check_initial(services: Services, identity: Identity, model_id: str,
+                   spec: NetworkSpec) -> None:
+    try:
+        manifest = services.models.manifest(model_id)
+    except PlaygroundError:
+        raise InvalidInput(f"initial_model: no model {model_id!r}; list them with GET "
+                           "/api/models", ["initial_model"]) from None
+    try:
+        check_model_readable(services, identity, model_id, manifest)
+        loaded = services.predictor.get(model_id)
+    except PlaygroundError as exc:
+        raise InvalidInput(f"initial_model: {exc.msg}", ["initial_model"]) from None
+    if loaded.spec.model_dump() != spec.model_dump():
+        raise InvalidInput(f"initial_model {model_id!r} was trained with a different network; "
+                           "train its own network (GET /api/models/{id} has its spec) or "
+                           "leave initial_model out", ["initial_model"])
 
 
 @router.post("/api/runs", status_code=201, summary="Start (or queue) a training run")
-async def start_run(request: RunRequest, services: ServicesDep) -> dict[str, Any]:
+async def start_run(request: RunRequest, services: ServicesDep,
+                    identity: IdentityDep) -> dict[str, Any]:
     """The network may be a spec or `{"preset": id}`; its input must fit the dataset (or the
-    dataset's preprocessing adapts it: grayscale <-> RGB, padding 28 -> 32, resizing)."""
-    _, name = await run_in_threadpool(_validate, request, services)
-    run = services.runs.submit(request, name)
+    dataset's preprocessing adapts it: grayscale <-> RGB, padding 28 -> 32, resizing).
+    `initial_model` starts from a stored model's weights (the same network). The run and
+    its model belong to your session; 429 when your session is at its limits."""
+    _, name = await run_in_threadpool(_validate, request, services, identity)
+    await run_in_threadpool(check_model_quota, services, identity)
+    run = services.runs.submit(request, name, identity.session_id)
     return {"id": run.id, "status": run.status}
 
 
-@router.get("/api/runs", summary="Every run of this server, newest first")
-def list_runs(services: ServicesDep) -> dict[str, Any]:
-    runs = sorted(services.runs.list(), key=lambda r: r.created, reverse=True)
-    return {"runs": [r.public() for r in runs]}
+@router.get("/api/runs", summary="Your runs, newest first")
+def list_runs(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    """Only this session's runs (a run broadcast to you in a room is opened from the room)."""
+    sid = identity.session_id
+    runs = sorted((r for r in services.runs.list() if r.owner == sid),
+                  key=lambda r: r.created, reverse=True)
+    return {"runs": [r.public(sid) for r in runs]}
 
 
 @router.get("/api/runs/{run_id}", summary="One run: status, progress, latest metrics")
-def get_run(run_id: str, services: ServicesDep) -> dict[str, Any]:
-    return services.runs.get(run_id).public()
+def get_run(run_id: str, services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    """Yours, or one broadcast in a room you joined; anyone else's is not found (404)."""
+    return readable_run(services, identity, run_id).public(identity.session_id)
 
 
 @router.post("/api/runs/{run_id}/{action}", summary="pause, resume, step (one batch while "
              "paused) or stop")
 def control_run(run_id: str, action: Literal["pause", "resume", "step", "stop"],
-                services: ServicesDep) -> dict[str, Any]:
-    return services.runs.command(run_id, action).public()
+                services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    """Only the run's owner (403 for a run shared with you through a room)."""
+    owned_run(services, identity, run_id)
+    return services.runs.command(run_id, action).public(identity.session_id)
 
 
 class RunPatch(BaseModel):
@@ -64,5 +103,8 @@ class RunPatch(BaseModel):
 
 
 @router.patch("/api/runs/{run_id}", summary="Change the learning rate mid-run")
-def patch_run(run_id: str, patch: RunPatch, services: ServicesDep) -> dict[str, Any]:
-    return services.runs.command(run_id, "set_lr", patch.learning_rate).public()
+def patch_run(run_id: str, patch: RunPatch, services: ServicesDep,
+              identity: IdentityDep) -> dict[str, Any]:
+    owned_run(services, identity, run_id)
+    return services.runs.command(run_id, "set_lr", patch.learning_rate).public(
+        identity.session_id)

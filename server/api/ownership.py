@@ -1,0 +1,85 @@
+"""Who may see and change what: the checks every route shares.
+
+Private things (your runs, uploads and models) are invisible to other sessions: 404, the
+same answer as for an id that does not exist, so ids cannot be probed. Shared things (a
+public model, a run or model broadcast in a room you joined) can be read by others, but
+only their owner may change them: 403 names the owner rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import Forbidden, NotFound, OverLimit
+from server.services import Services
+from server.sessions import Identity
+from server.training.runs import Run
+
+
+def run_missing(run_id: str) -> NotFound:
+    return NotFound(f"no run {run_id!r}; list yours with GET /api/runs", ["run_id"])
+
+
+def readable_run(services: Services, identity: Identity, run_id: str) -> Run:
+    """Your run, or one broadcast in a room you joined; otherwise 404."""
+    try:
+        run = services.runs.get(run_id)
+    except NotFound:
+        raise run_missing(run_id) from None
+    if run.owner == identity.session_id or services.rooms.shares(identity.session_id,
+                                                                 run_id=run_id):
+        return run
+    raise run_missing(run_id)
+
+
+def owned_run(services: Services, identity: Identity, run_id: str) -> Run:
+    run = readable_run(services, identity, run_id)
+    if run.owner != identity.session_id:
+        raise Forbidden(f"run {run_id} is shared with you through a room, but only the "
+                        "session that started it can pause, resume, step, stop it or change "
+                        "its learning rate; fork it to train your own copy", ["run_id"])
+    return run
+
+
+def visibility(manifest: dict[str, Any] | None) -> str:
+    """Models without an owner (shipped, trained with the CLI, copied in by the operator)
+    are public; a session's models are private until published."""
+    if not manifest or not manifest.get("owner"):
+        return "public"
+    return "public" if manifest.get("visibility") == "public" else "private"
+
+
+def can_read_model(services: Services, identity: Identity, model_id: str,
+                   manifest: dict[str, Any] | None) -> bool:
+    return (visibility(manifest) == "public"
+            or (manifest or {}).get("owner") == identity.session_id
+            or services.rooms.shares(identity.session_id, model_id=model_id))
+
+
+def check_model_readable(services: Services, identity: Identity, model_id: str,
+                         manifest: dict[str, Any] | None) -> None:
+    if not can_read_model(services, identity, model_id, manifest):
+        raise NotFound(f"no model {model_id!r}; list them with GET /api/models", ["model_id"])
+
+
+def check_model_owned(services: Services, identity: Identity, model_id: str,
+                      action: str) -> dict[str, Any] | None:
+    """The manifest of a model you may change; 404 when you cannot even see it, 403 when it
+    is shared but not yours."""
+    manifest = services.models.manifest(model_id)
+    check_model_readable(services, identity, model_id, manifest)
+    owner = (manifest or {}).get("owner")
+    if owner != identity.session_id and not (manifest or {}).get("shipped"):
+        whose = "the server's" if not owner else "another session's"
+        raise Forbidden(f"model {model_id!r} is {whose}: you can use it, but only its owner "
+                        f"can {action} it; fork or import a copy to change it", ["model_id"])
+    return manifest
+
+
+def check_model_quota(services: Services, identity: Identity, adding: int = 1) -> None:
+    limit = services.settings.session_max_models
+    mine = services.models.owned_by(identity.session_id)
+    if len(mine) + adding > limit:
+        raise OverLimit(f"you have {len(mine)} models, the limit per session is {limit} "
+                        "(CNNPG_SESSION_MAX_MODELS); delete some with DELETE "
+                        "/api/models/{model_id}", ["models"])

@@ -1,0 +1,201 @@
+"""Classroom rooms over HTTP: create, join by code, broadcast, kick, close, fork.
+
+The contract (bodies, answers, who may do what) is in docs/classroom.md."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.api.deps import IdentityDep, ServicesDep
+from server.api.ownership import check_model_readable
+from server.api.routes.networks import parse_network
+from server.errors import Forbidden, InvalidInput, TooLarge
+from server.forking import fork
+from server.rooms import Broadcast, Room
+from server.services import Services
+from server.sessions import Identity
+
+router = APIRouter(tags=["rooms"])
+TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
+                                          description="the key shown once at creation")]
+MAX_KERNEL_LAB_BYTES = 64 * 1024
+
+
+def _text(value: str, field: str, limit: int) -> str:
+    text = value.strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{field} {text[:30]!r}... is {len(text)} characters; at most "
+                           f"{limit}: shorten it", [field])
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+        raise InvalidInput(f"{field} {text[:30]!r} contains control characters; remove them",
+                           [field])
+    return text
+
+
+class NewRoom(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(default="", description="shown to students, at most 80 characters")
+
+
+class JoinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="", description="your name for the teacher, at most 40 chars")
+
+
+class BroadcastBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["none", "run", "network", "kernel_lab", "model"]
+    run_id: str | None = Field(default=None, max_length=80)
+    network: dict[str, Any] | None = None
+    kernel_lab: dict[str, Any] | None = None
+    model_id: str | None = Field(default=None, max_length=80)
+    follow: bool = Field(default=True, description="students' pages mirror the teacher's")
+
+
+class KickBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: str = Field(max_length=80)
+
+
+class ForkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    what: Literal["network", "model", "checkpoint"]
+
+
+def _view(services: Services, room: Room, identity: Identity, teacher: bool) -> dict[str, Any]:
+    return room.view(identity.session_id, teacher)
+
+
+@router.post("/api/rooms", status_code=201, summary="Create a room; you are its teacher")
+def create_room(body: NewRoom, request: Request, services: ServicesDep,
+                identity: IdentityDep) -> dict[str, Any]:
+    """Returns the 6-character join code, the join URL, and the teacher key: shown this once,
+    it lets another device (the projector) act as the teacher (header X-Teacher-Key)."""
+    title = _text(body.title, "title", 80) or "Classroom"
+    room, key = services.rooms.create(identity.session_id, title)
+    join_url = str(request.base_url).rstrip("/") + f"/join/{room.code}"
+    return {"code": room.code, "join_url": join_url, "teacher_key": key,
+            "room": _view(services, room, identity, True)}
+
+
+@router.get("/api/rooms", summary="Open rooms you teach and rooms you joined")
+def my_rooms(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    teaching, joined = services.rooms.mine(identity.session_id)
+    return {"teaching": [_view(services, r, identity, True) for r in teaching],
+            "joined": [_view(services, r, identity, False) for r in joined]}
+
+
+@router.get("/api/rooms/{code}", summary="A room: what it broadcasts, who is in it")
+def get_room(code: str, services: ServicesDep, identity: IdentityDep,
+             x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """The teacher sees the participants; a student sees the broadcast. 404 for a wrong
+    code, 403 when you have not joined (or were removed)."""
+    room, teacher = services.rooms.access(code, identity.session_id, x_teacher_key)
+    return _view(services, room, identity, teacher)
+
+
+@router.post("/api/rooms/{code}/join", summary="Join a room with its code")
+def join_room(code: str, body: JoinBody, services: ServicesDep,
+              identity: IdentityDep) -> dict[str, Any]:
+    """Case, spaces and dashes in the code do not matter. 404: no such room; 410: closed;
+    403: the teacher removed you. Joining again just updates your name."""
+    room, teacher = services.rooms.join(code, identity.session_id, _text(body.name, "name", 40))
+    return _view(services, room, identity, teacher)
+
+
+@router.post("/api/rooms/{code}/leave", status_code=204, response_class=Response,
+             summary="Leave a room")
+def leave_room(code: str, services: ServicesDep, identity: IdentityDep) -> Response:
+    room, _ = services.rooms.access(code, identity.session_id)
+    services.rooms.leave(room, identity.session_id)
+    return Response(status_code=204)
+
+
+def _broadcast(services: Services, identity: Identity, room: Room,
+               body: BroadcastBody) -> Broadcast:
+    def need(field: str) -> None:
+        raise InvalidInput(f"kind {body.kind!r} needs {field!r}", [field])
+
+    if body.kind == "run":
+        if not body.run_id:
+            need("run_id")
+        assert body.run_id is not None
+        run = services.runs.get(body.run_id)
+        if run.owner not in (room.owner, identity.session_id):
+            raise Forbidden(f"run {body.run_id} is not yours; broadcast one of your own runs",
+                            ["run_id"])
+        return Broadcast("run", run_id=run.id, follow=body.follow,
+                         title=f"{run.network_name} on {run.request.dataset}")
+    if body.kind == "network":
+        if body.network is None:
+            need("network")
+        spec = parse_network(body.network, services)
+        return Broadcast("network", network=spec.model_dump(mode="json"), follow=body.follow,
+                         title=f"a network of {len(spec.layers)} layers")
+    if body.kind == "kernel_lab":
+        if body.kernel_lab is None:
+            need("kernel_lab")
+        size = len(json.dumps(body.kernel_lab))
+        if size > MAX_KERNEL_LAB_BYTES:
+            raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}",
+                           ["kernel_lab"])
+        return Broadcast("kernel_lab", kernel_lab=body.kernel_lab, follow=body.follow,
+                         title="the Kernel Lab")
+    if body.kind == "model":
+        if not body.model_id:
+            need("model_id")
+        assert body.model_id is not None
+        manifest = services.models.manifest(body.model_id)
+        check_model_readable(services, identity, body.model_id, manifest)
+        return Broadcast("model", model_id=body.model_id, follow=body.follow,
+                         title=str((manifest or {}).get("name", body.model_id)))
+    return Broadcast("none", follow=body.follow)
+
+
+@router.put("/api/rooms/{code}/broadcast", summary="Choose what the room shows (teacher)")
+def set_broadcast(code: str, body: BroadcastBody, services: ServicesDep,
+                  identity: IdentityDep, x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """One of: your run (students watch it live and can fork it; they cannot control it), a
+    network spec, the Kernel Lab's state (with `follow`, students' Kernel Lab pages mirror
+    yours), a model, or none. A run or model broadcast here becomes readable by the room's
+    participants."""
+    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
+    services.rooms.set_broadcast(room, _broadcast(services, identity, room, body))
+    return _view(services, room, identity, True)
+
+
+@router.post("/api/rooms/{code}/kick", summary="Remove a participant (teacher)")
+def kick(code: str, body: KickBody, services: ServicesDep, identity: IdentityDep,
+         x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """The participant's room page closes and they cannot join this room again."""
+    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
+    services.rooms.kick(room, body.participant_id)
+    return _view(services, room, identity, True)
+
+
+@router.post("/api/rooms/{code}/close", summary="Close the room for everyone (teacher)")
+def close_room(code: str, services: ServicesDep, identity: IdentityDep,
+               x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """Students' pages say the room has closed; runs and models stay with their owners."""
+    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
+    services.rooms.close(room)
+    return _view(services, room, identity, True)
+
+
+@router.post("/api/rooms/{code}/fork", status_code=201,
+             summary="Copy what the room shows into your own session")
+async def fork_room(code: str, body: ForkBody, services: ServicesDep, identity: IdentityDep,
+                    x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """`network`: the spec (open it in the Builder). `model`: a private copy of the shown
+    model or of the run's trained model. `checkpoint`: the live run's weights now, saved as
+    your private model (up to a minute while the worker saves). Models count against your
+    limit (429)."""
+    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key)
+    return await run_in_threadpool(fork, services, identity, room, body.what)

@@ -1,0 +1,75 @@
+"""Fork what a room broadcasts into your own session: the network (a spec to edit), the
+trained model, or a checkpoint of the live run (its weights now, at the current epoch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.api.ownership import check_model_quota
+from server.errors import Conflict
+from server.rooms import Room
+from server.services import Services
+from server.sessions import Identity
+from server.training.runs import Run
+from server.training.session import resolve_network
+
+
+def _run(services: Services, room: Room) -> Run | None:
+    run_id = room.broadcast.run_id
+    return services.runs.get(run_id) if room.broadcast.kind == "run" and run_id else None
+
+
+def network_of(services: Services, room: Room) -> tuple[dict[str, Any], str]:
+    """The broadcast network as a spec, and a name for it."""
+    b, run = room.broadcast, _run(services, room)
+    if b.kind == "network" and b.network is not None:
+        return b.network, b.title or "the teacher's network"
+    if run is not None:
+        spec, name = resolve_network(run.request.network, services.presets)
+        return spec.model_dump(mode="json"), name
+    if b.kind == "model" and b.model_id:
+        loaded = services.predictor.get(b.model_id)
+        return loaded.spec.model_dump(mode="json"), str(loaded.manifest.get("name", b.model_id))
+    raise Conflict(f"room {room.code} is not showing a network (it shows {b.kind}); wait for "
+                   "the teacher to broadcast a run, a network or a model", ["what"])
+
+
+def _answer(model_id: str, name: str, epoch: int | None, note: str = "") -> dict[str, Any]:
+    return {"kind": "model", "model_id": model_id, "name": name, "epoch": epoch,
+            "note": note, "train_url": f"/training#from={model_id}"}
+
+
+def _copy(services: Services, identity: Identity, room: Room, source: str,
+          note: str = "") -> dict[str, Any]:
+    manifest = services.models.manifest(source) or {}
+    name = f"{manifest.get('name', source)} (fork)"
+    epochs = (manifest.get("metrics") or {}).get("epochs")
+    model_id = services.models.copy(source, name, {
+        "owner": identity.session_id, "visibility": "private", "room": room.code})
+    return _answer(model_id, name, epochs, note)
+
+
+def fork(services: Services, identity: Identity, room: Room, what: str) -> dict[str, Any]:
+    """Blocking (a checkpoint waits for the worker): call it from a thread."""
+    if what == "network":
+        spec, name = network_of(services, room)
+        return {"kind": "network", "network": spec, "name": name}
+    check_model_quota(services, identity)
+    b, run = room.broadcast, _run(services, room)
+    if b.kind == "model" and b.model_id:
+        return _copy(services, identity, room, b.model_id)
+    if run is None:
+        raise Conflict(f"room {room.code} is not showing a run or a model (it shows {b.kind}); "
+                       "fork the network instead, or wait for the teacher", ["what"])
+    if what == "model" or run.final:
+        if run.model_id is None:
+            state = "has not finished" if not run.final else f"{run.status} without a model"
+            fix = "fork a checkpoint of it now" if not run.final else "fork the network"
+            raise Conflict(f"run {run.id} {state}, so there is no trained model yet; {fix}",
+                           ["what"])
+        note = "the run has finished: this is its trained model" if what == "checkpoint" else ""
+        return _copy(services, identity, room, run.model_id, note)
+    name = f"{run.network_name} at epoch {run.epoch} (checkpoint)"
+    result = services.runs.checkpoint(run.id, identity.session_id, name)
+    manifest = services.models.manifest(result["model_id"]) or {}
+    return _answer(result["model_id"], str(manifest.get("name", name)), result["epoch"])
