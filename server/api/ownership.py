@@ -51,9 +51,21 @@ def visibility(manifest: dict[str, Any] | None) -> str:
 
 def can_read_model(services: Services, identity: Identity, model_id: str,
                    manifest: dict[str, Any] | None) -> bool:
-    return (visibility(manifest) == "public"
-            or (manifest or {}).get("owner") == identity.session_id
-            or services.rooms.shares(identity.session_id, model_id=model_id))
+    """Public, yours, broadcast in a room you joined, or the model that a run broadcast
+    in such a room trained (its owner's own, not a student's checkpoint of it)."""
+    manifest = manifest or {}
+    sid = identity.session_id
+    if visibility(manifest) == "public" or manifest.get("owner") == sid:
+        return True
+    if services.rooms.shares(sid, model_id=model_id):
+        return True
+    parent = manifest.get("parent_run")
+    if isinstance(parent, str) and services.rooms.shares(sid, run_id=parent):
+        try:
+            return services.runs.get(parent).owner == manifest.get("owner")
+        except NotFound:
+            return False
+    return False
 
 
 def check_model_readable(services: Services, identity: Identity, model_id: str,

@@ -1,0 +1,209 @@
+"""Room lifecycle over HTTP and the room websocket: create, join by code, wrong code,
+teacher-only actions, kick, close, broadcast validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from server.rooms import ALPHABET
+
+from .fixtures import TINY, models_folder, session, shipped_id
+
+
+@pytest.fixture
+def client(make_client, tmp_path: Path) -> TestClient:
+    return make_client(models_dir=models_folder(tmp_path))
+
+
+def create(client: TestClient, teacher: dict[str, str], title: str = "Period 3") -> dict:
+    response = client.post("/api/rooms", json={"title": title}, headers=teacher)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_room_has_a_short_readable_code_and_a_teacher_key(client: TestClient) -> None:
+    teacher = session(client)
+    codes = set()
+    for _ in range(5):
+        created = create(client, teacher)
+        code = created["code"]
+        assert len(code) == 6
+        assert set(code) <= set(ALPHABET)
+        assert not set(code) & set("01OILZ25SB8G6")
+        assert created["join_url"] == f"http://testserver/join/{code}"
+        assert len(created["teacher_key"]) >= 20
+        assert created["room"]["teacher"]
+        codes.add(code)
+    assert len(codes) == 5
+    again = client.post("/api/rooms", json={}, headers=teacher)
+    assert again.status_code == 429
+    assert "close one" in again.json()["detail"][0]["msg"]
+
+
+def test_students_join_by_code_and_the_teacher_sees_them(client: TestClient) -> None:
+    teacher, ada, bob = session(client), session(client), session(client)
+    code = create(client, teacher)["code"]
+    typed = f" {code[:3].lower()}-{code[3:].lower()} "  # as read aloud and typed
+    joined = client.post(f"/api/rooms/{typed}/join", json={"name": "Ada"}, headers=ada)
+    assert joined.status_code == 200, joined.text
+    view = joined.json()
+    assert not view["teacher"]
+    assert view["you"]["name"] == "Ada"
+    assert view["participants"] == []
+    client.post(f"/api/rooms/{code}/join", json={}, headers=bob)
+    seen = client.get(f"/api/rooms/{code}", headers=teacher).json()
+    assert seen["participant_count"] == 2
+    assert [p["name"] for p in seen["participants"]] == ["Ada", "Student 2"]
+    assert [r["code"] for r in client.get("/api/rooms", headers=ada).json()["joined"]] == [code]
+    assert [r["code"] for r in client.get("/api/rooms", headers=teacher).json()["teaching"]] \
+        == [code]
+
+
+@pytest.mark.parametrize("code", ["ZZZZZZ", "ACD", "ACDEF0", "A" * 500, "ACDE&F"])
+def test_a_wrong_code_says_so(client: TestClient, code: str) -> None:
+    response = client.post(f"/api/rooms/{code}/join", json={}, headers=session(client))
+    assert response.status_code == 404
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["code"]
+    assert "check the code on the teacher's screen" in detail["msg"]
+
+
+def test_an_unknown_well_formed_code_is_not_found(client: TestClient) -> None:
+    taken = create(client, session(client))["code"]
+    free = next(c * 6 for c in ALPHABET if c * 6 != taken)
+    response = client.post(f"/api/rooms/{free}/join", json={}, headers=session(client))
+    assert response.status_code == 404
+    assert free in response.json()["detail"][0]["msg"]
+
+
+def test_only_the_teacher_runs_the_room(client: TestClient) -> None:
+    teacher, student, stranger = session(client), session(client), session(client)
+    created = create(client, teacher)
+    code = created["code"]
+    client.post(f"/api/rooms/{code}/join", json={}, headers=student)
+    assert client.get(f"/api/rooms/{code}", headers=stranger).status_code == 403
+    for who in (student, stranger):
+        for response in (
+                client.put(f"/api/rooms/{code}/broadcast", json={"kind": "none"}, headers=who),
+                client.post(f"/api/rooms/{code}/close", headers=who),
+                client.post(f"/api/rooms/{code}/kick", json={"participant_id": "p-x"},
+                            headers=who)):
+            assert response.status_code == 403, response.text
+            assert "only the teacher" in response.json()["detail"][0]["msg"]
+    # the teacher key makes another device (another session) the teacher
+    projector = {**stranger, "X-Teacher-Key": created["teacher_key"]}
+    assert client.put(f"/api/rooms/{code}/broadcast", json={"kind": "none"},
+                      headers=projector).status_code == 200
+    wrong_key = {**stranger, "X-Teacher-Key": "not-the-key"}
+    assert client.post(f"/api/rooms/{code}/close", headers=wrong_key).status_code == 403
+
+
+def test_broadcasts_are_validated(client: TestClient) -> None:
+    teacher, other = session(client), session(client)
+    code = create(client, teacher)["code"]
+
+    def put(body: dict) -> tuple[int, dict]:
+        response = client.put(f"/api/rooms/{code}/broadcast", json=body, headers=teacher)
+        return response.status_code, response.json()
+
+    status, body = put({"kind": "run"})
+    assert (status, body["detail"][0]["loc"]) == (422, ["run_id"])
+    status, body = put({"kind": "run", "run_id": "run-nope"})
+    assert status == 404
+    status, body = put({"kind": "network", "network": {"input": {"channels": 1}}})
+    assert status == 422
+    assert body["detail"][0]["loc"][0] == "input"
+    status, body = put({"kind": "kernel_lab", "kernel_lab": {"x": "y" * 70_000}})
+    assert (status, body["detail"][0]["loc"]) == (413, ["kernel_lab"])
+    status, body = put({"kind": "telepathy"})
+    assert status == 422
+    private = client.app.state.services.models.copy(  # type: ignore[attr-defined]
+        shipped_id(), "other's", {"owner": client.get("/api/sessions/me", headers=other)
+                                  .json()["session_id"], "visibility": "private"})
+    assert put({"kind": "model", "model_id": private})[0] == 404
+    status, body = put({"kind": "network", "network": TINY})
+    assert status == 200
+    assert body["broadcast"]["kind"] == "network"
+    assert body["broadcast"]["seq"] == 1
+    status, body = put({"kind": "kernel_lab", "kernel_lab": {"steps": ["sobel_x"]},
+                        "follow": True})
+    assert body["broadcast"]["kernel_lab"] == {"steps": ["sobel_x"]}
+    assert body["broadcast"]["network"] is None
+    assert body["broadcast"]["seq"] == 2
+
+
+def until(ws, check) -> dict:  # type: ignore[no-untyped-def]
+    """The first message that passes check (updates come after every change)."""
+    for _ in range(20):
+        message = ws.receive_json()
+        if check(message):
+            return dict(message)
+    raise AssertionError("no such message in 20")
+
+
+def test_the_room_socket_follows_changes_kicks_and_closing(client: TestClient) -> None:
+    teacher, ada, bob = session(client), session(client), session(client)
+    code = create(client, teacher)["code"]
+    for who in (ada, bob):
+        client.post(f"/api/rooms/{code}/join", json={}, headers=who)
+    with client.websocket_connect(f"/ws/rooms/{code}", headers=teacher) as t_ws, \
+            client.websocket_connect(f"/ws/rooms/{code}", headers=ada) as a_ws:
+        first = t_ws.receive_json()["room"]
+        assert first["teacher"]
+        assert first["participant_count"] == 2
+        assert a_ws.receive_json()["room"]["you"]["name"] == "Student 1"
+        online = t_ws.receive_json()["room"]  # Ada's socket makes her online
+        assert online["online_count"] == 1
+        client.put(f"/api/rooms/{code}/broadcast", json={"kind": "network", "network": TINY},
+                   headers=teacher)
+        until(a_ws, lambda m: m["room"]["broadcast"]["kind"] == "network")
+        ada_id = next(p["id"] for p in online["participants"] if p["name"] == "Student 1")
+        client.post(f"/api/rooms/{code}/kick", json={"participant_id": ada_id}, headers=teacher)
+        until(a_ws, lambda m: m == {"type": "kicked"})
+        with pytest.raises(WebSocketDisconnect) as kicked:
+            a_ws.receive_json()
+        assert kicked.value.code == 4001
+        assert client.get(f"/api/rooms/{code}", headers=ada).status_code == 403
+        rejoin = client.post(f"/api/rooms/{code}/join", json={}, headers=ada)
+        assert rejoin.status_code == 403
+        assert "removed you" in rejoin.json()["detail"][0]["msg"]
+        with client.websocket_connect(f"/ws/rooms/{code}", headers=bob) as b_ws:
+            b_ws.receive_json()
+            client.post(f"/api/rooms/{code}/close", headers=teacher)
+            until(b_ws, lambda m: m == {"type": "closed"})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                b_ws.receive_json()
+            assert closed.value.code == 4000
+    late = client.post(f"/api/rooms/{code}/join", json={}, headers=session(client))
+    assert late.status_code == 410
+    assert client.get("/api/rooms", headers=bob).json()["joined"] == []
+
+
+def test_strangers_cannot_open_the_room_socket(client: TestClient) -> None:
+    code = create(client, session(client))["code"]
+    with client.websocket_connect(f"/ws/rooms/{code}", headers=session(client)) as ws:
+        assert ws.receive_json()["status"] == 403
+        with pytest.raises(WebSocketDisconnect) as refused:
+            ws.receive_json()
+        assert refused.value.code == 4403
+
+
+def test_cross_site_pages_cannot_use_a_students_cookie(client: TestClient) -> None:
+    client.get("/api/sessions/me")  # the browser's cookie
+    evil = {"Origin": "https://evil.example"}
+    response = client.post("/api/rooms", json={}, headers=evil)
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["loc"] == ["header", "origin"]
+    assert client.post("/api/rooms", json={}, headers={
+        "Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post("/api/rooms", json={}, headers={
+        "Origin": "http://testserver"}).status_code == 201
+    code = client.get("/api/rooms").json()["teaching"][0]["code"]
+    with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
+            f"/ws/rooms/{code}", headers=evil):
+        pass
+    assert refused.value.code == 1008
