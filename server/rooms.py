@@ -19,10 +19,12 @@ from typing import Any
 from server.errors import Forbidden, Gone, InvalidInput, NotFound, OverLimit
 from server.hub import Hub
 
-ALPHABET = "ACDEFHJKMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes
+ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes
 CODE_LENGTH = 6
 ROOMS_PER_SESSION = 5
 KINDS = ("none", "run", "network", "kernel_lab", "model")
+ROOM_HOURS = 12  # a room closes by itself after this long (a school day)
+KEEP_CLOSED_S = 3600  # a closed room is still answered as "closed" (410) for an hour
 
 
 @dataclass(eq=False)
@@ -59,6 +61,7 @@ class Room:
     key_hash: bytes
     created: float = field(default_factory=time.time)
     closed: bool = False
+    closed_at: float = 0.0
     participants: dict[str, Participant] = field(default_factory=dict)  # by session id
     broadcast: Broadcast = field(default_factory=Broadcast)
     shared_runs: set[str] = field(default_factory=set)  # ever broadcast here
@@ -103,9 +106,20 @@ class Rooms:
         self.rooms: dict[str, Room] = {}
         self.lock = threading.Lock()
 
+    def _expire(self) -> None:
+        """Under the lock: close rooms past ROOM_HOURS, forget long-closed ones."""
+        now = time.time()
+        for code, room in list(self.rooms.items()):
+            if not room.closed and now - room.created > ROOM_HOURS * 3600:
+                room.closed, room.closed_at = True, now
+                self.hub.publish(f"room:{code}", {"type": "closed"})
+            elif room.closed and now - room.closed_at > KEEP_CLOSED_S:
+                del self.rooms[code]
+
     def create(self, owner: str, title: str) -> tuple[Room, str]:
         """A new room and its teacher key (only its hash is kept)."""
         with self.lock:
+            self._expire()
             open_rooms = [r for r in self.rooms.values() if not r.closed]
             if len(open_rooms) >= self.max_rooms:
                 raise OverLimit(f"this server already has {len(open_rooms)} open rooms, its "
@@ -202,7 +216,7 @@ class Rooms:
 
     def close(self, room: Room) -> None:
         with self.lock:
-            room.closed = True
+            room.closed, room.closed_at = True, time.time()
         self.hub.publish(f"room:{room.code}", {"type": "closed"})
 
     def set_broadcast(self, room: Room, broadcast: Broadcast) -> None:

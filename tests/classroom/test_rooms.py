@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from server.rooms import ALPHABET
+from server.rooms import ALPHABET, KEEP_CLOSED_S, ROOM_HOURS
 
 from .fixtures import TINY, models_folder, session, shipped_id
 
@@ -207,3 +207,15 @@ def test_cross_site_pages_cannot_use_a_students_cookie(client: TestClient) -> No
             f"/ws/rooms/{code}", headers=evil):
         pass
     assert refused.value.code == 1008
+
+
+def test_rooms_close_by_themselves_after_a_school_day(client: TestClient) -> None:
+    teacher, student = session(client), session(client)
+    code = create(client, teacher)["code"]
+    rooms = client.app.state.services.rooms  # type: ignore[attr-defined]
+    rooms.rooms[code].created -= ROOM_HOURS * 3600 + 1
+    create(client, teacher)  # creating a room tidies the others
+    assert client.post(f"/api/rooms/{code}/join", json={}, headers=student).status_code == 410
+    rooms.rooms[code].closed_at -= KEEP_CLOSED_S + 1
+    create(client, teacher)
+    assert client.post(f"/api/rooms/{code}/join", json={}, headers=student).status_code == 404

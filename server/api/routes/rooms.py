@@ -69,7 +69,7 @@ class ForkBody(BaseModel):
     what: Literal["network", "model", "checkpoint"]
 
 
-def _view(services: Services, room: Room, identity: Identity, teacher: bool) -> dict[str, Any]:
+def _view(room: Room, identity: Identity, teacher: bool) -> dict[str, Any]:
     return room.view(identity.session_id, teacher)
 
 
@@ -82,14 +82,14 @@ def create_room(body: NewRoom, request: Request, services: ServicesDep,
     room, key = services.rooms.create(identity.session_id, title)
     join_url = str(request.base_url).rstrip("/") + f"/join/{room.code}"
     return {"code": room.code, "join_url": join_url, "teacher_key": key,
-            "room": _view(services, room, identity, True)}
+            "room": _view(room, identity, True)}
 
 
 @router.get("/api/rooms", summary="Open rooms you teach and rooms you joined")
 def my_rooms(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
     teaching, joined = services.rooms.mine(identity.session_id)
-    return {"teaching": [_view(services, r, identity, True) for r in teaching],
-            "joined": [_view(services, r, identity, False) for r in joined]}
+    return {"teaching": [_view(r, identity, True) for r in teaching],
+            "joined": [_view(r, identity, False) for r in joined]}
 
 
 @router.get("/api/rooms/{code}", summary="A room: what it broadcasts, who is in it")
@@ -98,7 +98,7 @@ def get_room(code: str, services: ServicesDep, identity: IdentityDep,
     """The teacher sees the participants; a student sees the broadcast. 404 for a wrong
     code, 403 when you have not joined (or were removed)."""
     room, teacher = services.rooms.access(code, identity.session_id, x_teacher_key)
-    return _view(services, room, identity, teacher)
+    return _view(room, identity, teacher)
 
 
 @router.post("/api/rooms/{code}/join", summary="Join a room with its code")
@@ -107,7 +107,7 @@ def join_room(code: str, body: JoinBody, services: ServicesDep,
     """Case, spaces and dashes in the code do not matter. 404: no such room; 410: closed;
     403: the teacher removed you. Joining again just updates your name."""
     room, teacher = services.rooms.join(code, identity.session_id, _text(body.name, "name", 40))
-    return _view(services, room, identity, teacher)
+    return _view(room, identity, teacher)
 
 
 @router.post("/api/rooms/{code}/leave", status_code=204, response_class=Response,
@@ -168,7 +168,7 @@ def set_broadcast(code: str, body: BroadcastBody, services: ServicesDep,
     participants."""
     room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
     services.rooms.set_broadcast(room, _broadcast(services, identity, room, body))
-    return _view(services, room, identity, True)
+    return _view(room, identity, True)
 
 
 @router.post("/api/rooms/{code}/kick", summary="Remove a participant (teacher)")
@@ -177,7 +177,7 @@ def kick(code: str, body: KickBody, services: ServicesDep, identity: IdentityDep
     """The participant's room page closes and they cannot join this room again."""
     room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
     services.rooms.kick(room, body.participant_id)
-    return _view(services, room, identity, True)
+    return _view(room, identity, True)
 
 
 @router.post("/api/rooms/{code}/close", summary="Close the room for everyone (teacher)")
@@ -186,7 +186,7 @@ def close_room(code: str, services: ServicesDep, identity: IdentityDep,
     """Students' pages say the room has closed; runs and models stay with their owners."""
     room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
     services.rooms.close(room)
-    return _view(services, room, identity, True)
+    return _view(room, identity, True)
 
 
 @router.post("/api/rooms/{code}/fork", status_code=201,
