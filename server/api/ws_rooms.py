@@ -39,7 +39,7 @@ async def room_socket(websocket: WebSocket, code: str) -> None:
     except PlaygroundError as exc:
         await websocket.send_json({"type": "error", "status": exc.status,
                                    "detail": exc.detail()})
-        await websocket.close(code=4404 if exc.status == 404 else 4403)
+        await websocket.close(code={404: 4404, 410: CLOSED}.get(exc.status, 4403))
         return
     rooms, topic = services.rooms, f"room:{room.code}"
     subscriber = services.hub.subscribe(topic)

@@ -142,10 +142,11 @@ def _broadcast(services: Services, identity: Identity, room: Room,
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:
             need("kernel_lab")
-        size = len(json.dumps(body.kernel_lab))
+        size = len(json.dumps(body.kernel_lab, separators=(",", ":"),
+                              ensure_ascii=False).encode())
         if size > MAX_KERNEL_LAB_BYTES:
-            raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}",
-                           ["kernel_lab"])
+            raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}: "
+                           "send fewer or smaller custom kernels", ["kernel_lab"])
         return Broadcast("kernel_lab", kernel_lab=body.kernel_lab, follow=body.follow,
                          title="the Kernel Lab")
     if body.kind == "model":
