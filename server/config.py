@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     session_max_queued_runs: int = Field(default=4, ge=0, le=256)
     session_max_models: int = Field(default=50, ge=1, le=100_000)
     session_max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # The address students use to reach this server (e.g. http://192.168.1.20:8000), for
+    # rooms' join links; empty: the address the teacher's browser used.
+    public_url: str = ""
     # Rooms: open rooms per server, participants per room.
     max_rooms: int = Field(default=200, ge=1, le=100_000)
     max_room_participants: int = Field(default=200, ge=1, le=10_000)

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 import server
 
-# path -> (template, the nav entry it highlights)
+# path -> (template, the nav entry it highlights). A {code} in the path (a room's join code)
+# reaches the template as `code`, upper-cased, so the join form is filled in without script.
 PAGES = {"/": ("kernel_lab.html", "kernels"), "/builder": ("builder.html", "builder"),
-         "/training": ("training.html", "training"), "/classify": ("classify.html", "classify")}
+         "/training": ("training.html", "training"), "/classify": ("classify.html", "classify"),
+         "/classroom": ("classroom.html", "classroom"), "/join": ("join.html", "classroom"),
+         "/join/{code}": ("join.html", "classroom"), "/room/{code}": ("room.html", "classroom")}
+
+
+def _renderer(templates: Jinja2Templates, template: str,
+              page: str) -> Callable[[Request], HTMLResponse]:
+    # A closure, not default arguments: FastAPI would read those from the query string.
+    def render(request: Request) -> HTMLResponse:
+        code = str(request.path_params.get("code", "")).strip().upper()[:16]
+        return templates.TemplateResponse(
+            request, template, {"page": page, "version": server.__version__, "code": code})
+
+    return render
 
 
 def page_router(templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     for path, (template, page) in PAGES.items():
-
-        def render(request: Request, template: str = template, page: str = page) -> HTMLResponse:
-            return templates.TemplateResponse(
-                request, template, {"page": page, "version": server.__version__})
-
-        router.add_api_route(path, render, methods=["GET"], response_class=HTMLResponse,
-                             name=page)
+        name = template.removesuffix(".html") + ("_code" if "{code}" in path else "")
+        router.add_api_route(path, _renderer(templates, template, page), methods=["GET"],
+                             response_class=HTMLResponse, name=name)
     return router

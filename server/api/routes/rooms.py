@@ -76,11 +76,14 @@ def _view(room: Room, identity: Identity, teacher: bool) -> dict[str, Any]:
 @router.post("/api/rooms", status_code=201, summary="Create a room; you are its teacher")
 def create_room(body: NewRoom, request: Request, services: ServicesDep,
                 identity: IdentityDep) -> dict[str, Any]:
-    """Returns the 6-character join code, the join URL, and the teacher key: shown this once,
-    it lets another device (the projector) act as the teacher (header X-Teacher-Key)."""
+    """Returns the 6-character join code, the join URL (on CNNPG_PUBLIC_URL when set, else
+    the address this request came to), and the teacher key: shown this once, it lets a
+    script or another device act as the teacher over REST (header X-Teacher-Key). An empty
+    title becomes "Classroom"."""
     title = _text(body.title, "title", 80) or "Classroom"
     room, key = services.rooms.create(identity.session_id, title)
-    join_url = str(request.base_url).rstrip("/") + f"/join/{room.code}"
+    base = services.settings.public_url or str(request.base_url)
+    join_url = base.rstrip("/") + f"/join/{room.code}"
     return {"code": room.code, "join_url": join_url, "teacher_key": key,
             "room": _view(room, identity, True)}
 

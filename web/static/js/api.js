@@ -203,3 +203,61 @@ export function controlRun(id, action) {
 export function setLearningRate(id, learningRate) {
   return sendJson("PATCH", `/api/runs/${encodeURIComponent(id)}`, { learning_rate: learningRate });
 }
+
+// Models (the Classify page keeps its own calls in views/classify/models_api.js).
+
+/** {models: [...]}: yours and the public ones, each with `yours` and `visibility`. */
+export function listModels() {
+  return getJson("/api/models");
+}
+
+/** A model's listing plus manifest, spec and layer summary. */
+export function getModel(id) {
+  return getJson(`/api/models/${encodeURIComponent(id)}`);
+}
+
+// The Classroom (docs/classroom.md). A room's answers are RoomView objects.
+
+const roomPath = (code, rest = "") => `/api/rooms/${encodeURIComponent(code)}${rest}`;
+
+/** Resolves to {code, join_url, teacher_key, room}; the key is shown only this once. */
+export function createRoom(title) {
+  return postJson("/api/rooms", title ? { title } : {});
+}
+
+/** {teaching: [RoomView], joined: [RoomView]}: this browser's open rooms. */
+export function listRooms() {
+  return getJson("/api/rooms");
+}
+
+export function getRoom(code) {
+  return getJson(roomPath(code));
+}
+
+/** 404 wrong code, 410 closed, 403 kicked. */
+export function joinRoom(code, name) {
+  return postJson(roomPath(code, "/join"), name ? { name } : {});
+}
+
+export async function leaveRoom(code) {
+  await request(roomPath(code, "/leave"), { method: "POST" });
+}
+
+/** broadcast: {kind: "run", run_id} | {kind: "network", network} | {kind: "kernel_lab",
+ * kernel_lab, follow} | {kind: "model", model_id} | {kind: "none"}. */
+export function setBroadcast(code, broadcast) {
+  return sendJson("PUT", roomPath(code, "/broadcast"), broadcast);
+}
+
+export function kickParticipant(code, participantId) {
+  return postJson(roomPath(code, "/kick"), { participant_id: participantId });
+}
+
+export function closeRoom(code) {
+  return postJson(roomPath(code, "/close"), {});
+}
+
+/** what: "network" | "model" | "checkpoint"; a copy in this browser's session. */
+export function forkFromRoom(code, what) {
+  return postJson(roomPath(code, "/fork"), { what });
+}

@@ -3,6 +3,7 @@
 // id is older than the newest request is dropped, and the newest unanswered request is
 // sent again after a reconnect.
 // RunSocket: one training run's events over /ws/runs/{id}, reconnecting by itself.
+// RoomSocket: a classroom's state over /ws/rooms/{code} (docs/classroom.md), likewise.
 
 const MAGIC = "KLR1";
 const HEADER_BYTES = 16;
@@ -107,18 +108,16 @@ export function parseRunFrame(buffer) {
   return { seq: new DataView(buffer).getUint32(4, true), data: new Uint8Array(buffer, 8) };
 }
 
-export class RunSocket {
-  /** handlers: onEvent(event) for text events (the snapshot first, after every connect),
-   * onFrame(header, bytes) for activations/filters, onConnection("open" | "reconnecting" |
-   * "gone", detail). A run the server does not know (close 4404) is not retried. */
-  constructor(runId, handlers) {
-    this.handlers = handlers;
-    this.url = socketUrl(`/ws/runs/${encodeURIComponent(runId)}`);
+/** A socket that reconnects by itself (250 ms, doubling up to 4 s) until closed by us or
+ * by the server with one of `finalCodes`; subclasses handle `received(data)` and `ended`. */
+class Reconnecting {
+  constructor(path, onConnection, finalCodes) {
+    this.url = socketUrl(path);
+    this.onConnection = onConnection;
+    this.finalCodes = finalCodes;
     this.retryMs = 250;
     this.closedByUs = false;
-    this.expecting = []; // headers whose binary frame comes next, oldest first
     this.lastError = null;
-    this.connect();
   }
 
   connect() {
@@ -126,22 +125,50 @@ export class RunSocket {
     this.ws.binaryType = "arraybuffer";
     this.ws.addEventListener("open", () => {
       this.retryMs = 250;
-      this.handlers.onConnection("open");
+      this.onConnection("open");
     });
     this.ws.addEventListener("message", (event) => this.received(event.data));
     this.ws.addEventListener("close", (event) => this.closed(event));
   }
 
   closed(event) {
-    this.expecting = [];
+    this.lost();
     if (this.closedByUs) return;
-    if (event.code === 4404) {
-      this.handlers.onConnection("gone", this.lastError);
+    if (this.finalCodes.includes(event.code)) {
+      this.ended(event.code);
       return;
     }
-    this.handlers.onConnection("reconnecting");
+    this.onConnection("reconnecting");
     this.timer = window.setTimeout(() => this.connect(), this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, 4000);
+  }
+
+  lost() {}
+
+  close() {
+    this.closedByUs = true;
+    window.clearTimeout(this.timer);
+    this.ws.close();
+  }
+}
+
+export class RunSocket extends Reconnecting {
+  /** handlers: onEvent(event) for text events (the snapshot first, after every connect),
+   * onFrame(header, bytes) for activations/filters, onConnection("open" | "reconnecting" |
+   * "gone", detail). A run the server does not know (close 4404) is not retried. */
+  constructor(runId, handlers) {
+    super(`/ws/runs/${encodeURIComponent(runId)}`, handlers.onConnection, [4404]);
+    this.handlers = handlers;
+    this.expecting = []; // headers whose binary frame comes next, oldest first
+    this.connect();
+  }
+
+  lost() {
+    this.expecting = [];
+  }
+
+  ended() {
+    this.handlers.onConnection("gone", this.lastError);
   }
 
   /** Send a client message ({"type": "probe", ...}); false while disconnected. */
@@ -149,12 +176,6 @@ export class RunSocket {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(message));
     return true;
-  }
-
-  close() {
-    this.closedByUs = true;
-    window.clearTimeout(this.timer);
-    this.ws.close();
   }
 
   received(data) {
@@ -184,5 +205,33 @@ export class RunSocket {
     if (at < 0) return; // a frame nobody announced: skip it
     const [header] = this.expecting.splice(at, 1);
     this.handlers.onFrame(header, parsed.data);
+  }
+}
+
+// Close codes after which a room socket does not come back (docs/classroom.md).
+const ROOM_ENDS = { 4000: "closed", 4001: "kicked", 4403: "forbidden", 4404: "gone" };
+
+export class RoomSocket extends Reconnecting {
+  /** handlers: onRoom(room) with every RoomView (on connect and after each change),
+   * onEnd(reason, detail) once, reason "closed" | "kicked" | "forbidden" | "gone" (no
+   * reconnect after it), onConnection("open" | "reconnecting"). */
+  constructor(code, handlers) {
+    super(`/ws/rooms/${encodeURIComponent(code)}`, handlers.onConnection,
+      Object.keys(ROOM_ENDS).map(Number));
+    this.handlers = handlers;
+    this.ending = null;
+    this.connect();
+  }
+
+  received(data) {
+    if (typeof data !== "string") return;
+    const message = JSON.parse(data);
+    if (message.type === "room") this.handlers.onRoom(message.room);
+    else if (message.type === "kicked" || message.type === "closed") this.ending = message.type;
+    else if (message.type === "error") this.lastError = message;
+  }
+
+  ended(code) {
+    this.handlers.onEnd(this.ending || ROOM_ENDS[code], this.lastError);
   }
 }

@@ -1,5 +1,6 @@
 // Where the photo comes from: drag and drop, the file chooser (with upload progress) or a
-// built-in sample. Calls onSource(source, {width, height, title}) when one is ready.
+// built-in sample. Calls onSource(source, {width, height, title}) when one is ready;
+// pickSample returns what onSource returns (the page's promise of the original shown).
 
 import { uploadImage } from "../api.js";
 import { byId, h } from "./dom.js";
@@ -47,7 +48,7 @@ export class ImageSource {
     this.errors.clear();
     status.clearError("upload");
     this.credit.textContent = `${sample.title}: ${sample.licence}, ${sample.source}.`;
-    this.onSource({ sample: sample.name }, { width: sample.width, height: sample.height,
+    return this.onSource({ sample: sample.name }, { width: sample.width, height: sample.height,
       title: sample.title });
   }
 

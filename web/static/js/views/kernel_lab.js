@@ -1,9 +1,11 @@
 // The Kernel Lab page: wires the image source, preset picker, kernel grid, options,
 // pipeline, live result, pixel explanation, download link and numeric mode together.
+// onState() is called after every change of the selections ("follow me" publishes them).
 
 import { applyPng, explainPixel, imageUrl, listKernels, listSamples } from "../api.js";
 import { byId, fmt } from "./dom.js";
 import { FieldErrors } from "./field_errors.js";
+import { startFollow } from "./follow.js";
 import { ImageSource } from "./image_source.js";
 import { KernelGrid } from "./kernel_grid.js";
 import { LabState } from "./lab_state.js";
@@ -23,6 +25,7 @@ class KernelLab {
   constructor(kernels, samples) {
     const catalogue = new Map(kernels.kernels.map((k) => [k.name, k]));
     this.state = new LabState(catalogue, FIRST_PRESET);
+    this.onState = () => {};
     this.errors = new FieldErrors(byId("lab"));
     this.picker = new PresetPicker(catalogue, kernels.categories, (entry) => this.pick(entry));
     this.grid = new KernelGrid({
@@ -36,7 +39,7 @@ class KernelLab {
     this.options = new StepOptions((patch) => this.edit(patch, false,
       "params" in patch ? "grid" : null));
     this.pipeline = new PipelineView({
-      select: (i) => { this.state.selected = i; this.render(false); },
+      select: (i) => { this.state.selected = i; this.render(false); this.onState(); },
       add: () => { this.state.add(); this.render(); },
       move: (i, d) => { this.state.move(i, d); this.render(); },
       remove: (i) => { this.state.remove(i); this.render(); },
@@ -112,6 +115,7 @@ class KernelLab {
   }
 
   changed() {
+    this.onState();
     const spec = this.state.spec();
     byId("spec-json").textContent = JSON.stringify({ source: this.state.source, spec });
     if (!this.state.source || this.state.incomplete()) return;
@@ -121,6 +125,7 @@ class KernelLab {
   async setSource(source, info) {
     this.state.source = source;
     this.state.size = { width: info.width, height: info.height };
+    this.sourceTitle = info.title;
     this.pinned = null;
     this.explainer.message("Hover over the result (or tap it, or focus it and use the arrow " +
       "keys) to see the weighted sum behind a pixel.");
@@ -158,8 +163,18 @@ class KernelLab {
 
   hover(x, y, pinned) {
     window.clearTimeout(this.hoverTimer);
-    if (pinned) this.pinned = { x, y };
+    if (pinned) {
+      this.pinned = { x, y };
+      this.onState();
+    }
     this.hoverTimer = window.setTimeout(() => this.explain(x, y), pinned ? 0 : HOVER_MS);
+  }
+
+  /** Explain a result pixel as if it had been tapped (a followed teacher's pixel). */
+  pin(x, y) {
+    this.viewer.pinned = true;
+    this.viewer.setCursor(x, y);
+    this.hover(x, y, true);
   }
 
   async explain(x, y) {
@@ -216,6 +231,7 @@ async function boot() {
     window.kernelLab = new KernelLab(kernels, samples);
     window.numericMode = new NumericMode();
     status.end("boot");
+    startFollow(window.kernelLab, samples.samples);
   } catch (err) {
     byId("live-error").hidden = false;
     byId("live-error-text").textContent = `The page could not start: ${err.message}`;

@@ -23,11 +23,11 @@ function lossRange(u, min, max) {
   return max === null || !Number.isFinite(max) || max <= 0 ? [0, 1] : [0, max * 1.05];
 }
 
-function options(kind, width, xLabel, hooks) {
+function options(kind, width, height, xLabel, hooks) {
   const accuracy = kind === "accuracy";
   const format = accuracy ? percent : number;
   return {
-    width, height: HEIGHT,
+    width, height,
     cursor: { sync: { key: "training" }, drag: { x: true, y: false } },
     scales: { x: { time: false }, y: { range: accuracy ? [0, 1] : lossRange } },
     axes: [
@@ -76,7 +76,8 @@ export class Charts {
       const area = this.figures[kind].querySelector(".chart-area");
       const hooks = { setSelect: [(u) => this.selected(u)] };
       const label = this.mode === "step" ? "step" : "epoch";
-      this.plots[kind] = new uPlot(options(kind, this.width(area), label, hooks),
+      this.plots[kind] = new uPlot(options(kind, this.width(area), this.height(area), label,
+        hooks),
         this.data()[kind], area);
       this.plots[kind].over.addEventListener("dblclick", () => this.resetZoom());
     }
@@ -86,10 +87,15 @@ export class Charts {
     return Math.max(240, Math.floor(area.clientWidth || 320));
   }
 
+  /** Taller on a projector: presentation.css sets --chart-height. */
+  height(area) {
+    return Number(getComputedStyle(area).getPropertyValue("--chart-height")) || HEIGHT;
+  }
+
   resize() {
     for (const [kind, plot] of Object.entries(this.plots)) {
       const area = this.figures[kind].querySelector(".chart-area");
-      plot.setSize({ width: this.width(area), height: HEIGHT });
+      plot.setSize({ width: this.width(area), height: this.height(area) });
     }
   }
 

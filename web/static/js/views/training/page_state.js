@@ -31,3 +31,16 @@ export function setRunStatus(status) {
   runStatus = status;
   update();
 }
+
+/** Run a page's start-up, then leave "busy"; a failure is said in #boot-error. */
+export async function bootPage(start) {
+  try {
+    await start();
+    setFlag("booting", false);
+  } catch (err) {
+    const node = document.getElementById("boot-error");
+    node.hidden = false;
+    node.textContent = `The page could not load: ${err.message}`;
+    setFlag("error", true);
+  }
+}

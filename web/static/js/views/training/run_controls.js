@@ -51,6 +51,21 @@ export class RunControls {
     if (next && !this.buttons[next].disabled) this.buttons[next].focus();
   }
 
+  /** Space in presentation mode: pause a running run, resume a paused one. */
+  toggle() {
+    const action = { running: "pause", paused: "resume" }[this.status];
+    if (!this.runId || !action) return false;
+    this.command(action);
+    return true;
+  }
+
+  /** N in presentation mode: one batch while paused. */
+  next() {
+    if (!this.runId || this.status !== "paused") return false;
+    this.command("step");
+    return true;
+  }
+
   /** The learning rate the run uses now (from step and lr events). */
   showLr(value) {
     const input = byId("live-lr");

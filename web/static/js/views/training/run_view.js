@@ -1,6 +1,9 @@
 // One run, live: opens its socket, and routes the snapshot, the events and the binary
 // frames to the panels. A reconnect gets a fresh snapshot, which rebuilds everything.
+// Only the run's owner gets the controls and the probe picker (body[data-run-owner]);
+// others (a room's students) watch: the server refuses their commands anyway (403).
 
+import { getRun } from "../../api.js";
 import { RunSocket } from "../../socket.js";
 import { decodeBlocks } from "./frames.js";
 import * as header from "./run_header.js";
@@ -12,10 +15,13 @@ const NO_RUN = "Start a run (or open one) to see this.";
 
 export class RunView {
   /** panels: {charts, progress, activations, filters, prediction, evaluation, samples,
-   * probe, controls}; onStatus(run): after every status change (the runs list refreshes). */
-  constructor(panels, onStatus) {
+   * probe, controls}; onStatus(run): after every status change (the runs list refreshes);
+   * assumeOwner: whether to offer the controls before the run says whose it is. */
+  constructor(panels, onStatus, assumeOwner = true) {
     this.panels = panels;
     this.onStatus = onStatus;
+    this.assumeOwner = assumeOwner;
+    this.owner = assumeOwner;
     this.socket = null;
     this.run = null;
     this.resetPanels(NO_RUN);
@@ -24,6 +30,7 @@ export class RunView {
   attach(runId) {
     this.detach();
     this.run = { id: runId, status: null };
+    this.setOwner(this.assumeOwner);
     this.resetPanels(WAITING);
     header.showConnection("Connecting\u2026");
     this.socket = new RunSocket(runId, {
@@ -40,6 +47,7 @@ export class RunView {
     this.panels.controls.attach(null, null);
     this.panels.probe.setEnabled(false);
     setRunStatus(null);
+    delete document.body.dataset.runOwner;
     header.showNoRun();
     this.resetPanels(NO_RUN);
   }
@@ -88,6 +96,8 @@ export class RunView {
   snapshot(e) {
     const p = this.panels;
     this.run = { ...e.run };
+    if (typeof e.run.yours === "boolean") this.setOwner(e.run.yours);
+    else this.lookUpOwner(this.run.id);
     header.showRun(this.run);
     this.lr(this.run.metrics.learning_rate ?? this.run.training.learning_rate);
     p.charts.reset();
@@ -117,11 +127,30 @@ export class RunView {
 
   setStatus(status) {
     this.run.status = status;
-    this.panels.controls.attach(this.run.id, status);
-    this.panels.probe.setEnabled(status === "running" || status === "paused");
+    this.panels.controls.attach(this.owner ? this.run.id : null, status);
+    this.panels.probe.setEnabled(this.owner && (status === "running" || status === "paused"));
     setRunStatus(status);
     if (FINAL.includes(status)) this.noMoreFrames();
     this.onStatus(this.run);
+  }
+
+  setOwner(owner) {
+    this.owner = owner;
+    document.body.dataset.runOwner = String(owner);
+    this.panels.samples.setPickable(owner);
+    if (this.run && this.run.status) this.setStatus(this.run.status);
+  }
+
+  /** A snapshot without `yours` (an older server): ask GET /api/runs/{id}. */
+  async lookUpOwner(runId) {
+    try {
+      const run = await getRun(runId);
+      if (this.run && this.run.id === runId) this.setOwner(run.yours !== false);
+    } catch (err) {
+      if (this.run && this.run.id === runId && [403, 404].includes(err.status)) {
+        this.setOwner(false);
+      }
+    }
   }
 
   noMoreFrames() {

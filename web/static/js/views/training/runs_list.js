@@ -1,5 +1,6 @@
-// This server's runs (GET /api/runs), newest first; each links to #run=<id>, which
-// re-attaches the page to it (a reload keeps the address, so it re-attaches too).
+// Your runs (GET /api/runs lists only this session's), newest first; each links to
+// #run=<id>, which re-attaches the page to it (a reload keeps the address, so it
+// re-attaches too).
 
 import { listRuns } from "../../api.js";
 import { byId, h } from "../dom.js";

@@ -7,6 +7,7 @@ export class SamplesPanel {
   /** pick(index): make validation image `index` the probe. */
   constructor(pick) {
     this.pick = pick;
+    this.pickable = true;
     this.list = byId("samples-list");
     this.waiting = byId("samples-waiting");
   }
@@ -14,6 +15,12 @@ export class SamplesPanel {
   reset() {
     this.list.replaceChildren();
     this.waiting.hidden = false;
+  }
+
+  /** Only the run's owner picks the probe; others see the samples as a list. */
+  setPickable(pickable) {
+    this.pickable = pickable;
+    for (const button of this.list.querySelectorAll("button")) button.disabled = !pickable;
   }
 
   /** event: a `samples` event. */
@@ -29,7 +36,9 @@ export class SamplesPanel {
       return h("li", { class: `sample${wrong ? " wrong" : ""}` },
         h("button", {
           type: "button", class: "sample-button", onclick: () => this.pick(s.index),
-          "aria-label": `Validation image ${s.index}: ${text}. Use as probe.`,
+          disabled: !this.pickable,
+          "aria-label": `Validation image ${s.index}: ${text}.${this.pickable ? " Use as probe."
+            : ""}`,
         }, h("img", { src: s.png, alt: "", width: 56, height: 56 }),
         h("span", { class: "sample-text" }, wrong ? h("strong", {}, "\u2717 ") : "\u2713 ", text)));
     }));

@@ -1,24 +1,18 @@
 // The Live Training page: the setup form (network, dataset, hyper-parameters) starts a run
-// (POST /api/runs); #run=<id> in the address attaches the page to a run, live.
+// (POST /api/runs); #run=<id> in the address attaches the page to a run, live; #from=<id>
+// continues training a stored model (continue_from.js). Presentation mode: presentation.js.
 
 import { getOpenApi, listDatasets, listPresets, startRun } from "../../api.js";
 import { byId } from "../dom.js";
 import { FieldErrors } from "../field_errors.js";
-import { ActivationsPanel } from "./activations.js";
-import { Charts } from "./charts.js";
-import { diverging, drawLegend, viridis } from "./colormaps.js";
+import { Presentation } from "../presentation.js";
+import { ContinueFrom, FROM_HASH } from "./continue_from.js";
 import { DatasetPicker } from "./dataset_picker.js";
-import { EvaluationPanel } from "./evaluation.js";
-import { FiltersPanel } from "./filters.js";
 import { NetworkSource } from "./network_source.js";
-import { setFlag } from "./page_state.js";
-import { PredictionPanel } from "./prediction.js";
-import { ProbePicker } from "./probe.js";
-import { Progress } from "./progress.js";
-import { RunControls } from "./run_controls.js";
+import { bootPage, setFlag } from "./page_state.js";
+import { runPanels } from "./run_panels.js";
 import { RunView } from "./run_view.js";
 import { RunsList } from "./runs_list.js";
-import { SamplesPanel } from "./samples.js";
 import { SetupForm } from "./setup_form.js";
 
 const HASH = /^#run=([\w.-]+)$/;
@@ -30,30 +24,16 @@ function located(item) {
   return { ...item, msg: `Network ${rest.join(".")}: ${item.msg.replace(/^[\w.[\]]+: /, "")}` };
 }
 
-/** Every panel of the run column; send(message) goes to the run's socket. */
-function panels(send) {
-  const probe = new ProbePicker(send);
-  return {
-    charts: new Charts(),
-    progress: new Progress(),
-    activations: new ActivationsPanel(),
-    filters: new FiltersPanel(),
-    prediction: new PredictionPanel(),
-    evaluation: new EvaluationPanel(),
-    samples: new SamplesPanel((index) => probe.pickIndex(index)),
-    probe,
-    controls: new RunControls(),
-  };
-}
-
 class TrainingPage {
   constructor(schemas, datasets, presets) {
     this.form = new SetupForm(schemas);
     this.datasets = new DatasetPicker(datasets);
-    this.source = new NetworkSource(presets, (preset) => this.datasets.prefer(preset.dataset));
+    this.source = new NetworkSource(presets, (preset) => this.datasets.prefer(preset.dataset),
+      (model) => this.from && this.from.shown(model));
     this.errors = new FieldErrors(byId("setup-form"));
+    this.from = new ContinueFrom(this.source, this.datasets, this.errors);
     this.runs = new RunsList();
-    this.view = new RunView(panels((message) => this.view.send(message)),
+    this.view = new RunView(runPanels((message) => this.view.send(message)),
       (run) => this.statusChanged(run));
     byId("setup-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -65,11 +45,33 @@ class TrainingPage {
       byId("setup-heading").focus();
     });
     this.runs.refresh();
-    this.openFromHash();
+    new Presentation({ onSpace: () => this.spacePressed(),
+      onNext: () => this.view.panels.controls.next() && "One step." });
+  }
+
+  /** Resolves once the address's run or model is open. */
+  async ready() {
+    const from = FROM_HASH.exec(window.location.hash);
+    if (from) await this.from.load(decodeURIComponent(from[1]));
+    else this.openFromHash();
+  }
+
+  /** Space in presentation mode: pause / resume this page's run, or start a new one. */
+  spacePressed() {
+    const status = this.view.run && this.view.run.status;
+    if (this.view.panels.controls.toggle()) return status === "running" ? "Pausing." : "Resuming.";
+    if (status === "queued") return "The run is queued: Space pauses it once it trains.";
+    if (status && !["finished", "stopped", "failed"].includes(status)) return false;
+    this.start();
+    return "Starting a new run with the form's settings.";
   }
 
   openFromHash() {
     const hash = window.location.hash;
+    if (FROM_HASH.test(hash)) {
+      this.from.load(decodeURIComponent(FROM_HASH.exec(hash)[1]));
+      return;
+    }
     if (hash && !hash.startsWith("#run=")) return; // an in-page link (Skip to the content)
     const match = HASH.exec(hash);
     const id = match ? decodeURIComponent(match[1]) : null;
@@ -93,6 +95,8 @@ class TrainingPage {
       return;
     }
     const body = { network, dataset: this.datasets.value, training: this.form.read() };
+    const initial = this.source.initialModel();
+    if (initial) body.initial_model = initial;
     setFlag("starting", true);
     byId("start-status").textContent = "Starting\u2026";
     try {
@@ -125,20 +129,8 @@ class TrainingPage {
   }
 }
 
-async function boot() {
-  drawLegend(byId("seq-legend"), viridis);
-  drawLegend(byId("div-legend"), diverging);
-  try {
-    const [openapi, { datasets }, { presets }] = await Promise.all([
-      getOpenApi(), listDatasets(), listPresets()]);
-    new TrainingPage(openapi.components.schemas, datasets, presets);
-    setFlag("booting", false);
-  } catch (err) {
-    const node = byId("boot-error");
-    node.hidden = false;
-    node.textContent = `The page could not load: ${err.message}`;
-    setFlag("error", true);
-  }
-}
-
-boot();
+bootPage(async () => {
+  const [openapi, { datasets }, { presets }] = await Promise.all([
+    getOpenApi(), listDatasets(), listPresets()]);
+  await new TrainingPage(openapi.components.schemas, datasets, presets).ready();
+});
