@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     train_threads: int = Field(default=0, ge=0, le=256)
     stream_interval: float = Field(default=0.25, ge=0.01, le=10.0)
     probe_interval: float = Field(default=1.0, ge=0.05, le=60.0)  # activations, filters
+    # A websocket viewer whose send has not completed after this many seconds (it stopped
+    # reading; its socket buffers are full) is closed with 1013 and dropped; pages reconnect.
+    ws_send_timeout: float = Field(default=10.0, gt=0.0, le=600.0)
     # Model store: the largest model archive accepted by import (the weights of a network at
     # the params limit, 50 M float32, are 200 MB), images per batch prediction, models
     # kept loaded in memory for prediction.

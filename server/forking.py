@@ -45,7 +45,7 @@ def _copy(services: Services, identity: Identity, room: Room, source: str,
     name = f"{manifest.get('name', source)} (fork)"
     epochs = (manifest.get("metrics") or {}).get("epochs")
     model_id = services.models.copy(source, name, {
-        "owner": identity.session_id, "visibility": "private", "room": room.code})
+        "owner": identity.session_id, "visibility": "private"})
     return _answer(model_id, name, epochs, note)
 
 
@@ -54,7 +54,13 @@ def fork(services: Services, identity: Identity, room: Room, what: str) -> dict[
     if what == "network":
         spec, name = network_of(services, room)
         return {"kind": "network", "network": spec, "name": name}
-    check_model_quota(services, identity)
+    with services.models.owner_lock(identity.session_id):
+        check_model_quota(services, identity)
+        return _fork_model(services, identity, room, what)
+
+
+def _fork_model(services: Services, identity: Identity, room: Room,
+                what: str) -> dict[str, Any]:
     b, run = room.broadcast, _run(services, room)
     if b.kind == "model" and b.model_id:
         return _copy(services, identity, room, b.model_id)

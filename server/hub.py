@@ -3,18 +3,33 @@
 Each subscriber has a bounded queue. When a slow client lets it fill up, the oldest
 events are dropped (and counted) so the newest always get through: a stalled browser
 never slows training or the other clients. Publishing is thread-safe (the executor's
-reader threads publish; subscribers live on the event loop).
+reader threads publish; subscribers live on the event loop) and costs one
+`call_soon_threadsafe` per event loop, however many subscribers that loop serves.
+
+Every subscriber gets the same `Event` object: whatever a consumer derives from it (its
+JSON text, a binary frame) goes in `Event.encoded`, so N viewers cost one encoding.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections import defaultdict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 MARKER = "_heavy"  # a queue item that means "a heavy frame of this kind is waiting"
+
+
+class Event(dict[str, Any]):
+    """A published event: one dict shared by every subscriber (never change it), plus
+    `encoded`, a cache its consumers fill on their event loop (keys are theirs)."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, event: Mapping[str, Any]):
+        super().__init__(event)
+        self.encoded: dict[Hashable, Any] = {}
 
 
 @dataclass(eq=False)
@@ -25,9 +40,12 @@ class Subscriber:
     # Heavy frames (maps, filters) are latest-value-wins: only a marker waits in the queue,
     # and whatever is newest when the client is ready is what it gets.
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    active: bool = True  # False once unsubscribed: nothing is queued any more
 
     def offer_heavy(self, kind: str, event: dict[str, Any]) -> None:
         """Runs on the subscriber's loop."""
+        if not self.active:
+            return
         waiting = kind in self.pending
         self.pending[kind] = event
         if not waiting:
@@ -38,44 +56,81 @@ class Subscriber:
 
     def offer(self, event: dict[str, Any]) -> None:
         """Runs on the subscriber's loop."""
+        if not self.active:
+            return
         while self.queue.full():
-            self.queue.get_nowait()
+            oldest = self.queue.get_nowait()
             self.dropped += 1
+            if oldest.get("type") == MARKER:
+                # Its frame goes too: a pending frame without a marker would block every
+                # later frame of that kind (offer_heavy queues a marker only when none waits).
+                self.pending.pop(oldest["kind"], None)
         self.queue.put_nowait(event)
+
+    def release(self) -> None:
+        """Unsubscribed: queue nothing more and let go of what was waiting."""
+        self.active = False
+        self.pending.clear()
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
+
+def _deliver(subscribers: tuple[Subscriber, ...], event: Event, heavy: bool) -> None:
+    """Runs on the subscribers' loop: one callback per publish, whatever their number."""
+    if heavy:
+        kind = event["type"]
+        for subscriber in subscribers:
+            subscriber.offer_heavy(kind, event)
+    else:
+        for subscriber in subscribers:
+            subscriber.offer(event)
 
 
 @dataclass
 class Hub:
     maxsize: int = 256
-    _topics: dict[str, set[Subscriber]] = field(default_factory=lambda: defaultdict(set))
+    # topic -> loop -> its subscribers. Copied on (un)subscribe, never changed in place, so
+    # publish reads it under the lock in O(1) and iterates it outside.
+    _routes: dict[str, dict[asyncio.AbstractEventLoop, tuple[Subscriber, ...]]] = field(
+        default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def subscribe(self, topic: str) -> Subscriber:
         subscriber = Subscriber(asyncio.Queue(self.maxsize), asyncio.get_running_loop())
         with self._lock:
-            self._topics[topic].add(subscriber)
+            routes = dict(self._routes.get(topic, {}))
+            routes[subscriber.loop] = (*routes.get(subscriber.loop, ()), subscriber)
+            self._routes[topic] = routes
         return subscriber
 
     def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         with self._lock:
-            self._topics[topic].discard(subscriber)
-            if not self._topics[topic]:
-                del self._topics[topic]
+            routes = dict(self._routes.get(topic, {}))
+            rest = tuple(s for s in routes.get(subscriber.loop, ()) if s is not subscriber)
+            if rest:
+                routes[subscriber.loop] = rest
+            else:
+                routes.pop(subscriber.loop, None)
+            if routes:
+                self._routes[topic] = routes
+            else:
+                self._routes.pop(topic, None)
+        subscriber.release()
 
     def publish(self, topic: str, event: dict[str, Any], heavy: bool = False) -> None:
         """From any thread. Never blocks. heavy: coalesce per kind, latest value wins."""
         with self._lock:
-            subscribers = list(self._topics.get(topic, ()))
-        for subscriber in subscribers:
+            routes = self._routes.get(topic)
+        if not routes:
+            return
+        shared = event if isinstance(event, Event) else Event(event)
+        for loop, subscribers in routes.items():
             try:
-                if heavy:
-                    subscriber.loop.call_soon_threadsafe(subscriber.offer_heavy, event["type"],
-                                                         event)
-                else:
-                    subscriber.loop.call_soon_threadsafe(subscriber.offer, event)
-            except RuntimeError:  # that loop is closed: the client is gone
-                self.unsubscribe(topic, subscriber)
+                loop.call_soon_threadsafe(_deliver, subscribers, shared, heavy)
+            except RuntimeError:  # that loop is closed: its clients are gone
+                for subscriber in subscribers:
+                    self.unsubscribe(topic, subscriber)
 
     def count(self, topic: str) -> int:
         with self._lock:
-            return len(self._topics.get(topic, ()))
+            return sum(len(s) for s in self._routes.get(topic, {}).values())

@@ -60,6 +60,10 @@ def export_zip(store: ModelStore, model_id: str) -> bytes:
         if hashlib.sha256(files[name]).hexdigest() != entry.manifest["sha256"].get(name):
             raise DamagedModel(f"model {model_id!r} is damaged: {name} fails its checksum; "
                                "delete it or import it again", ["model_id"])
+    # which session owns it is nobody else's business (import ignores these anyway)
+    manifest = {k: v for k, v in json.loads(files["manifest.json"]).items()
+                if k not in ("owner", "visibility")}
+    files["manifest.json"] = json.dumps(manifest, indent=1).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in MEMBERS:

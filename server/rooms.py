@@ -141,6 +141,7 @@ class Rooms:
     def get(self, code: str) -> Room:
         cleaned = normalize_code(code)
         with self.lock:
+            self._expire()
             room = self.rooms.get(cleaned)
         if room is None:
             raise NotFound(f"no room with code {cleaned!r}; check the code on the teacher's "
@@ -245,14 +246,18 @@ class Rooms:
     def mine(self, session_id: str) -> tuple[list[Room], list[Room]]:
         """Open rooms this session teaches, and open rooms it joined."""
         with self.lock:
+            self._expire()
             rooms = [r for r in self.rooms.values() if not r.closed]
         return ([r for r in rooms if r.owner == session_id],
                 [r for r in rooms if r.member(session_id) is not None])
 
-    def shares(self, session_id: str, run_id: str | None = None,
-               model_id: str | None = None) -> bool:
-        """Whether an open room this session joined broadcasts (or did) that run or model."""
+    def shares(self, session_id: str, run_id: str | None = None, model_id: str | None = None,
+               model_owner: str | None = None) -> bool:
+        """Whether an open room this session joined broadcasts (or did) that run, or that
+        model while it is still its teacher's (model_owner: the model's owner now)."""
         with self.lock:
+            self._expire()
             rooms = [r for r in self.rooms.values() if not r.closed]
         return any(r.member(session_id) is not None and (
-            run_id in r.shared_runs or model_id in r.shared_models) for r in rooms)
+            run_id in r.shared_runs or (model_id in r.shared_models and r.owner == model_owner))
+            for r in rooms)

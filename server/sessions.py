@@ -61,7 +61,8 @@ class Signer:
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != VERSION or not parts[1].startswith("s-"):
             return None
-        if len(parts[1]) > 64 or not hmac.compare_digest(self._mac(parts[1]), parts[2]):
+        if (len(parts[1]) > 64 or not token.isascii()
+                or not hmac.compare_digest(self._mac(parts[1]).encode(), parts[2].encode())):
             return None
         return parts[1]
 

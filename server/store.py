@@ -121,6 +121,7 @@ class ModelStore:
     def __init__(self, root: Path):
         self.root = root
         self._lock = threading.Lock()  # manifest rewrites: read, change, replace
+        self._owner_locks: dict[str, threading.Lock] = {}
 
     def save(self, name: str, spec: NetworkSpec, model: Network,
              manifest: dict[str, Any]) -> str:
@@ -171,6 +172,12 @@ class ModelStore:
             if _sha256(path) != manifest["sha256"].get(name):
                 return Entry(folder.name, manifest, f"{name} fails its checksum")
         return Entry(folder.name, manifest, None)
+
+    def owner_lock(self, owner: str) -> threading.Lock:
+        """Held from a session's quota check to its save, so that concurrent requests of
+        one session cannot all pass the check."""
+        with self._lock:
+            return self._owner_locks.setdefault(owner, threading.Lock())
 
     def manifest(self, model_id: str) -> dict[str, Any] | None:
         """A listed model's manifest without verifying its files (None when unreadable)."""

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import uvicorn
 from app_settings import make_settings
 from fastapi.testclient import TestClient
+from live_server import serving
 from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -75,20 +72,8 @@ def test_websockets_in_process(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def live() -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1, for a real websocket client."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(make_settings()), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)  # waiting for the server's start-up
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(make_settings())) as host:
+        yield host
 
 
 def test_a_real_websocket_client(live: str) -> None:

@@ -57,7 +57,7 @@ def can_read_model(services: Services, identity: Identity, model_id: str,
     sid = identity.session_id
     if visibility(manifest) == "public" or manifest.get("owner") == sid:
         return True
-    if services.rooms.shares(sid, model_id=model_id):
+    if services.rooms.shares(sid, model_id=model_id, model_owner=manifest.get("owner")):
         return True
     parent = manifest.get("parent_run")
     if isinstance(parent, str) and services.rooms.shares(sid, run_id=parent):
@@ -88,10 +88,14 @@ def check_model_owned(services: Services, identity: Identity, model_id: str,
     return manifest
 
 
-def check_model_quota(services: Services, identity: Identity, adding: int = 1) -> None:
-    limit = services.settings.session_max_models
-    mine = services.models.owned_by(identity.session_id)
-    if len(mine) + adding > limit:
-        raise OverLimit(f"you have {len(mine)} models, the limit per session is {limit} "
-                        "(CNNPG_SESSION_MAX_MODELS); delete some with DELETE "
+def check_model_quota(services: Services, identity: Identity) -> None:
+    """Room for one more model: the ones kept plus those unfinished runs will save. Call it
+    holding services.models.owner_lock(session) until the model is saved."""
+    limit, sid = services.settings.session_max_models, identity.session_id
+    mine = services.models.owned_by(sid)
+    pending = [r for r in services.runs.list() if r.owner == sid and not r.final]
+    if len(mine) + len(pending) + 1 > limit:
+        waiting = f" and {len(pending)} unfinished runs that will save one" if pending else ""
+        raise OverLimit(f"you have {len(mine)} models{waiting}; the limit per session is "
+                        f"{limit} (CNNPG_SESSION_MAX_MODELS): delete some with DELETE "
                         "/api/models/{model_id}", ["models"])

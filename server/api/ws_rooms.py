@@ -2,8 +2,9 @@
 
 On connect, and after every change, the reader gets `{"type": "room", "room": RoomView}`
 rendered for them (the teacher's view lists the participants). A kicked participant gets
-`{"type": "kicked"}` and close 4001; everyone gets `{"type": "closed"}` and close 4000 when
-the teacher closes the room. An open socket counts the participant as online.
+`{"type": "kicked"}` and close 4001 (one who left gets `{"type": "left"}` and 4000);
+everyone gets `{"type": "closed"}` and close 4000 when the teacher closes the room. An open
+socket counts the participant as online.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ async def room_socket(websocket: WebSocket, code: str) -> None:
     if me is not None:
         rooms.online(room, identity.session_id, +1)
     reader = asyncio.create_task(_drain(websocket))
+    subscriber.offer({"type": "changed"})  # re-checks membership once we listen
     try:
         await websocket.send_json({"type": "room", "room": room.view(identity.session_id,
                                                                      teacher)})
@@ -64,10 +66,11 @@ async def room_socket(websocket: WebSocket, code: str) -> None:
                 await websocket.send_json({"type": "closed"})
                 await websocket.close(code=CLOSED)
                 break
-            if me is not None and any(e["type"] == "kicked" and e["participant"] == me.id
-                                      for e in events):
-                await websocket.send_json({"type": "kicked"})
-                await websocket.close(code=KICKED)
+            if me is not None and room.member(identity.session_id) is not me:
+                # removed (or left) since: a kick published before we subscribed counts too
+                kicked = me.kicked
+                await websocket.send_json({"type": "kicked" if kicked else "left"})
+                await websocket.close(code=KICKED if kicked else CLOSED)
                 break
             await websocket.send_json({"type": "room", "room": room.view(identity.session_id,
                                                                          teacher)})

@@ -3,61 +3,27 @@
 On connect: a snapshot of everything so far (late joiners and reconnects see the whole
 history), then each event as it happens. Scalar events queue (bounded; a slow client
 loses its own oldest, counted in `dropped`); maps and filters are latest-value-wins and
-rate-limited per client, so a slow client skips frames and never slows the run.
+rate-limited per client, so a slow client skips frames and never slows the run. Each
+event is encoded once for all its viewers, and a viewer whose sends stall for
+ws_send_timeout seconds is closed (1013) and dropped (server/api/fanout.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import struct
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from server.api.deps import ws_identity
+from server.api.fanout import Options, Sender, Stalled, dumps, send_heavy, stream
 from server.api.ownership import readable_run
 from server.errors import Forbidden, InvalidInput, PlaygroundError
-from server.hub import MARKER, Subscriber
 from server.services import Services
-from server.training.runs import BINARY
+from server.sessions import Identity
 
 router = APIRouter()
-MAGIC = b"CNR1"
-
-
-@dataclass
-class Options:
-    max_fps: float = 2.0
-    layers: set[int] | None = None
-    last_sent: dict[str, float] = field(default_factory=dict)
-
-
-def select_blocks(event: dict[str, Any], layers: set[int] | None) -> tuple[dict[str, Any],
-                                                                          bytes]:
-    """The header (without data) and the bytes of the blocks this client wants."""
-    header = {k: v for k, v in event.items() if k != "data"}
-    data: bytes = event["data"]
-    if layers is None:
-        return header, data
-    blocks, chunks, offset = [], [], 0
-    for block in event["blocks"]:
-        if block["index"] in layers:
-            chunks.append(data[block["offset"]:block["offset"] + block["length"]])
-            blocks.append({**block, "offset": offset})
-            offset += block["length"]
-    return {**header, "blocks": blocks, "bytes": offset}, b"".join(chunks)
-
-
-async def send_heavy(websocket: WebSocket, event: dict[str, Any], options: Options) -> None:
-    if event["type"] not in BINARY:
-        await websocket.send_json(event)
-        return
-    header, data = select_blocks(event, options.layers)
-    await websocket.send_json(header)
-    await websocket.send_bytes(MAGIC + struct.pack("<I", event["seq"]) + data)
 
 
 async def client_messages(websocket: WebSocket, services: Services, run_id: str,
@@ -102,25 +68,18 @@ def probe_command(message: dict[str, Any], services: Services,
     raise InvalidInput("a probe needs 'index' (a validation image) or 'image_id'", ["probe"])
 
 
-async def stream(websocket: WebSocket, subscriber: Subscriber, options: Options,
-                 last_seq: int) -> None:
-    loop = asyncio.get_running_loop()
+async def watch_access(websocket: WebSocket, services: Services, identity: Identity,
+                       run_id: str, every: float = 1.0) -> None:
+    """A viewer who watches through a room (not the owner) loses the stream as soon as that
+    room closes or removes them: the same check as connecting, every `every` seconds."""
     while True:
-        item = await subscriber.queue.get()
-        if item["type"] == MARKER:
-            kind = item["kind"]
-            wait = 1 / options.max_fps - (time.monotonic() - options.last_sent.get(kind, 0))
-            if kind in BINARY and wait > 0:  # too soon for this client: later, the newest
-                loop.call_later(wait, subscriber.offer, item)
-                continue
-            event = subscriber.take_heavy(kind)
-            if event is not None and event["seq"] > last_seq:
-                options.last_sent[kind] = time.monotonic()
-                await send_heavy(websocket, event, options)
-            continue
-        if item["seq"] <= last_seq:
-            continue  # already in the snapshot
-        await websocket.send_json({**item, "dropped": subscriber.dropped})
+        await asyncio.sleep(every)
+        try:
+            readable_run(services, identity, run_id)
+        except PlaygroundError as exc:
+            await websocket.send_json({"type": "error", "status": 403, "detail": exc.detail()})
+            await websocket.close(code=4403)
+            return
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -138,22 +97,28 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
     topic = f"run:{run_id}"
     subscriber = services.hub.subscribe(topic)  # before the snapshot: nothing falls between
     options = Options()
+    sender = Sender(websocket, services.settings.ws_send_timeout)  # a stalled viewer: 1013
     tasks: list[asyncio.Task[None]] = []
     try:
         snapshot, binary = services.runs.snapshot(run_id, identity.session_id)
         mine = run.owner if run.owner == identity.session_id else ""
-        await websocket.send_json(snapshot)
+        await sender.send_text(dumps(snapshot))
         for event in binary:
-            await send_heavy(websocket, event, options)
-        tasks = [asyncio.create_task(stream(websocket, subscriber, options, snapshot["seq"])),
+            await send_heavy(sender, event, options)
+        tasks = [asyncio.create_task(stream(sender, subscriber, options, snapshot["seq"])),
                  asyncio.create_task(client_messages(websocket, services, run_id, options,
                                                      mine))]
+        if not mine:
+            tasks.append(asyncio.create_task(watch_access(websocket, services, identity,
+                                                          run_id)))
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if not isinstance(task.exception(), WebSocketDisconnect | None):
                 raise task.exception()  # type: ignore[misc]
     except WebSocketDisconnect:
         pass
+    except Stalled:
+        await sender.close_stalled()
     finally:
         for task in tasks:
             task.cancel()

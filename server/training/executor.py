@@ -113,7 +113,7 @@ class LocalExecutor:
         return run
 
     def checkpoint(self, run_id: str, owner: str, name: str,
-                   timeout: float = 60.0) -> dict[str, Any]:
+                   timeout: float = 30.0) -> dict[str, Any]:
         """Save the run's weights as they are now, as a model owned by `owner`; waits for
         the worker (it saves between two batches) and returns {model_id, epoch, step}."""
         run = self.get(run_id)
@@ -200,6 +200,7 @@ class LocalExecutor:
                     self._publish(run, {"type": "status", "status": "failed", "message": (
                         f"the worker process died (exit code {worker.process.exitcode}); "
                         "the server and other runs are unaffected")})
+                    self.checkpoints.abandon(run.id, "failed")
                     return
                 if event.get("type") == "checkpoint":  # an answer to one caller, not news
                     self.checkpoints.answer(event)

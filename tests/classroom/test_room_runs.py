@@ -3,6 +3,7 @@ late), cannot control it, and fork its network, its model or a checkpoint."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,16 @@ def test_a_late_student_sees_the_whole_run_and_forks_it(client: TestClient,
     assert client.delete(f"/api/models/{copy['model_id']}", headers=student).status_code == 204
     assert client.get(f"/api/models/{run['model_id']}", headers=teacher).status_code == 200
     assert client.delete(f"/api/models/{run['model_id']}", headers=student).status_code == 403
+    # closing the room ends the student's view of the run, even on an open socket
+    with client.websocket_connect(f"/ws/runs/{run_id}", headers=student) as ws:
+        assert ws.receive_json()["type"] == "snapshot"
+        client.post(f"/api/rooms/{code}/close", headers=teacher)
+        for _ in range(20):  # the frames of the finished run, then the refusal
+            message = ws.receive()
+            if "text" in message and '"error"' in message["text"]:
+                break
+        assert json.loads(message["text"])["status"] == 403
+    assert client.get(f"/api/runs/{run_id}", headers=student).status_code == 404
 
 
 def test_a_checkpoint_of_a_live_run_trains_on_from_its_weights(client: TestClient,

@@ -3,6 +3,9 @@ teacher-only actions, kick, close, broadcast validation."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -156,8 +159,7 @@ def test_the_room_socket_follows_changes_kicks_and_closing(client: TestClient) -
         assert first["teacher"]
         assert first["participant_count"] == 2
         assert a_ws.receive_json()["room"]["you"]["name"] == "Student 1"
-        online = t_ws.receive_json()["room"]  # Ada's socket makes her online
-        assert online["online_count"] == 1
+        online = until(t_ws, lambda m: m["room"]["online_count"] == 1)["room"]  # Ada's socket
         client.put(f"/api/rooms/{code}/broadcast", json={"kind": "network", "network": TINY},
                    headers=teacher)
         until(a_ws, lambda m: m["room"]["broadcast"]["kind"] == "network")
@@ -219,3 +221,74 @@ def test_rooms_close_by_themselves_after_a_school_day(client: TestClient) -> Non
     rooms.rooms[code].closed_at -= KEEP_CLOSED_S + 1
     create(client, teacher)
     assert client.post(f"/api/rooms/{code}/join", json={}, headers=student).status_code == 404
+
+
+def teachers_model(client: TestClient, teacher: dict[str, str]) -> str:
+    owner = client.get("/api/sessions/me", headers=teacher).json()["session_id"]
+    return str(client.app.state.services.models.copy(  # type: ignore[attr-defined]
+        shipped_id(), "teacher's", {"owner": owner, "visibility": "private"}))
+
+
+def test_a_shown_model_cannot_be_passed_on_through_another_room(client: TestClient) -> None:
+    teacher, bob, carol = session(client), session(client), session(client)
+    model = teachers_model(client, teacher)
+    first = create(client, teacher)["code"]
+    client.post(f"/api/rooms/{first}/join", json={}, headers=bob)
+    client.put(f"/api/rooms/{first}/broadcast", json={"kind": "model", "model_id": model},
+               headers=teacher)
+    assert client.get(f"/api/models/{model}", headers=bob).status_code == 200
+    second = create(client, bob)["code"]
+    client.post(f"/api/rooms/{second}/join", json={}, headers=carol)
+    relay = client.put(f"/api/rooms/{second}/broadcast", headers=bob,
+                       json={"kind": "model", "model_id": model})
+    assert relay.status_code == 403
+    assert client.get(f"/api/models/{model}", headers=carol).status_code == 404
+    client.post(f"/api/rooms/{first}/close", headers=teacher)
+    assert client.get(f"/api/models/{model}", headers=bob).status_code == 404
+
+
+def test_forks_respect_the_model_limit_under_concurrency(make_client, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = make_client(models_dir=models_folder(tmp_path), session_max_models=3)
+    teacher, student = session(client), session(client)
+    code = create(client, teacher)["code"]
+    client.post(f"/api/rooms/{code}/join", json={}, headers=student)
+    client.put(f"/api/rooms/{code}/broadcast", headers=teacher,
+               json={"kind": "model", "model_id": teachers_model(client, teacher)})
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: client.post(
+            f"/api/rooms/{code}/fork", json={"what": "model"}, headers=student).status_code,
+            range(8)))
+    assert statuses == [201] * 3 + [429] * 5
+    assert client.get("/api/sessions/me", headers=student).json()["usage"]["models"] == 3
+
+
+def test_a_student_who_leaves_stops_hearing_the_room(client: TestClient) -> None:
+    teacher, student = session(client), session(client)
+    code = create(client, teacher)["code"]
+    client.post(f"/api/rooms/{code}/join", json={}, headers=student)
+    with client.websocket_connect(f"/ws/rooms/{code}", headers=student) as ws:
+        ws.receive_json()
+        assert client.post(f"/api/rooms/{code}/leave", headers=student).status_code == 204
+        until(ws, lambda m: m == {"type": "left"})
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_json()
+
+
+def test_exports_and_predictions_do_not_reveal_owners(client: TestClient) -> None:
+    teacher, other = session(client), session(client)
+    model = teachers_model(client, teacher)
+    archive = client.get(f"/api/models/{model}/export", headers=teacher).content
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        manifest = json.loads(opened.read(f"{model}/manifest.json"))
+    assert "owner" not in manifest
+    weights = tmp_models(client) / model / "weights.safetensors"
+    weights.write_bytes(b"damaged")  # a damaged private model is still not there for others
+    response = client.post(f"/api/models/{model}/predict", headers=other,
+                           files={"file": ("d.png", b"\x89PNG", "image/png")})
+    assert response.status_code == 404
+
+
+def tmp_models(client: TestClient) -> Path:
+    return Path(client.app.state.services.settings.models_dir)  # type: ignore[attr-defined]

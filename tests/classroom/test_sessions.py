@@ -96,3 +96,10 @@ def test_a_forged_cookie_gets_a_fresh_session_not_the_victims(make_client,
     assert victim_id not in fresh
     assert client.get("/api/sessions/me", headers=forged).json()["session_id"] != victim_id
     assert client.get(f"/api/images/{image}", headers=victim).status_code == 200
+
+
+def test_a_token_with_foreign_characters_is_refused_not_crashed(make_client,
+                                                                tmp_path: Path) -> None:
+    client = make_client(models_dir=tmp_path)
+    response = client.get("/api/runs", headers={"Authorization": b"Bearer v1.s-abc.\xe9"})
+    assert response.status_code == 401

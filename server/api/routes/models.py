@@ -151,9 +151,15 @@ async def import_model(services: ServicesDep, identity: IdentityDep,
     from server.model_archive import import_zip
 
     limit = services.settings.max_model_bytes
-    await run_in_threadpool(check_model_quota, services, identity)
+    await run_in_threadpool(check_model_quota, services, identity)  # before the upload
     data = await read_upload(file, limit)
-    model_id = await run_in_threadpool(import_zip, services.models, data,
-                                       services.network_limits, limit, identity.session_id)
+
+    def checked_import() -> str:
+        with services.models.owner_lock(identity.session_id):
+            check_model_quota(services, identity)
+            return import_zip(services.models, data, services.network_limits, limit,
+                              identity.session_id)
+
+    model_id = await run_in_threadpool(checked_import)
     return listing(services.models.entry(model_id), identity.session_id)
 

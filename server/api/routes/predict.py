@@ -26,6 +26,11 @@ TOP_K = Query(5, ge=1, le=1000, alias="top_k",
               description="how many classes to return, most likely first")
 
 
+def _check(services: Services, identity: Identity, model_id: str) -> None:
+    """Before anything is loaded: another session's private model is simply not there."""
+    check_model_readable(services, identity, model_id, services.models.manifest(model_id))
+
+
 def _failed(loaded: Loaded, exc: Exception) -> Conflict:
     return Conflict(f"model {loaded.id!r} failed to run: {exc}; it may be damaged: delete it "
                     "or import it again", ["model_id"])
@@ -66,8 +71,8 @@ async def predict(
     model looks at, not proofs of why it decided."""
     started = time.perf_counter()
     data = await read_upload(file, services.images.limits.max_bytes)
+    await run_in_threadpool(_check, services, identity, model_id)
     loaded = await run_in_threadpool(services.predictor.get, model_id)
-    check_model_readable(services, identity, model_id, loaded.manifest)
     limits = services.images.limits
 
     def prepared_input() -> PreparedInput:
@@ -91,8 +96,8 @@ async def predict(
 
 def _prepare_batch(services: Services, identity: Identity, model_id: str,
                    files: list[tuple[str, bytes]]) -> tuple[Loaded, list[PreparedInput]]:
+    _check(services, identity, model_id)
     loaded = services.predictor.get(model_id)
-    check_model_readable(services, identity, model_id, loaded.manifest)
     prepared, errors = [], []
     for i, (name, data) in enumerate(files):
         try:

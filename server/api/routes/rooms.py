@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import check_model_readable
+from server.api.ownership import check_model_readable, run_missing, visibility
 from server.api.routes.networks import parse_network
 from server.errors import Forbidden, InvalidInput, TooLarge
 from server.forking import fork
@@ -132,8 +132,7 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         assert body.run_id is not None
         run = services.runs.get(body.run_id)
         if run.owner not in (room.owner, identity.session_id):
-            raise Forbidden(f"run {body.run_id} is not yours; broadcast one of your own runs",
-                            ["run_id"])
+            raise run_missing(body.run_id)
         return Broadcast("run", run_id=run.id, follow=body.follow,
                          title=f"{run.network_name} on {run.request.dataset}")
     if body.kind == "network":
@@ -158,6 +157,9 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         assert body.model_id is not None
         manifest = services.models.manifest(body.model_id)
         check_model_readable(services, identity, body.model_id, manifest)
+        if visibility(manifest) != "public" and (manifest or {}).get("owner") != room.owner:
+            raise Forbidden(f"model {body.model_id!r} is not yours to show: broadcast a public "
+                            "model or one of your own (fork it first)", ["model_id"])
         return Broadcast("model", model_id=body.model_id, follow=body.follow,
                          title=str((manifest or {}).get("name", body.model_id)))
     return Broadcast("none", follow=body.follow)

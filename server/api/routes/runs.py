@@ -20,6 +20,7 @@ from server.errors import InvalidInput, ManyErrors, PlaygroundError
 from server.nn.spec import NetworkSpec
 from server.services import Services
 from server.sessions import Identity
+from server.training.runs import Run
 from server.training.session import validate_request
 from server.training.spec import RunRequest
 
@@ -68,8 +69,13 @@ async def start_run(request: RunRequest, services: ServicesDep,
     `initial_model` starts from a stored model's weights (the same network). The run and
     its model belong to your session; 429 when your session is at its limits."""
     _, name = await run_in_threadpool(_validate, request, services, identity)
-    await run_in_threadpool(check_model_quota, services, identity)
-    run = services.runs.submit(request, name, identity.session_id)
+
+    def checked_submit() -> Run:
+        with services.models.owner_lock(identity.session_id):
+            check_model_quota(services, identity)  # the model this run will save
+            return services.runs.submit(request, name, identity.session_id)
+
+    run = await run_in_threadpool(checked_submit)
     return {"id": run.id, "status": run.status}
 
 
