@@ -23,7 +23,9 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fastapi import WebSocket, WebSocketDisconnect
@@ -80,11 +82,17 @@ def _get(url: str, timeout: float) -> bytes:
         return body
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    pid: int
+
+
 @contextmanager
-def running_server(startup_timeout: float = 60.0, env: Mapping[str, str] | None = None,
+def server_process(startup_timeout: float = 60.0, env: Mapping[str, str] | None = None,
                    module: str = "bench.harness", health: str = "/api/health",
-                   ) -> Iterator[str]:
-    """Start `python -m bench.harness serve` on a free port; yield its base URL; stop it.
+                   ) -> Iterator[Server]:
+    """Start `python -m bench.harness serve` on a free port; yield its URL and pid; stop it.
     `env`: extra environment variables for the server (e.g. CNNPG_MODELS_DIR)."""
     port = free_port()
     full_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
@@ -110,7 +118,7 @@ def running_server(startup_timeout: float = 60.0, env: Mapping[str, str] | None 
                         raise RuntimeError(
                             f"the server did not answer within {startup_timeout:.0f} s") from None
                     time.sleep(0.1)
-            yield base
+            yield Server(base, proc.pid)
         finally:
             proc.terminate()
             try:
@@ -120,7 +128,51 @@ def running_server(startup_timeout: float = 60.0, env: Mapping[str, str] | None 
                 proc.wait(timeout=10)
 
 
-def upload_image(base: str, rgb: np.ndarray, timeout: float = 30.0) -> str:
+@contextmanager
+def running_server(startup_timeout: float = 60.0, env: Mapping[str, str] | None = None,
+                   module: str = "bench.harness", health: str = "/api/health",
+                   ) -> Iterator[str]:
+    """server_process, yielding only its base URL."""
+    with server_process(startup_timeout, env, module, health) as server:
+        yield server.base
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def session_token(base: str, timeout: float = 30.0) -> str | None:
+    """A bearer token of a new session (POST /api/sessions): runs, uploads and their
+    websockets belong to the session that made them. None while the server has no
+    sessions (404): then nothing needs one."""
+    request = urllib.request.Request(f"{base}/api/sessions", data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            token: str = json.load(response)["token"]
+            return token
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def auth_headers(token: str | None) -> dict[str, str]:
+    """The header that says who we are, on HTTP requests and websocket handshakes."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def request_json(method: str, url: str, body: dict[str, Any] | None = None,
+                 token: str | None = None, timeout: float = 30.0) -> dict[str, Any]:
+    """A JSON request as session `token` (None: anonymous); the JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", **auth_headers(token)})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer: dict[str, Any] = json.load(response)
+    return answer
+
+
+def upload_image(base: str, rgb: np.ndarray, timeout: float = 30.0,
+                 token: str | None = None) -> str:
     """POST an (H, W, 3) uint8 RGB array as a PNG to /api/images; return its image_id."""
     import cv2
 
@@ -137,7 +189,8 @@ def upload_image(base: str, rgb: np.ndarray, timeout: float = 30.0) -> str:
     ])
     request = urllib.request.Request(
         f"{base}/api/images", data=body, method="POST",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                 **auth_headers(token)})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         answer = json.load(response)
     image_id: str = answer["image_id"]

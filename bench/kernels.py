@@ -41,10 +41,12 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `server` impo
 from bench.harness import (
     ECHO_PATH,
     ROOT,
+    auth_headers,
     interleaved,
     median,
     percentile,
     running_server,
+    session_token,
     upload_image,
 )
 from server.config import Settings
@@ -213,7 +215,7 @@ def receive_rgba(ws: Any, request_id: int) -> tuple[dict[str, Any], np.ndarray]:
 
 
 def live_section(base: str, image_id: str, side: int, preview: int | None, edits: int,
-                 warmup: int = 3) -> dict[str, Any]:
+                 warmup: int = 3, token: str | None = None) -> dict[str, Any]:
     from websockets.sync.client import connect
 
     host = base.removeprefix("http://")
@@ -222,7 +224,8 @@ def live_section(base: str, image_id: str, side: int, preview: int | None, edits
     echo_ms: list[float] = []
     compute_ms: list[float] = []
     server_ms: list[float] = []
-    opts: dict[str, Any] = {"max_size": None, "compression": None, "open_timeout": 10}
+    opts: dict[str, Any] = {"max_size": None, "compression": None, "open_timeout": 10,
+                            "additional_headers": auth_headers(token)}  # uploads are private
     with connect(f"ws://{host}/ws/kernels", **opts) as live, \
             connect(f"ws://{host}{ECHO_PATH}", **opts) as echo:
 
@@ -306,9 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     live = []
     with running_server() as base:
-        ids = {s: upload_image(base, photo(s)) for s in (512, 1024)}
+        token = session_token(base)
+        ids = {s: upload_image(base, photo(s), token=token) for s in (512, 1024)}
         for s, preview in ((512, None), (1024, None), (1024, 512)):
-            live.append(live_section(base, ids[s], s, preview, edits))
+            live.append(live_section(base, ids[s], s, preview, edits, token=token))
     print_live(live, edits)
 
     if args.json:

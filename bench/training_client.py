@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.harness import auth_headers, request_json, session_token
 from bench.training_timing import Cpu, CpuMeter, Window, cpu_delta, images_through
 from server.training.spec import TrainingConfig
 
@@ -19,15 +19,6 @@ PRESET, DATASET = "lenet-mnist", "mnist"
 RECV_TIMEOUT_S = 60.0  # no message for this long: something is stuck
 RUN_TIMEOUT_S = 900.0
 FINAL = ("finished", "stopped", "failed")
-
-
-def _request(method: str, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.load(response)
-    return answer
 
 
 @dataclass
@@ -106,16 +97,19 @@ class RunClient:
         from websockets.sync.client import connect
 
         self.base, self.meter = base, meter
+        self.token = session_token(base)  # the run and its socket belong to this session
         body = {"network": {"preset": PRESET}, "dataset": DATASET,
                 "training": config.model_dump(mode="json")}
         posted = time.perf_counter()
-        self.watched = Watched(_request("POST", f"{base}/api/runs", body)["id"], posted=posted)
+        self.watched = Watched(
+            request_json("POST", f"{base}/api/runs", body, self.token)["id"], posted=posted)
         self.deadline = posted + RUN_TIMEOUT_S
         url = f"ws://{base.removeprefix('http://')}/ws/runs/{self.watched.run_id}"
         self.stack = contextlib.ExitStack()
         try:
             self.ws = self.stack.enter_context(
-                connect(url, max_size=None, compression=None, open_timeout=10))
+                connect(url, max_size=None, compression=None, open_timeout=10,
+                        additional_headers=auth_headers(self.token)))
         except BaseException:
             self.stop_quietly()
             raise
@@ -130,10 +124,12 @@ class RunClient:
 
     def stop_quietly(self) -> None:
         with contextlib.suppress(Exception):
-            _request("POST", f"{self.base}/api/runs/{self.watched.run_id}/stop")
+            request_json("POST", f"{self.base}/api/runs/{self.watched.run_id}/stop",
+                     token=self.token)
 
     def command(self, action: str) -> None:
-        _request("POST", f"{self.base}/api/runs/{self.watched.run_id}/{action}")
+        request_json("POST", f"{self.base}/api/runs/{self.watched.run_id}/{action}",
+                 token=self.token)
 
     def read_one(self) -> None:
         """Receive one message (JSON text, or a binary frame) and take it in."""

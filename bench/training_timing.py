@@ -58,12 +58,36 @@ def _schedstat_s(path: Path) -> float:
     return int(path.read_text().split()[0]) / 1e9
 
 
-def _process_s(pid: int) -> float:
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of every thread of a process."""
     total = 0.0
     for task in Path(f"/proc/{pid}/task").iterdir():
         with contextlib.suppress(OSError, ValueError, IndexError):
             total += _schedstat_s(task / "schedstat")
     return total
+
+
+def find_process(match: Any) -> int | None:
+    """The newest process whose (cmdline, parent pid) matches."""
+    found: list[tuple[int, int]] = []
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:  # not Linux: no CPU figures
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if match(cmd, int(stat[1])):
+                found.append((int(stat[19]), int(entry.name)))  # (start time, pid)
+    return max(found)[1] if found else None
+
+
+def thread_cpu_s(pid: int) -> float:
+    """CPU seconds of a process's main thread (with 1 torch thread: where a worker trains)."""
+    return _schedstat_s(Path(f"/proc/{pid}/task/{pid}/schedstat"))
 
 
 class CpuMeter:
@@ -72,32 +96,14 @@ class CpuMeter:
     server, and this process (the websocket client, while the bare loop idles)."""
 
     def __init__(self, port: int):
-        self.server = self._find(lambda cmd, ppid: "bench.harness" in cmd
-                                 and f"--port\0{port}\0" in cmd + "\0")
+        self.server = find_process(lambda cmd, ppid: "bench.harness" in cmd
+                                   and f"--port\0{port}\0" in cmd + "\0")
         self.worker: int | None = None
-
-    @staticmethod
-    def _find(match: Any) -> int | None:
-        """The newest process whose (cmdline, parent pid) matches."""
-        found: list[tuple[int, int]] = []
-        try:
-            entries = list(Path("/proc").iterdir())
-        except OSError:  # not Linux: no CPU figures
-            return None
-        for entry in entries:
-            if not entry.name.isdigit():
-                continue
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if match(cmd, int(stat[1])):
-                    found.append((int(stat[19]), int(entry.name)))  # (start time, pid)
-        return max(found)[1] if found else None
 
     def attach_worker(self) -> None:
         """The running worker: the newest spawned child of the server."""
         server = self.server
-        self.worker = None if server is None else self._find(
+        self.worker = None if server is None else find_process(
             lambda cmd, ppid: ppid == server and "spawn_main" in cmd)
 
     @property
@@ -108,9 +114,8 @@ class CpuMeter:
         if self.server is None or self.worker is None:
             return None
         try:
-            return {"train": _schedstat_s(Path(f"/proc/{self.worker}/task/{self.worker}/"
-                                                "schedstat")),
-                    "worker": _process_s(self.worker), "server": _process_s(self.server),
+            return {"train": thread_cpu_s(self.worker),
+                    "worker": process_cpu_s(self.worker), "server": process_cpu_s(self.server),
                     "client": time.process_time()}
         except (OSError, ValueError, IndexError):
             return None

@@ -155,7 +155,10 @@ class Reconnecting {
 export class RunSocket extends Reconnecting {
   /** handlers: onEvent(event) for text events (the snapshot first, after every connect),
    * onFrame(header, bytes) for activations/filters, onConnection("open" | "reconnecting" |
-   * "gone", detail). A run the server does not know (close 4404) is not retried. */
+   * "gone", detail). A run the server does not know (close 4404) is not retried. A page
+   * the server dropped for not keeping up (close 1013 "too slow: reconnect", or a plain
+   * 1006 when even the close frame could not get through) reconnects like after any lost
+   * connection, and the fresh snapshot brings it up to date. */
   constructor(runId, handlers) {
     super(`/ws/runs/${encodeURIComponent(runId)}`, handlers.onConnection, [4404]);
     this.handlers = handlers;
