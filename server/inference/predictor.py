@@ -69,11 +69,8 @@ class Predictor:
         self._lock = threading.Lock()
         self._batchers: dict[str, Batcher] = {}
 
-    def get(self, model_id: str) -> Loaded:
-        """The loaded model; raises NotFound / DamagedModel like the store does. The files'
-        checksums are verified when a model is loaded; after that a model is served while
-        its files keep their size and modification time (hashing 5 MB of weights on every
-        request would cost more than the prediction)."""
+    def cached(self, model_id: str) -> Loaded | None:
+        """The loaded model if it is in memory and its files are unchanged, else None."""
         with self._lock:
             cached = self._models.get(model_id)
         if cached is not None:
@@ -86,8 +83,18 @@ class Predictor:
                     if model_id in self._models:
                         self._models.move_to_end(model_id)
                 return cached
+        return None
+
+    def get(self, model_id: str) -> Loaded:
+        """The loaded model; raises NotFound / DamagedModel like the store does. The files'
+        checksums are verified when a model is loaded; after that a model is served while
+        its files keep their size and modification time (hashing 5 MB of weights on every
+        request would cost more than the prediction)."""
+        cached = self.cached(model_id)
+        if cached is not None:
+            return cached
         # Stamped before loading: a file changed during the load is seen next time.
-        stamp = ()
+        stamp: tuple[int, ...] = ()
         if ID_PATTERN.match(model_id):
             with contextlib.suppress(OSError):
                 stamp = _stamp(self.store.root / model_id)
