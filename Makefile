@@ -55,6 +55,7 @@ bench: dev
 	$(BIN)/python bench/kernels.py
 	$(BIN)/python bench/training.py
 	$(BIN)/python bench/predict.py
+	$(BIN)/python bench/fanout.py
 
 ## Refresh the vendored front-end files from the npm registry (versions pinned in
 ## web/package.json); commit the result. Needs node and npm; `make run` does not.

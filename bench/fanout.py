@@ -11,7 +11,7 @@ process (bench/fanout_viewers.py, asyncio + `websockets`) before the worker has 
 N // 10 of them never read, the others receive and decode everything as a page would.
 Trials come in pairs, N viewers and a baseline with none, the baseline first in every
 other pair, N = 1, 25, 100 in an order that reverses every round (3 rounds: 18 runs,
-about 4 minutes), so that the load of a shared machine falls on both sides of a pair
+about 3.5 minutes), so that the load of a shared machine falls on both sides of a pair
 alike. Per trial it measures:
 
 - the run's throughput: training images per second from the run's own step events (their

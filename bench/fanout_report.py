@@ -95,7 +95,7 @@ def print_report(trials: Sequence[TrialLike], summary: dict[str, Any], hwm_kib: 
         rows.append([
             f"{r['viewers']} ({r['silent']} silent)", str(r["pairs"]),
             f"{r['images_per_s']:.0f} / {r['baseline_per_s']:.0f}",
-            f"{r['ratio']:.3f} ({min(r['ratios']):.2f}-{max(r['ratios']):.2f})",
+            f"{r['ratio']:.3f} ({min(r['ratios']):.3f}-{max(r['ratios']):.3f})",
             f"{r['pooled_ratio']:.3f}", _f(r["cpu_ratio"], 3), _f(r["p50_ms"]),
             _f(r["p99_ms"]), _f(r["max_ms"]), str(r["events"]), str(r["dropped"]),
             f"{r['silent_closed']}/{r['silent'] * r['pairs']}", verdict])
