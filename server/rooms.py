@@ -88,6 +88,14 @@ def _hash(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
+def _not_kicked(room: Room, session_id: str) -> Participant | None:
+    """This session's place in the room (None if it never joined); 403 if it was removed."""
+    participant = room.participants.get(session_id)
+    if participant is not None and participant.kicked:
+        raise Forbidden(f"the teacher removed you from room {room.code}", ["code"])
+    return participant
+
+
 def normalize_code(code: str) -> str:
     """What a student typed, as a code: case and spaces or dashes do not matter."""
     cleaned = code.strip().upper().replace(" ", "").replace("-", "")
@@ -162,9 +170,7 @@ class Rooms:
         if teacher_only:
             raise Forbidden(f"only the teacher of room {room.code} can do this (the session "
                             "that created it, or a request with its X-Teacher-Key)", ["code"])
-        participant = room.participants.get(session_id)
-        if participant is not None and participant.kicked:
-            raise Forbidden(f"the teacher removed you from room {room.code}", ["code"])
+        participant = _not_kicked(room, session_id)
         if participant is None:
             raise Forbidden(f"you have not joined room {room.code}; join it first with "
                             f"POST /api/rooms/{room.code}/join", ["code"])
@@ -180,9 +186,7 @@ class Rooms:
             if room.closed:
                 raise Gone(f"room {room.code} is closed; ask the teacher for the code of "
                            "the new room", ["code"])
-            participant = room.participants.get(session_id)
-            if participant is not None and participant.kicked:
-                raise Forbidden(f"the teacher removed you from room {room.code}", ["code"])
+            participant = _not_kicked(room, session_id)
             if participant is None:
                 present = sum(1 for p in room.participants.values() if not p.kicked)
                 if present >= self.max_participants:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -103,3 +103,10 @@ def install_handlers(app: FastAPI) -> None:
             {"loc": ["path"], "msg": msg, "type": "http_error"}]
         return JSONResponse({"detail": detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+
+async def refuse_socket(websocket: WebSocket, exc: PlaygroundError, code: int) -> None:
+    """A websocket's refusal: the error as a message (the same detail as over HTTP), then
+    the close code that tells the page whether to try again."""
+    await websocket.send_json({"type": "error", "status": exc.status, "detail": exc.detail()})
+    await websocket.close(code=code)

@@ -14,6 +14,7 @@ import asyncio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from server.api.deps import ws_identity
+from server.api.handlers import refuse_socket
 from server.errors import PlaygroundError
 from server.services import Services
 
@@ -38,9 +39,7 @@ async def room_socket(websocket: WebSocket, code: str) -> None:
         room, teacher = services.rooms.access(code, identity.session_id,
                                               websocket.headers.get("x-teacher-key"))
     except PlaygroundError as exc:
-        await websocket.send_json({"type": "error", "status": exc.status,
-                                   "detail": exc.detail()})
-        await websocket.close(code={404: 4404, 410: CLOSED}.get(exc.status, 4403))
+        await refuse_socket(websocket, exc, {404: 4404, 410: CLOSED}.get(exc.status, 4403))
         return
     rooms, topic = services.rooms, f"room:{room.code}"
     subscriber = services.hub.subscribe(topic)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from server.api.deps import ws_identity
 from server.api.fanout import Options, Sender, Stalled, dumps, send_heavy, stream
+from server.api.handlers import refuse_socket
 from server.api.ownership import readable_run
 from server.errors import Forbidden, InvalidInput, PlaygroundError
 from server.services import Services
@@ -76,9 +77,8 @@ async def watch_access(websocket: WebSocket, services: Services, identity: Ident
         await asyncio.sleep(every)
         try:
             readable_run(services, identity, run_id)
-        except PlaygroundError as exc:
-            await websocket.send_json({"type": "error", "status": 403, "detail": exc.detail()})
-            await websocket.close(code=4403)
+        except PlaygroundError as exc:  # no longer yours to watch: 403, not "no such run"
+            await refuse_socket(websocket, Forbidden(exc.msg, exc.loc), 4403)
             return
 
 
@@ -90,9 +90,7 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
     try:
         run = readable_run(services, identity, run_id)  # yours, or shared with you in a room
     except PlaygroundError as exc:
-        await websocket.send_json({"type": "error", "status": exc.status,
-                                   "detail": exc.detail()})
-        await websocket.close(code=4404)
+        await refuse_socket(websocket, exc, 4404)
         return
     topic = f"run:{run_id}"
     subscriber = services.hub.subscribe(topic)  # before the snapshot: nothing falls between

@@ -61,9 +61,9 @@ async def list_models(services: ServicesDep, identity: IdentityDep) -> dict[str,
 
 def _details(services: Services, identity: Identity, model_id: str) -> dict[str, Any]:
     check_model_readable(services, identity, model_id, services.models.manifest(model_id))
-    loaded = services.predictor.get(model_id)
+    loaded = services.predictor.get(model_id)  # checksums verified when it was loaded
     analysis = analyze(loaded.spec)
-    entry = services.models.entry(model_id)
+    entry = Entry(model_id, loaded.manifest, None)
     return {**listing(entry, identity.session_id), "manifest": public_manifest(loaded.manifest),
             "spec": loaded.spec.model_dump(mode="json"), "summary": analysis.summary()}
 

@@ -4,6 +4,7 @@
 
 import { uploadImage } from "../api.js";
 import { byId, h } from "./dom.js";
+import { bindDropZone } from "./drop_zone.js";
 import * as status from "./status.js";
 
 export class ImageSource {
@@ -23,23 +24,7 @@ export class ImageSource {
     this.input.addEventListener("change", () => {
       if (this.input.files.length) this.upload(this.input.files[0]);
     });
-    this.bindDrop();
-  }
-
-  bindDrop() {
-    const over = (event) => {
-      event.preventDefault();
-      this.zone.classList.add("dragging");
-    };
-    this.zone.addEventListener("dragenter", over);
-    this.zone.addEventListener("dragover", over);
-    this.zone.addEventListener("dragleave", () => this.zone.classList.remove("dragging"));
-    this.zone.addEventListener("drop", (event) => {
-      event.preventDefault();
-      this.zone.classList.remove("dragging");
-      const file = event.dataTransfer.files[0];
-      if (file) this.upload(file);
-    });
+    bindDropZone(this.zone, (file) => this.upload(file));
   }
 
   pickSample(name) {

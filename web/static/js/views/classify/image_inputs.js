@@ -2,6 +2,7 @@
 // of the model's dataset (buttons, so the keyboard can classify without drawing).
 
 import { byId, h } from "../dom.js";
+import { bindDropZone } from "../drop_zone.js";
 import { dataUrlBlob, testImages } from "./models_api.js";
 
 const TEST_IMAGES = 8;
@@ -15,19 +16,7 @@ export class FileInput {
     this.input.addEventListener("change", () => {
       if (this.input.files.length) onFile(this.input.files[0]);
     });
-    const over = (event) => {
-      event.preventDefault();
-      this.zone.classList.add("dragging");
-    };
-    this.zone.addEventListener("dragenter", over);
-    this.zone.addEventListener("dragover", over);
-    this.zone.addEventListener("dragleave", () => this.zone.classList.remove("dragging"));
-    this.zone.addEventListener("drop", (event) => {
-      event.preventDefault();
-      this.zone.classList.remove("dragging");
-      const file = event.dataTransfer.files[0];
-      if (file) onFile(file);
-    });
+    bindDropZone(this.zone, onFile);
     // A file dropped anywhere else on the page is used too, instead of the browser
     // leaving the page to show it.
     window.addEventListener("dragover", (event) => event.preventDefault());
