@@ -166,6 +166,10 @@ def test_a_broadcast_run_is_watched_live_and_forked(people: Any) -> None:
     wait(room, "training")
     assert room.evaluate("document.body.dataset.runStatus") == "running"
     room.get_by_role("table", name=re.compile("Confusion matrix after epoch 1")).wait_for()
+    # The teacher's Training page has been in the background behind the projector: bring
+    # it forward and wait until it too shows the run training before using its Stop.
+    training.bring_to_front()
+    wait(training, "training")
     controls.get_by_role("button", name="Stop").click()
     wait(room, "finished")
     projector.keyboard.press("Escape")
