@@ -1,28 +1,49 @@
 # Two commands matter: `make run` and `make test`. Both set everything up on a fresh
-# machine with Python 3.11 and make. Installs go through constraints.txt (torch 2.13.0).
+# machine with Python 3.11 and make. Every Python package comes from a lock in
+# requirements/ (exact versions and hashes, written by `make lock`); see requirements/README.md.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# TORCH_BUILD=cuda installs PyTorch's CUDA build of the same torch version (requirements/cuda*.txt).
+TORCH_BUILD ?= cpu
+LOCK := requirements/$(TORCH_BUILD).txt
+DEV_LOCK := requirements/$(TORCH_BUILD)-dev.txt
+# The CPU build of torch is not on PyPI. pip takes it from a folder of wheels that pip is
+# already configured with when that folder holds it (asked offline, in a second), else from
+# PyTorch's CPU index. The hashes in the lock are checked either way.
+TORCH_CPU_LINKS ?= https://download.pytorch.org/whl/cpu/torch/
+TORCH_PIN = $(shell sed -n 's/^\(torch==[^ ]*\).*/\1/p' $(LOCK))
+TORCH_SOURCE = $(if $(filter cpu,$(TORCH_BUILD)),$(shell $(BIN)/python -m pip install --dry-run \
+  --quiet --no-index --no-deps '$(TORCH_PIN)' >/dev/null 2>&1 || echo --find-links $(TORCH_CPU_LINKS)))
+SYNC = $(BIN)/python -m pip install --quiet --require-hashes --no-deps $(TORCH_SOURCE) -r
+PROJECT = $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 
-.PHONY: run test test-gpu lint install dev system-deps bench clean vendor
+.PHONY: run test test-gpu lint install dev system-deps bench clean vendor lock outdated
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e .
+$(VENV)/.installed-$(TORCH_BUILD): $(LOCK) pyproject.toml | $(BIN)/python
+	$(SYNC) $(LOCK)
+	$(PROJECT)
+	rm -f $(VENV)/.installed-* $(VENV)/.dev-installed-*
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[dev]'
-	touch $@ $(VENV)/.installed
+$(VENV)/.dev-installed-$(TORCH_BUILD): $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(SYNC) $(DEV_LOCK)
+	$(PROJECT)
+	rm -f $(VENV)/.installed-* $(VENV)/.dev-installed-*
+	touch $@ $(VENV)/.installed-$(TORCH_BUILD)
 
-install: $(VENV)/.installed
+$(VENV)/.tools-installed: requirements/tools.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/tools.txt
+	touch $@
 
-dev: $(VENV)/.dev-installed
+install: $(VENV)/.installed-$(TORCH_BUILD)
+
+dev: $(VENV)/.dev-installed-$(TORCH_BUILD)
 
 ## Start the app on http://$(HOST):$(PORT) with the embedded samples (no internet needed).
 run: install
@@ -57,13 +78,24 @@ bench: dev
 	$(BIN)/python bench/predict.py
 	$(BIN)/python bench/fanout.py
 
+## Rewrite every lock in requirements/ from pyproject.toml (needs the package registries).
+## LOCK_TORCH_LINKS=/folder/of/wheels locks the CPU torch from a local folder (by default: a
+## folder pip is configured with that holds it, else PyTorch's CPU index).
+lock: $(VENV)/.tools-installed
+	UV=$(BIN)/uv PYTHON=$(BIN)/python TORCH_CPU_LINKS=$(LOCK_TORCH_LINKS) tools/lock.sh
+
+## The locked packages that have newer releases. Upgrading is a decision: raise the range in
+## pyproject.toml (or requirements/torch.txt) if needed, `make lock`, `make test`, commit.
+outdated: dev $(VENV)/.tools-installed
+	$(BIN)/uv pip list --outdated --python $(BIN)/python
+
 ## Refresh the vendored front-end files from the npm registry (versions pinned in
-## web/package.json); commit the result. Needs node and npm; `make run` does not.
+## web/package.json and web/package-lock.json); commit the result. Needs node and npm; `make run` does not.
 ## --ignore-scripts: only files are copied (and no install-time telemetry runs).
 NPM := web/node_modules
 VENDOR := web/static/vendor
 vendor:
-	cd web && npm install --no-save --no-package-lock --ignore-scripts
+	cd web && npm ci --ignore-scripts
 	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/uplot
 	cd $(NPM)/swagger-ui-dist && cp swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE \
 	  ../../../$(VENDOR)/swagger-ui/

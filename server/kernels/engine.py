@@ -144,4 +144,4 @@ def to_pixels(values: np.ndarray, mapping: str,
     beta = 128.0 if mapping == "offset" else 0.0
     channels = values.shape[2] if values.ndim == 3 else 1
     scalar = (beta,) * channels + (0.0,) * (4 - channels)
-    return _hwc(cv2.add(values, scalar, dtype=cv2.CV_8U))  # type: ignore[call-overload]
+    return _hwc(cv2.add(values, scalar, dtype=cv2.CV_8U))
