@@ -6,7 +6,8 @@ MNIST end to end.
 The same network (preset lenet-mnist through `build_model`), the same prepared tensors
 (`server.training.data.prepare` with the run's split and seed, as `Session.build` does),
 Adam lr 0.001, batch 64, the same seeded batch order, and the same torch thread count as
-the worker (`Settings().train_threads or default_threads()`) on both sides:
+a lone run gets from the pool (`thread_share(cores, 1, Settings().train_threads)`:
+every core unless CNNPG_TRAIN_THREADS says otherwise) on both sides:
 
 - bare: a plain loop in this process over tensors already in memory (on the device): index
   a batch, forward, cross-entropy, backward, step. Nothing else.
@@ -71,8 +72,8 @@ from server.config import Settings
 from server.datasets.registry import DatasetRegistry
 from server.nn.presets import Presets
 from server.training.data import prepare
+from server.training.executors.admission import thread_share
 from server.training.spec import TrainingConfig
-from server.training.worker import default_threads
 
 
 def training_config(epochs: int, device: str) -> TrainingConfig:
@@ -91,7 +92,7 @@ def machine(device: torch.device, threads: int) -> list[str]:
     lines = [f"CPU: {model}, {os.cpu_count()} logical cores",
              f"Python {platform.python_version()}, torch {torch.__version__}; device "
              f"{device.type}; torch threads {threads} (the worker's: train_threads or "
-             f"default_threads(); torch's own default here is {os.cpu_count()})"]
+             f"thread_share for a lone run; torch's own default here is {os.cpu_count()})"]
     if device.type == "cuda":
         lines.append(f"GPU: {torch.cuda.get_device_name(device)}")
     return lines
@@ -118,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("--device cuda: torch sees no CUDA GPU here")
 
     settings = Settings()
-    threads = settings.train_threads or default_threads()  # exactly what the worker sets
+    threads = thread_share(len(os.sched_getaffinity(0)), 1, settings.train_threads)  # the pool's
     torch.set_num_threads(threads)
     print("Training benchmark: " + " ".join(["bench/training.py", *(argv or sys.argv[1:])]))
     for line in machine(device, threads):

@@ -34,10 +34,18 @@ class Settings(BaseSettings):
     # Networks: refused with the numbers before any tensor is allocated.
     max_params: int = Field(default=50_000_000, ge=1000)
     max_activation_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
-    # Training: runs at once (0: one per GPU, or one on CPU), torch threads per worker
-    # (0: leave one core to the server), seconds between streamed step events.
-    max_concurrent_runs: int = Field(default=0, ge=0, le=64)
+    # Training. Warm workers: processes kept ready to train (torch imported, device up, one
+    # step taken), 0: derived from memory (one per 1.5 GiB of half the host's memory, at
+    # most 32: 8 on a 24 GiB machine). Runs at once (0: one per warm worker; admission by
+    # memory may start fewer). torch threads per run (0: a lone CPU run takes every core,
+    # N runs share them; a GPU run takes one). warm_start=False starts the workers with the
+    # first run instead of with the server (tests, scripts).
+    warm_workers: int = Field(default=0, ge=0, le=256)
+    warm_start: bool = True
+    max_concurrent_runs: int = Field(default=0, ge=0, le=256)
     train_threads: int = Field(default=0, ge=0, le=256)
+    # The share of the device's memory that admission hands out to runs.
+    memory_headroom: float = Field(default=0.8, gt=0.05, le=1.0)
     stream_interval: float = Field(default=0.25, ge=0.01, le=10.0)
     probe_interval: float = Field(default=1.0, ge=0.05, le=60.0)  # activations, filters
     # A websocket viewer whose send has not completed after this many seconds (it stopped

@@ -37,8 +37,11 @@ class Subscriber:
     queue: asyncio.Queue[dict[str, Any]]
     loop: asyncio.AbstractEventLoop
     dropped: int = 0
-    # Heavy frames (maps, filters) are latest-value-wins: only a marker waits in the queue,
-    # and whatever is newest when the client is ready is what it gets.
+    # Heavy frames (maps, filters) are latest-value-wins: the newest frame of each kind is
+    # kept aside and a small marker with its seq waits in the queue at the frame's place.
+    # A newer frame replaces the older one and queues its own marker; the older marker is
+    # then stale and skipped. So a frame is only ever sent at its own place in seq order:
+    # a slow client skips frames, and never sees one overtake a later event.
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     active: bool = True  # False once unsubscribed: nothing is queued any more
 
@@ -46,13 +49,15 @@ class Subscriber:
         """Runs on the subscriber's loop."""
         if not self.active:
             return
-        waiting = kind in self.pending
         self.pending[kind] = event
-        if not waiting:
-            self.offer({"type": MARKER, "kind": kind})
+        self.offer({"type": MARKER, "kind": kind, "seq": event.get("seq")})
 
-    def take_heavy(self, kind: str) -> dict[str, Any] | None:
-        return self.pending.pop(kind, None)
+    def take_heavy(self, kind: str, seq: int | None) -> dict[str, Any] | None:
+        """The frame a marker stands for, or None when a newer frame has replaced it."""
+        event = self.pending.get(kind)
+        if event is None or event.get("seq") != seq:
+            return None
+        return self.pending.pop(kind)
 
     def offer(self, event: dict[str, Any]) -> None:
         """Runs on the subscriber's loop."""
@@ -60,11 +65,12 @@ class Subscriber:
             return
         while self.queue.full():
             oldest = self.queue.get_nowait()
-            self.dropped += 1
             if oldest.get("type") == MARKER:
-                # Its frame goes too: a pending frame without a marker would block every
-                # later frame of that kind (offer_heavy queues a marker only when none waits).
-                self.pending.pop(oldest["kind"], None)
+                # Its frame goes too, unless a newer frame (with a newer marker) replaced it.
+                # A skipped frame is not counted: heavy frames are latest-value-wins.
+                self.take_heavy(oldest["kind"], oldest.get("seq"))
+            else:
+                self.dropped += 1
         self.queue.put_nowait(event)
 
     def release(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from server.config import Settings
 from server.datasets.registry import DatasetRegistry
@@ -15,7 +17,9 @@ from server.nn.presets import Presets
 from server.rooms import Rooms
 from server.sessions import Signer, load_secret
 from server.store import ModelStore
-from server.training.executor import ExecutorConfig, LocalExecutor, executor_paths
+from server.training.executor import Executor, ExecutorConfig
+from server.training.executors.admission import host_memory
+from server.training.executors.local import LocalExecutor
 
 
 @dataclass
@@ -26,7 +30,7 @@ class Services:
     network_limits: NetworkLimits
     datasets: DatasetRegistry
     hub: Hub
-    runs: LocalExecutor
+    runs: Executor
     models: ModelStore
     predictor: Predictor
     rooms: Rooms
@@ -41,13 +45,7 @@ class Services:
                                   max_activation_bytes=settings.max_activation_bytes)
         hub = Hub()
         store = ModelStore(settings.models_dir)
-        paths = executor_paths(settings.models_dir, settings.presets_dir, settings.datasets_dir)
-        executor = LocalExecutor(ExecutorConfig(
-            max_concurrent=settings.max_concurrent_runs or default_concurrency(),
-            step_interval=settings.stream_interval, probe_interval=settings.probe_interval,
-            threads=settings.train_threads, paths=paths,
-            session_active=settings.session_max_active_runs,
-            session_queued=settings.session_max_queued_runs), hub)
+        executor = LocalExecutor(engine_config(settings), hub, start=settings.warm_start)
         return cls(settings=settings, images=images, presets=Presets(settings.presets_dir),
                    network_limits=limits_nn, datasets=DatasetRegistry(settings.datasets_dir),
                    hub=hub, runs=executor, models=store,
@@ -56,8 +54,34 @@ class Services:
                    signer=Signer(load_secret(settings.session_secret, settings.models_dir)))
 
 
-def default_concurrency() -> int:
-    """One run per GPU, or one on the CPU (two CPU runs would halve each other)."""
-    import torch
+def engine_config(settings: Settings) -> ExecutorConfig:
+    """The run engine's configuration: pool size and concurrency derived from memory
+    unless set; a combination that cannot work stops the server with the settings named."""
+    memory = host_memory()
+    warm = settings.warm_workers or default_warm_workers(memory)
+    concurrent = settings.max_concurrent_runs or warm
+    if concurrent > warm:
+        raise ValueError(
+            f"CNNPG_MAX_CONCURRENT_RUNS={concurrent} is more than the {warm} warm workers "
+            f"that train runs (CNNPG_WARM_WORKERS={settings.warm_workers or 'derived'}); "
+            f"raise CNNPG_WARM_WORKERS to at least {concurrent} or lower "
+            "CNNPG_MAX_CONCURRENT_RUNS")
+    paths = executor_paths(settings.models_dir, settings.presets_dir, settings.datasets_dir)
+    return ExecutorConfig(
+        max_concurrent=concurrent, step_interval=settings.stream_interval,
+        probe_interval=settings.probe_interval, threads=settings.train_threads, paths=paths,
+        session_active=settings.session_max_active_runs,
+        session_queued=settings.session_max_queued_runs, warm_workers=warm,
+        cores=len(os.sched_getaffinity(0)), memory_bytes=memory,
+        headroom=settings.memory_headroom)
 
-    return max(1, torch.cuda.device_count())
+
+def default_warm_workers(memory: int) -> int:
+    """One warm worker per 1.5 GiB of half the host's memory, 1 to 32: a worker holds
+    torch (~350 MB) and one run's working set; 8 on a 24 GiB machine."""
+    return max(1, min(32, int(memory * 0.5 // (1.5 * 2**30))))
+
+
+def executor_paths(models_dir: Path, presets_dir: Path, datasets_dir: Path) -> dict[str, str]:
+    return {"models_dir": str(models_dir), "presets_dir": str(presets_dir),
+            "datasets_dir": str(datasets_dir), "decoded_dir": str(datasets_dir / ".decoded")}

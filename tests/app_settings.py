@@ -12,6 +12,9 @@ DEFAULTS: dict[str, Any] = {
     "max_image_pixels": 40_000_000,
     "image_cache_bytes": 64 * 1024 * 1024,
     "cv_threads": 0,
+    # Two warm workers, started by the first run (most tests never train: no processes).
+    "warm_workers": 2,
+    "warm_start": False,
 }
 
 

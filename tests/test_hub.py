@@ -47,12 +47,18 @@ def test_heavy_frames_coalesce_to_the_latest() -> None:
         for seq in range(1, 101):
             hub.publish("run:y", {"type": "activations", "seq": seq}, heavy=True)
         await asyncio.sleep(0.05)
-        assert sub.queue.qsize() == 1
-        assert sub.queue.get_nowait() == {"type": MARKER, "kind": "activations"}
-        latest = sub.take_heavy("activations")
+        # One marker per frame, at its place; only the newest frame is still there to send.
+        markers = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+        assert [m["seq"] for m in markers] == list(range(1, 101))
+        assert all(m == {"type": MARKER, "kind": "activations", "seq": m["seq"]}
+                   for m in markers)
+        taken = [sub.take_heavy("activations", m["seq"]) for m in markers]
+        assert taken[:99] == [None] * 99  # stale: replaced by a newer frame
+        latest = taken[99]
         assert latest is not None
         assert latest["seq"] == 100
-        assert sub.take_heavy("activations") is None
+        assert sub.take_heavy("activations", 100) is None
+        assert sub.dropped == 0
         hub.unsubscribe("run:y", sub)
         assert hub.count("run:y") == 0
 
@@ -125,12 +131,12 @@ def test_a_dropped_marker_does_not_starve_later_frames() -> None:
             hub.publish("run:m", {"type": "step", "seq": seq})
         await asyncio.sleep(0)  # let the loop run the delivery callbacks
         assert [sub.queue.get_nowait()["seq"] for _ in range(4)] == [4, 5, 6, 7]
-        assert sub.dropped == 3
-        assert sub.take_heavy("activations") is None  # went with its marker
+        assert sub.dropped == 2  # steps 2 and 3; the skipped frame is not counted
+        assert sub.take_heavy("activations", 1) is None  # went with its marker
         hub.publish("run:m", {"type": "activations", "seq": 8}, heavy=True)
         await asyncio.sleep(0)
-        assert sub.queue.get_nowait() == {"type": MARKER, "kind": "activations"}
-        latest = sub.take_heavy("activations")
+        assert sub.queue.get_nowait() == {"type": MARKER, "kind": "activations", "seq": 8}
+        latest = sub.take_heavy("activations", 8)
         assert latest is not None
         assert latest["seq"] == 8
 

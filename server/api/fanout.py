@@ -150,11 +150,15 @@ async def stream(sender: Sender, subscriber: Subscriber, options: Options,
             if kind in BINARY and wait > 0:  # too soon for this client: later, the newest
                 loop.call_later(wait, subscriber.offer, item)
                 continue
-            event = subscriber.take_heavy(kind)
+            event = subscriber.take_heavy(kind, item.get("seq"))
+            # Sent at its own place in seq order, or not at all (a frame held back by
+            # max_fps is skipped when something newer went out meanwhile).
             if event is not None and event["seq"] > last_seq:
+                last_seq = event["seq"]
                 options.last_sent[kind] = time.monotonic()
                 await send_heavy(sender, event, options)
             continue
         if item["seq"] <= last_seq:
             continue  # already in the snapshot
+        last_seq = item["seq"]
         await sender.send_text(with_dropped(event_text(item), subscriber.dropped))

@@ -18,6 +18,7 @@ import numpy as np
 from server.config import DATA_DIR
 from server.datasets.cifar import CLASSES as CIFAR_CLASSES
 from server.datasets.cifar import read_cifar_folder
+from server.datasets.decoded import load_decoded
 from server.datasets.folder import read_image_folder
 from server.datasets.idx import read_idx_split
 from server.errors import InvalidInput, NotFound
@@ -110,9 +111,13 @@ KNOWN["cats-vs-dogs"] = DatasetInfo(
 class DatasetRegistry:
     """Finds dataset files and caches decoded arrays (they are small: MNIST is 47 MB)."""
 
-    def __init__(self, download_dir: Path, builtin_dir: Path = BUILTIN_DIR):
+    def __init__(self, download_dir: Path, builtin_dir: Path = BUILTIN_DIR,
+                 decoded_dir: Path | None = None):
+        """decoded_dir: where decoded arrays are kept memory-mapped and shared between
+        processes (the warm training workers); None decodes into this process's memory."""
         self._download_dir = download_dir
         self._builtin_dir = builtin_dir
+        self._decoded_dir = decoded_dir
         self._cache: dict[tuple[str, str], Arrays] = {}
         self._lock = threading.Lock()
 
@@ -142,7 +147,10 @@ class DatasetRegistry:
         with self._lock:
             key = (name, split)
             if key not in self._cache:
-                self._cache[key] = self.info(name).reader(found[0], split)
+                reader = self.info(name).reader
+                self._cache[key] = (reader(found[0], split) if self._decoded_dir is None else
+                                    load_decoded(self._decoded_dir, name, split, found[0],
+                                                 reader))
             return self._cache[key]
 
     def describe(self, name: str) -> dict[str, Any]:

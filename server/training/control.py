@@ -31,3 +31,29 @@ class QueueControl:
         except queue.Empty:
             return []
         return [first, *self.poll()]
+
+
+class RunControl(QueueControl):
+    """A warm worker's inbox seen by one run: commands for other (ended) runs are dropped,
+    and a "shutdown" of the worker stops the run first."""
+
+    def __init__(self, commands: _Queue, run_id: str):
+        super().__init__(commands)
+        self.run_id = run_id
+        self.shutdown = False
+
+    def _keep(self, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept = []
+        for command in commands:
+            if command.get("op") == "shutdown":
+                self.shutdown = True
+                kept.append({"op": "stop"})
+            elif command.get("run_id") in (None, self.run_id) and command.get("op") != "run":
+                kept.append(command)
+        return kept
+
+    def poll(self) -> list[dict[str, Any]]:
+        return self._keep(super().poll())
+
+    def wait(self, timeout: float) -> list[dict[str, Any]]:
+        return self._keep(super().wait(timeout))

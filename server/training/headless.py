@@ -87,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
         accuracy = session.test_accuracy(trainer, datasets)
         store = ModelStore(args.models_dir or settings.models_dir)
         model_id = session.save(trainer, store, args.name or session.network_name, None,
-                                {"test_accuracy": accuracy, "train_seconds": seconds,
-                                 "device": device.type})
+                                session.metrics(trainer, accuracy, seconds))
     except (PlaygroundError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

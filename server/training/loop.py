@@ -105,6 +105,8 @@ class Trainer:
                 for group in self.optimizer.param_groups:
                     group["lr"] = float(command["value"])
                 self.emit({"type": "lr", "learning_rate": float(command["value"])})
+            elif op == "threads":  # the pool rebalances cores as runs start and end
+                torch.set_num_threads(max(1, int(command["value"])))
             elif op == "probe" and self.watcher is not None:
                 self._set_probe(command)
             elif op == "checkpoint" and self.on_checkpoint is not None:
@@ -161,7 +163,10 @@ class Trainer:
         # Sums stay on the device; .item() (a host-device sync) happens once per step event.
         loss_sum = torch.zeros((), device=self.device)
         correct = torch.zeros((), device=self.device, dtype=torch.int64)
-        seen, last_emit, window_start = 0, 0.0, time.perf_counter()
+        # samples_per_s is the rate of the window since the last step event (the epoch's
+        # first window starts at its first batch): a steady-state rate, not an average that
+        # carries the epoch's start-up and evaluation pauses.
+        seen, window_seen, window_start = 0, 0, time.perf_counter()
         for i in range(self.steps_per_epoch):
             if not self._may_step():
                 return False
@@ -177,17 +182,19 @@ class Trainer:
             loss_sum += loss.detach() * len(y)
             correct += (logits.detach().argmax(dim=1) == y).sum()
             seen += len(y)
+            window_seen += len(y)
             now = time.perf_counter()
-            if now - last_emit >= self.step_interval or i == self.steps_per_epoch - 1 or (
+            if now - window_start >= self.step_interval or i == self.steps_per_epoch - 1 or (
                     self.state.paused):
-                self._emit_step(loss_sum, correct, seen, now - window_start, i)
-                last_emit = now
+                self._emit_step(loss_sum, correct, seen, (window_seen, now - window_start), i)
+                window_seen, window_start = 0, now  # windows tile the epoch exactly
                 if self.watcher is not None:
                     self.watcher.maybe(self.model, self.device, force=self.state.paused)
         return True
 
     def _emit_step(self, loss_sum: torch.Tensor, correct: torch.Tensor, seen: int,
-                   elapsed: float, index: int) -> None:
+                   window: tuple[int, float], index: int) -> None:
+        """window: (images, seconds) since the previous step event."""
         loss = float(loss_sum) / seen  # the one sync point of this window
         if not math.isfinite(loss):
             raise TrainingFailed(
@@ -199,7 +206,8 @@ class Trainer:
                    "epoch_step": index + 1, "steps_per_epoch": self.steps_per_epoch,
                    "loss": loss, "accuracy": int(correct) / seen,
                    "learning_rate": self.optimizer.param_groups[0]["lr"],
-                   "samples_per_s": seen / max(elapsed, 1e-9), "device": self.device.type})
+                   "samples_per_s": window[0] / max(window[1], 1e-9),
+                   "window_s": window[1], "device": self.device.type})
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor, batch: int = 512) -> tuple[torch.Tensor, torch.Tensor]:

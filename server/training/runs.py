@@ -34,8 +34,16 @@ class Run:
     device: str | None = None
     notes: list[str] = field(default_factory=list)
     seq: int = 0
-    launched: bool = False  # a worker process was started for it
+    launched: bool = False  # bound to a worker
     heavy: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest of each kind
+    # The engine's view: memory it was admitted with, its place in the fair queue.
+    estimate_bytes: int = 0
+    order: int = 0
+    priority: bool = False  # a room teacher's broadcast run starts first
+    threads: int = 0
+    queue: dict[str, Any] | None = None  # {position, wait_s, reason} while queued
+    bound: float | None = None  # when a worker took it
+    first_step: float | None = None
 
     @property
     def final(self) -> bool:
@@ -51,13 +59,20 @@ class Run:
             self.step = event.get("step", self.step)
             self.epoch = event.get("epoch", self.epoch)
             self.message = event.get("message", "")
+            if self.status != "queued":
+                self.queue = None
             if self.status == "running" and self.started is None:
                 self.started = time.time()
+                self.threads = int(event.get("threads") or 0)
                 self.device = event.get("device")
                 self.notes = list(event.get("notes", []))
             if self.final:
                 self.ended = time.time()
+        elif kind == "queue":
+            self.queue = {k: event[k] for k in ("position", "wait_s", "reason")}
         elif kind == "step":
+            if self.first_step is None:
+                self.first_step = time.time()
             self.epoch, self.step = event["epoch"], event["step"]
             self.latest = stamped
             self.steps.append(stamped)
@@ -84,7 +99,14 @@ class Run:
             "notes": self.notes, "created": self.created, "started": self.started,
             "ended": self.ended, "training": self.request.training.model_dump(mode="json"),
             "initial_model": self.request.initial_model,
-            "yours": viewer is not None and viewer == self.owner}
+            "yours": viewer is not None and viewer == self.owner,
+            "queue": self.queue, "timing": self.timing()}
+
+    def timing(self) -> dict[str, float | None]:
+        """Seconds in the queue (submit -> a worker took it) and to the first step."""
+        return {"queued_s": None if self.bound is None else self.bound - self.created,
+                "first_step_s": None if self.first_step is None else
+                self.first_step - self.created}
 
     def snapshot(self, viewer: str | None = None) -> dict[str, Any]:
         """What a client that connects late (or reconnects) needs to see everything."""

@@ -19,6 +19,7 @@ from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
 from server.store import ModelStore
 from server.training.data import Prepared, adapt, prepare, to_tensor
+from server.training.events import Metrics
 from server.training.loop import Control, Emit, Trainer
 from server.training.spec import RunRequest
 from server.training.watch import Watcher
@@ -97,6 +98,15 @@ class Session:
             probe_interval)
         return Trainer(build_model(self.spec), self.data, self.request.training, self.classes,
                        emit, control, device, step_interval, watcher)
+
+    def metrics(self, trainer: Trainer, test_accuracy: float | None = None,
+                train_seconds: float | None = None) -> dict[str, Any]:
+        """The saved model's metrics, one shape for the worker, checkpoints and the CLI."""
+        history = trainer.state.history
+        last = history[-1] if history else {}
+        return Metrics(val_accuracy=last.get("val_accuracy"), val_loss=last.get("val_loss"),
+                       epochs=len(history), test_accuracy=test_accuracy,
+                       train_seconds=train_seconds, device=trainer.device.type).model_dump()
 
     def test_accuracy(self, trainer: Trainer, datasets: DatasetRegistry) -> float:
         images, labels = datasets.load(self.request.dataset, "test")

@@ -1,8 +1,17 @@
-"""The worker process: one per run. It builds the session, trains, saves the model, and
-reports everything as events on a queue. Whatever happens, it ends with a final status."""
+"""A warm worker process of the pool: it imports torch, initialises the device, maps the
+built-in datasets and takes one real training step before it says it is ready; then it
+trains the runs it is given, one at a time, reporting everything as events on a queue.
+
+Messages to the executor: {"kind": "ready", ...} once warm, {"kind": "run_event", "run_id",
+"event"} for each run event, {"kind": "idle"} after a run, {"kind": "retire", "reason"}
+before it exits on its own (after an out-of-memory, say) so the pool replaces it.
+"""
 
 from __future__ import annotations
 
+import os
+import queue
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -10,20 +19,15 @@ from typing import Any
 
 import torch
 
+from server.datasets.registry import DatasetRegistry
 from server.errors import PlaygroundError
+from server.nn.presets import Presets
 from server.store import ModelStore
-from server.training.control import QueueControl
-from server.training.loop import Trainer, TrainingFailed
-from server.training.session import Session
+from server.training.control import RunControl
+from server.training.loop import TrainingFailed
+from server.training.session import Session, pick_device
 from server.training.spec import RunRequest
-
-
-def default_threads() -> int:
-    """Leave a core to the server: on 2 cores, training with 2 threads beside a busy server
-    lost ~75% of its throughput, with 1 thread ~2% (docs/performance.md)."""
-    import os
-
-    return max(1, (os.cpu_count() or 2) - 1)
+from server.training.warmup import device_memory, warm_up
 
 
 def _failure(exc: BaseException) -> str:
@@ -35,8 +39,75 @@ def _failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _checkpointer(session: Session, trainer: Trainer, store: ModelStore, run_id: str,
-                  emit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+class Worker:
+    """The state a warm worker keeps between runs."""
+
+    def __init__(self, number: int, paths: dict[str, str], events: Any, settings: dict[str,
+                                                                                       Any]):
+        self.number, self.events, self.settings = number, events, settings
+        decoded = Path(paths["decoded_dir"]) if paths.get("decoded_dir") else None
+        self.datasets = DatasetRegistry(Path(paths["datasets_dir"]), decoded_dir=decoded)
+        self.presets = Presets(Path(paths["presets_dir"]))
+        self.store = ModelStore(Path(paths["models_dir"]))
+        self.device = pick_device("auto")
+
+    def warm(self) -> None:
+        started = time.perf_counter()
+        warm_up(self.presets, self.datasets, self.device, str(self.settings["warmup_preset"]))
+        total = device_memory(self.device)
+        self.events.put({"kind": "ready", "worker": self.number, "pid": os.getpid(),
+                         "device": self.device.type, "total_bytes": total,
+                         "warm_s": time.perf_counter() - started})
+
+    def train(self, message: dict[str, Any], inbox: Any) -> bool:
+        """One run, start to final status. False when this worker should retire."""
+        run_id = str(message["run_id"])
+        control = RunControl(inbox, run_id)
+
+        def emit(event: dict[str, Any]) -> None:
+            self.events.put({"kind": "run_event", "run_id": run_id, "event": event})
+
+        healthy = True
+        try:
+            self._train(message, control, emit)
+        except BaseException as exc:  # the run ends as failed, with a readable reason
+            if not isinstance(exc, TrainingFailed | PlaygroundError):
+                traceback.print_exc()
+                healthy = False  # an out-of-memory or a bug: a fresh process takes over
+            emit({"type": "status", "status": "failed", "message": _failure(exc)})
+        finally:
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+        return healthy and not control.shutdown
+
+    def _train(self, message: dict[str, Any], control: RunControl,
+               emit: Callable[[dict[str, Any]], None]) -> None:
+        request = RunRequest.model_validate_json(message["request"])
+        threads = 1 if self.device.type == "cuda" else int(message["threads"])
+        torch.set_num_threads(max(1, threads))
+        session = Session.build(request, self.presets, self.datasets)
+        device = pick_device(request.training.device)
+        emit({"type": "status", "status": "running", "message": "", "device": device.type,
+              "notes": session.data.notes, "threads": threads, "worker": self.number})
+        trainer = session.trainer(emit, control, device, float(self.settings["step_interval"]),
+                                  float(self.settings["probe_interval"]))
+        session.start_from(trainer, self.store)
+        owner, run_id = str(message.get("owner") or ""), str(message["run_id"])
+        trainer.on_checkpoint = checkpointer(session, trainer, self.store, run_id, emit)
+        started = time.perf_counter()
+        outcome = trainer.run()
+        if trainer.state.history:  # finished, or stopped after an epoch: keep the model
+            metrics = session.metrics(trainer, session.test_accuracy(trainer, self.datasets),
+                                      time.perf_counter() - started)
+            model_id = session.save(trainer, self.store, session.network_name, run_id,
+                                    metrics, owner)
+            emit({"type": "model", "model_id": model_id, "metrics": metrics})
+        emit({"type": "status", "status": outcome, "message": "" if trainer.state.history
+              else "stopped before the first epoch ended: no model saved"})
+
+
+def checkpointer(session: Session, trainer: Any, store: ModelStore, run_id: str,
+                 emit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
     """Answers a checkpoint command: the weights now, saved as a model of the asker."""
 
     def checkpoint(command: dict[str, Any]) -> None:
@@ -44,12 +115,9 @@ def _checkpointer(session: Session, trainer: Trainer, store: ModelStore, run_id:
         answer = {"type": "checkpoint", "request": command.get("request"),
                   "epoch": state.epoch + 1, "step": state.step}
         try:
-            last = state.history[-1] if state.history else {}
-            metrics = {"val_accuracy": last.get("val_accuracy"),
-                       "val_loss": last.get("val_loss"), "epochs": len(state.history)}
             answer["model_id"] = session.save(
                 trainer, store, str(command.get("name") or session.network_name), run_id,
-                metrics, str(command.get("owner") or ""),
+                session.metrics(trainer), str(command.get("owner") or ""),
                 {"checkpoint": {"epoch": state.epoch + 1, "step": state.step}})
         except Exception as exc:  # reported to the asker; training goes on
             answer["error"] = f"{type(exc).__name__}: {exc}"
@@ -58,50 +126,35 @@ def _checkpointer(session: Session, trainer: Trainer, store: ModelStore, run_id:
     return checkpoint
 
 
-def run_worker(run_id: str, request_json: str, paths: dict[str, str], events: Any,
-               commands: Any, step_interval: float, probe_interval: float,
-               threads: int, owner: str = "") -> None:
-    """Entry point of the spawned process (arguments are plain, picklable values)."""
-    from server.datasets.registry import DatasetRegistry
-    from server.nn.presets import Presets
-    from server.training.session import pick_device
-
-    torch.set_num_threads(threads or default_threads())
-
-    def emit(event: dict[str, Any]) -> None:
-        events.put(event)
-
-    trainer = None
+def serve(number: int, paths: dict[str, str], inbox: Any, events: Any,
+          settings: dict[str, Any]) -> None:
+    """Entry point of a pool process (arguments are plain, picklable values). It exits on
+    "shutdown", when it retires, or when the server that started it is gone."""
+    torch.set_num_threads(1)
+    parent = os.getppid()
     try:
-        request = RunRequest.model_validate_json(request_json)
-        datasets = DatasetRegistry(Path(paths["datasets_dir"]))
-        session = Session.build(request, Presets(Path(paths["presets_dir"])), datasets)
-        device = pick_device(request.training.device)
-        emit({"type": "status", "status": "running", "message": "", "device": device.type,
-              "notes": session.data.notes})
-        trainer = session.trainer(emit, QueueControl(commands), device, step_interval,
-                                  probe_interval)
-        store = ModelStore(Path(paths["models_dir"]))
-        session.start_from(trainer, store)
-        trainer.on_checkpoint = _checkpointer(session, trainer, store, run_id, emit)
-        outcome = trainer.run()
-        history = trainer.state.history
-        if history:  # finished, or stopped after at least one epoch: keep the model
-            last = history[-1]
-            metrics = {"val_accuracy": last.get("val_accuracy"), "val_loss": last.get(
-                "val_loss"), "epochs": len(history), "test_accuracy": session.test_accuracy(
-                    trainer, datasets)}
-            model_id = session.save(trainer, store, session.network_name, run_id, metrics,
-                                    owner)
-            emit({"type": "model", "model_id": model_id, "metrics": metrics})
-        emit({"type": "status", "status": outcome, "message": "" if history else
-              "stopped before the first epoch ended: no model saved"})
-    except BaseException as exc:  # the run ends as failed, with a readable reason
-        message = _failure(exc)
-        if not isinstance(exc, TrainingFailed | PlaygroundError):
-            traceback.print_exc()
-        emit({"type": "status", "status": "failed", "message": message})
-    finally:
-        if trainer is not None and trainer.device.type == "cuda":
-            torch.cuda.empty_cache()
+        worker = Worker(number, paths, events, settings)
+        worker.warm()
+    except BaseException as exc:
+        events.put({"kind": "retire", "worker": number, "reason": _failure(exc)})
+        raise
+    while True:
+        try:
+            message = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # the server died without telling us: leave too
+                return
+            continue
+        if message.get("op") == "shutdown":
+            return
+        if message.get("op") != "run":
+            continue  # a command for a run that has already ended
+        healthy = worker.train(message, inbox)
+        events.put({"kind": "idle", "worker": number})
+        if not healthy:
+            events.put({"kind": "retire", "worker": number,
+                        "reason": "replaced after a failure it could not recover from"})
+            return
+
+
 

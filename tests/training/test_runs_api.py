@@ -14,11 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-TINY = {"input": {"channels": 1, "height": 28, "width": 28},
-        "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5, "stride": 2,
-                    "padding": "same", "activation": "relu"},
-                   {"type": "max_pool2d", "pool_size": 2}, {"type": "flatten"},
-                   {"type": "dense", "units": 10, "activation": "softmax"}]}
+from training.run_helpers import TINY, start, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -27,27 +23,6 @@ pytestmark = pytest.mark.slow
 def app_client(tmp_path: Any, make_client: Callable[..., TestClient]) -> TestClient:
     return make_client(models_dir=tmp_path / "models", max_concurrent_runs=1,
                        stream_interval=0.05, train_threads=1)
-
-
-def start(client: TestClient, **training: Any) -> str:
-    body = {"network": TINY, "dataset": "mnist",
-            "training": {"epochs": 1, "batch_size": 32, "max_train_samples": 600,
-                         "learning_rate": 0.01,
-                         "validation_split": 0.2, **training}}
-    response = client.post("/api/runs", json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def wait_for(client: TestClient, run_id: str, check: Callable[[dict[str, Any]], bool],
-             timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.get(f"/api/runs/{run_id}").json()
-        if check(run):
-            return run
-        assert time.monotonic() < deadline, f"timed out; run is {run}"
-        time.sleep(0.05)
 
 
 def receive(ws: Any) -> dict[str, Any]:
@@ -156,7 +131,7 @@ def test_a_killed_worker_ends_as_failed(app_client: TestClient) -> None:
     run_id = start(app_client, epochs=50)
     wait_for(app_client, run_id, lambda r: r["step"] > 0)
     services = app_client.app.state.services  # type: ignore[attr-defined]
-    pid = services.runs.workers[run_id].process.pid
+    pid = services.runs.bound[run_id].process.pid
     os.kill(pid, signal.SIGKILL)
     run = wait_for(app_client, run_id, lambda r: r["status"] == "failed")
     assert "worker process died" in run["message"]

@@ -20,6 +20,7 @@ from server.errors import InvalidInput, ManyErrors, PlaygroundError
 from server.nn.spec import NetworkSpec
 from server.services import Services
 from server.sessions import Identity
+from server.training.executors.admission import estimate_bytes
 from server.training.runs import Run
 from server.training.session import validate_request
 from server.training.spec import RunRequest
@@ -61,6 +62,19 @@ def _check_initial(services: Services, identity: Identity, model_id: str,
                            "leave initial_model out", ["initial_model"])
 
 
+def run_estimate(request: RunRequest, spec: NetworkSpec, services: Services) -> int:
+    """The run's memory estimate; 422 when it can never fit the device."""
+    training = request.training
+    device = training.device if training.device != "auto" else (
+        services.runs.pool_state().device or "cpu")
+    images = services.datasets.describe(request.dataset)["counts"]["train"]
+    if training.max_train_samples:
+        images = min(images, training.max_train_samples)
+    estimate = estimate_bytes(spec, training, images, device)
+    services.runs.admit(estimate, device)
+    return estimate
+
+
 @router.post("/api/runs", status_code=201, summary="Start (or queue) a training run")
 async def start_run(request: RunRequest, services: ServicesDep,
                     identity: IdentityDep) -> dict[str, Any]:
@@ -68,12 +82,13 @@ async def start_run(request: RunRequest, services: ServicesDep,
     dataset's preprocessing adapts it: grayscale <-> RGB, padding 28 -> 32, resizing).
     `initial_model` starts from a stored model's weights (the same network). The run and
     its model belong to your session; 429 when your session is at its limits."""
-    _, name = await run_in_threadpool(_validate, request, services, identity)
+    spec, name = await run_in_threadpool(_validate, request, services, identity)
+    estimate = run_estimate(request, spec, services)
 
     def checked_submit() -> Run:
         with services.models.owner_lock(identity.session_id):
             check_model_quota(services, identity)  # the model this run will save
-            return services.runs.submit(request, name, identity.session_id)
+            return services.runs.submit(request, name, identity.session_id, estimate)
 
     run = await run_in_threadpool(checked_submit)
     return {"id": run.id, "status": run.status}

@@ -1,0 +1,144 @@
+"""The warm pool: worker processes started with the server and replaced when one exits.
+
+Each slot holds one process, its inbox and its event queue, and a reader thread that turns
+the process's messages into calls on the executor. A slot is `starting` until its worker
+has warmed up, then `ready` (idle) or `busy` (bound to one run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.training.executor import ExecutorConfig, PoolState
+from server.training.worker import serve
+
+Listener = Callable[["Slot", dict[str, Any]], None]
+
+
+@dataclass(eq=False)
+class Slot:
+    number: int
+    process: Any
+    inbox: Any
+    events: Any
+    state: str = "starting"  # starting -> ready <-> busy; gone once its process exited
+    run_id: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    warm_s: float | None = None
+    device: str | None = None
+    total_bytes: int | None = None
+
+
+class WarmPool:
+    def __init__(self, config: ExecutorConfig, on_message: Listener, on_exit: Listener):
+        self.config = config
+        self.on_message, self.on_exit = on_message, on_exit
+        self.context = multiprocessing.get_context("spawn")  # never fork a threaded server
+        self.lock = threading.RLock()
+        self.slots: dict[int, Slot] = {}
+        self.next_number = 0
+        self.replaced = 0
+        self.closing = False
+
+    def start(self) -> None:
+        """Start the workers in the background: the server answers while they warm up."""
+        for _ in range(self.config.warm_workers):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        with self.lock:
+            if self.closing:
+                return
+            number = self.next_number
+            self.next_number += 1
+            inbox, events = self.context.Queue(), self.context.Queue()
+            settings = {"step_interval": self.config.step_interval,
+                        "probe_interval": self.config.probe_interval,
+                        "warmup_preset": self.config.warmup_preset}
+            process = self.context.Process(
+                target=serve, name=f"cnnpg-worker-{number}", daemon=True,
+                args=(number, self.config.paths, inbox, events, settings))
+            slot = Slot(number, process, inbox, events)
+            self.slots[number] = slot
+        process.start()
+        threading.Thread(target=self._read, args=(slot,), name=f"pool-reader-{number}",
+                         daemon=True).start()
+
+    def idle(self) -> Slot | None:
+        """A ready worker, or None (under the executor's lock)."""
+        with self.lock:
+            return next((s for s in self.slots.values() if s.state == "ready"), None)
+
+    def device_total(self) -> tuple[str | None, int | None]:
+        with self.lock:
+            ready = [s for s in self.slots.values() if s.total_bytes]
+            return (ready[0].device, ready[0].total_bytes) if ready else (None, None)
+
+    def _read(self, slot: Slot) -> None:
+        while True:
+            try:
+                message = slot.events.get(timeout=0.5)
+            except queue.Empty:
+                if slot.process.is_alive():
+                    continue
+                self._exited(slot)
+                return
+            except (EOFError, OSError):  # the queue's pipe broke with the process
+                self._exited(slot)
+                return
+            kind = message.get("kind")
+            with self.lock:
+                if kind == "ready":
+                    slot.state, slot.warm_s = "ready", message.get("warm_s")
+                    slot.device, slot.total_bytes = message.get("device"), message.get(
+                        "total_bytes")
+                elif kind == "idle":
+                    slot.state, slot.run_id = "ready", None
+            self.on_message(slot, message)
+
+    def _exited(self, slot: Slot) -> None:
+        slot.process.join(timeout=5)
+        with self.lock:
+            slot.state = "gone"
+            self.slots.pop(slot.number, None)
+            closing = self.closing
+            if not closing:
+                self.replaced += 1
+        self.on_exit(slot, {"exitcode": slot.process.exitcode})
+        if not closing:
+            self._spawn()
+
+    def state(self) -> PoolState:
+        with self.lock:
+            slots = list(self.slots.values())
+            device, total = self.device_total()
+            return PoolState(
+                size=self.config.warm_workers,
+                ready=sum(s.state == "ready" for s in slots),
+                busy=sum(s.state == "busy" for s in slots),
+                starting=sum(s.state == "starting" for s in slots),
+                replaced=self.replaced, device=device, device_total_bytes=total,
+                workers=[{"worker": s.number, "pid": s.process.pid, "state": s.state,
+                          "run_id": s.run_id, "warm_s": s.warm_s} for s in slots])
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop every worker; those that do not leave in time are killed (no orphans)."""
+        with self.lock:
+            self.closing = True
+            slots = list(self.slots.values())
+        for slot in slots:
+            with contextlib.suppress(OSError, ValueError):  # its queue is already closed
+                slot.inbox.put({"op": "shutdown"})
+        deadline = time.monotonic() + timeout
+        for slot in slots:
+            slot.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join(timeout=5)

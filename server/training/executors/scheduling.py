@@ -1,0 +1,155 @@
+"""The local executor's scheduling half: limits per session, fair order, admission by
+memory, binding runs to warm workers, thread shares, and the queue positions students see."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from server.errors import OverLimit, human_bytes
+from server.training.executors.admission import (
+    Waiting,
+    fair_order,
+    thread_share,
+    wait_estimates,
+)
+from server.training.runs import Run
+
+if TYPE_CHECKING:
+    import threading
+
+    from server.training.executor import ExecutorConfig
+    from server.training.executors.pool import Slot, WarmPool
+
+
+class Scheduling:
+    config: ExecutorConfig
+    runs: dict[str, Run]
+    bound: dict[str, Slot]
+    lock: threading.RLock
+    pool: WarmPool
+
+    def _publish(self, run: Run, event: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _send(self, run_id: str, command: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _check_limits(self, owner: str) -> None:
+        """Under the lock: a session may have session_active + session_queued unfinished
+        runs (the scheduler trains at most session_active of them at once)."""
+        if not owner or not self.config.session_active:
+            return
+        mine = [r for r in self.runs.values() if r.owner == owner and not r.final]
+        limit = self.config.session_active + self.config.session_queued
+        if len(mine) >= limit:
+            raise OverLimit(
+                f"you already have {len(mine)} unfinished runs ({', '.join(r.id for r in mine)})"
+                f"; a session may train {self.config.session_active} at once "
+                f"(CNNPG_SESSION_MAX_ACTIVE_RUNS) and queue {self.config.session_queued} more "
+                "(CNNPG_SESSION_MAX_QUEUED_RUNS): stop one with POST /api/runs/{id}/stop or "
+                "wait for one to finish", ["runs"])
+
+    def _capacity(self) -> int:
+        """Bytes of device memory runs may hold at once (0: not known yet, not checked)."""
+        device, total = self.pool.device_total()
+        if device == "cpu":
+            total = self.config.memory_bytes or total
+        return int((total or 0) * self.config.headroom)
+
+    def _schedule(self) -> None:
+        """Start what can start, rebalance threads, tell the queued where they stand."""
+        with self.lock:
+            active = [r for r in self.runs.values() if r.launched and not r.final]
+            per_owner: dict[str, int] = {}
+            for run in active:
+                per_owner[run.owner] = per_owner.get(run.owner, 0) + 1
+            served: dict[str, int] = {}  # runs each session has had started so far
+            for run in self.runs.values():
+                if run.launched:
+                    served[run.owner] = served.get(run.owner, 0) + 1
+            waiting = [Waiting(r.id, r.owner, r.order, r.priority) for r in self.runs.values()
+                       if r.status == "queued" and not r.launched]
+            ordered = [self.runs[w.run_id] for w in fair_order(waiting, served)]
+            used = sum(r.estimate_bytes for r in active)
+            capacity = self._capacity()
+            reasons: dict[str, str] = {}
+            for run in ordered:
+                reason = self._blocker(run, len(active), per_owner, used, capacity)
+                if reason:
+                    reasons[run.id] = reason
+                    continue
+                slot = self.pool.idle()
+                if slot is None:
+                    reasons[run.id] = "waiting for a warm worker"
+                    continue
+                self._bind(run, slot, sum(self._on_cpu(r) for r in active) + 1)
+                active.append(run)
+                used += run.estimate_bytes
+                per_owner[run.owner] = per_owner.get(run.owner, 0) + 1
+            self._rebalance(active)
+            self._tell_queue([r for r in ordered if not r.launched], active, reasons)
+
+    def _blocker(self, run: Run, active: int, per_owner: dict[str, int], used: int,
+                 capacity: int) -> str:
+        """Why `run` cannot start now ("" when it can)."""
+        cap = self.config.session_active
+        if cap and run.owner and per_owner.get(run.owner, 0) >= cap:
+            return f"your session already trains {cap} runs at once"
+        if active >= self.config.max_concurrent:
+            return f"all {self.config.max_concurrent} training slots are busy"
+        if capacity and active and used + run.estimate_bytes > capacity:
+            return (f"it needs about {human_bytes(run.estimate_bytes)} and "
+                    f"{human_bytes(max(0, capacity - used))} of device memory is free")
+        return ""
+
+    def _on_cpu(self, run: Run) -> bool:
+        slot = self.bound.get(run.id)
+        return slot is not None and slot.device == "cpu"
+
+    def _bind(self, run: Run, slot: Slot, cpu_runs: int) -> None:
+        """Under the lock: hand `run` to the idle worker `slot`."""
+        run.launched, run.bound = True, time.time()
+        slot.state, slot.run_id = "busy", run.id
+        self.bound[run.id] = slot
+        run.threads = thread_share(self.config.cores, cpu_runs, self.config.threads)
+        slot.inbox.put({"op": "run", "run_id": run.id, "owner": run.owner,
+                        "request": run.request.model_dump_json(), "threads": run.threads})
+
+    def _rebalance(self, active: list[Run]) -> None:
+        """Under the lock: CPU runs share the cores; tell those whose share changed."""
+        on_cpu = [r for r in active if self._on_cpu(r) and r.id in self.bound]
+        share = thread_share(self.config.cores, len(on_cpu), self.config.threads)
+        for run in on_cpu:
+            if run.threads != share:
+                run.threads = share
+                self._send(run.id, {"op": "threads", "value": share})
+
+    def _tell_queue(self, queued: list[Run], active: list[Run], reasons: dict[str, str]) -> None:
+        """Under the lock: a `queue` event to each queued run whose place changed."""
+        finished = sorted((r for r in self.runs.values() if r.final and r.started and r.ended),
+                          key=lambda r: r.ended or 0)[-20:]
+        typical = (sum((r.ended or 0) - (r.started or 0) for r in finished) / len(finished)
+                   if finished else None)
+        remaining = [remaining_seconds(r) for r in active]
+        waits = wait_estimates(remaining, self.config.max_concurrent, len(queued), typical)
+        for position, (run, wait) in enumerate(zip(queued, waits, strict=True), start=1):
+            reason = reasons.get(run.id, "waiting for a warm worker")
+            before = run.queue or {}
+            rounded = None if wait is None else round(wait, 1)
+            if (before.get("position"), before.get("reason")) != (position, reason) or (
+                    abs((before.get("wait_s") or 0) - (rounded or 0)) > 2):
+                self._publish(run, {"type": "queue", "position": position, "wait_s": rounded,
+                                    "reason": reason})
+
+
+def remaining_seconds(run: Run) -> float:
+    """How long a training run still needs, from its last step event (inf: not known)."""
+    latest = run.latest
+    rate = float(latest.get("samples_per_s") or 0) / max(1, run.request.training.batch_size)
+    if not latest or rate <= 0:
+        return float("inf")
+    per_epoch = int(latest["steps_per_epoch"])
+    left = (run.request.training.epochs - int(latest["epoch"])) * per_epoch + (
+        per_epoch - int(latest["epoch_step"]))
+    return left / rate
