@@ -79,7 +79,7 @@ def engine_config(settings: Settings) -> ExecutorConfig:
 def default_warm_workers(memory: int) -> int:
     """One warm worker per 1.5 GiB of half the host's memory, 1 to 32: a worker holds
     torch (~350 MB) and one run's working set; 8 on a 24 GiB machine."""
-    return max(1, min(32, int(memory * 0.5 // (1.5 * 2**30))))
+    return max(1, min(32, round(memory * 0.5 / (1.5 * 2**30))))
 
 
 def executor_paths(models_dir: Path, presets_dir: Path, datasets_dir: Path) -> dict[str, str]:

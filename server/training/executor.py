@@ -40,6 +40,7 @@ class PoolState:
     replaced: int  # workers that died (or were killed) and were started again
     device: str | None
     device_total_bytes: int | None
+    max_concurrent: int = 0  # runs that may train at once
     workers: list[dict[str, Any]] = field(default_factory=list)
 
 

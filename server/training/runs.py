@@ -100,7 +100,7 @@ class Run:
             "ended": self.ended, "training": self.request.training.model_dump(mode="json"),
             "initial_model": self.request.initial_model,
             "yours": viewer is not None and viewer == self.owner,
-            "queue": self.queue, "timing": self.timing()}
+            "queue": self.queue, "timing": self.timing(), "threads": self.threads}
 
     def timing(self) -> dict[str, float | None]:
         """Seconds in the queue (submit -> a worker took it) and to the first step."""

@@ -8,12 +8,13 @@ import cv2
 from fastapi import APIRouter
 
 import server
+from server.api.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/api/health", summary="Liveness, versions and the training device")
-def health() -> dict[str, Any]:
+def health(services: ServicesDep) -> dict[str, Any]:
     import torch  # imported once at start-up by create_app; this is a dict lookup
 
     cuda = bool(torch.cuda.is_available())
@@ -24,4 +25,14 @@ def health() -> dict[str, Any]:
         "opencv": cv2.__version__,
         "device": "cuda" if cuda else "cpu",
         "cuda_devices": torch.cuda.device_count() if cuda else 0,
+        "engine": engine(services),
     }
+
+
+def engine(services: ServicesDep) -> dict[str, Any]:
+    """The warm pool: how many workers are ready, busy or still warming up."""
+    state = services.runs.pool_state()
+    return {"warm_workers": state.size, "ready": state.ready, "busy": state.busy,
+            "starting": state.starting, "replaced": state.replaced,
+            "max_concurrent_runs": state.max_concurrent,
+            "device": state.device}

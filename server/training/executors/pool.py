@@ -125,6 +125,7 @@ class WarmPool:
                 busy=sum(s.state == "busy" for s in slots),
                 starting=sum(s.state == "starting" for s in slots),
                 replaced=self.replaced, device=device, device_total_bytes=total,
+                max_concurrent=self.config.max_concurrent,
                 workers=[{"worker": s.number, "pid": s.process.pid, "state": s.state,
                           "run_id": s.run_id, "warm_s": s.warm_s} for s in slots])
 
