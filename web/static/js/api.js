@@ -52,6 +52,11 @@ export function listKernels() {
   return getJson("/api/kernels");
 }
 
+/** The Kernel Lab's choices and limits (modes, padding, channels, outputs, max_steps...). */
+export function getKernelVocabulary() {
+  return getJson("/api/kernels/vocabulary");
+}
+
 export function listSamples() {
   return getJson("/api/samples");
 }

@@ -1,11 +1,9 @@
-// The kernel editor: rows x cols (1..15) of weight cells, the scale and "normalize to sum 1".
+// The kernel editor: rows x cols (1..max_kernel) of weight cells, the scale and "normalize to sum 1".
 // Parametric and gradient-magnitude presets are shown read-only; non-linear filters hide it.
 
 import { byId, fmt, h } from "../../ui/dom.js";
 import { largestMagnitude, paintWeight } from "./weight_colours.js";
 import { parseNumber } from "./step_model.js";
-
-const MAX_SIDE = 15;
 
 function fraction(text) {
   const match = String(text).trim().match(/^([-+]?[\d.]+)\s*\/\s*([-+]?[\d.]+)$/);
@@ -14,12 +12,12 @@ function fraction(text) {
   return typeof value === "number" ? value : 1;
 }
 
-/** A size as typed: an integer 1..15, or an error message in the server's words. */
-export function checkSide(text, what) {
+/** A size as typed: an integer 1..maxSide, or an error message in the server's words. */
+export function checkSide(text, what, maxSide) {
   const value = Number(text);
-  if (String(text).trim() === "" || !Number.isInteger(value) || value < 1 || value > MAX_SIDE) {
+  if (String(text).trim() === "" || !Number.isInteger(value) || value < 1 || value > maxSide) {
     return `${what} ${String(text).trim() || "(empty)"} is out of range: a kernel has 1 to ` +
-      `${MAX_SIDE} ${what}; the largest kernel is ${MAX_SIDE}x${MAX_SIDE}`;
+      `${maxSide} ${what}; the largest kernel is ${maxSide}x${maxSide}`;
   }
   return null;
 }
@@ -32,9 +30,10 @@ export function resizeCells(cells, rows, cols) {
 
 export class KernelGrid {
   /** on: {cell(r, c, text), size(rows, cols) | sizeError(loc, msg), scale(text),
-   *  normalize(bool), custom()} */
-  constructor(on) {
+   *  normalize(bool), custom()}; maxSide: the largest kernel side. */
+  constructor(on, maxSide) {
     this.on = on;
+    this.maxSide = maxSide;
     this.fieldset = byId("grid-editor");
     this.cellsBox = byId("kernel-cells");
     this.readonlyBox = byId("kernel-readonly");
@@ -145,7 +144,8 @@ export class KernelGrid {
   }
 
   sizeInput() {
-    const problem = checkSide(this.rows.value, "rows") || checkSide(this.cols.value, "columns");
+    const problem = checkSide(this.rows.value, "rows", this.maxSide)
+      || checkSide(this.cols.value, "columns", this.maxSide);
     if (problem) {
       this.on.sizeError(problem);
       return;

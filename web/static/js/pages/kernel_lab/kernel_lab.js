@@ -2,7 +2,10 @@
 // pipeline, live result, pixel explanation, download link and numeric mode together.
 // onState() is called after every change of the selections ("follow me" publishes them).
 
-import { applyPng, explainPixel, imageUrl, listKernels, listSamples } from "../../api.js";
+import {
+  applyPng, explainPixel, getKernelVocabulary, imageUrl, listKernels, listSamples,
+} from "../../api.js";
+import { buildControls } from "./controls.js";
 import { byId, fmt } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { startFollow } from "./follow/follow.js";
@@ -22,9 +25,10 @@ const FIRST_PRESET = "sharpen";
 const HOVER_MS = 80;
 
 class KernelLab {
-  constructor(kernels, samples) {
+  constructor(kernels, samples, vocabulary) {
     const catalogue = new Map(kernels.kernels.map((k) => [k.name, k]));
-    this.state = new LabState(catalogue, FIRST_PRESET);
+    this.vocabulary = vocabulary;
+    this.state = new LabState(catalogue, FIRST_PRESET, vocabulary.limits);
     this.onState = () => {};
     this.errors = new FieldErrors(byId("lab"));
     this.picker = new PresetPicker(catalogue, kernels.categories, (entry) => this.pick(entry));
@@ -35,15 +39,15 @@ class KernelLab {
       scale: (text) => this.edit({ scale: text }, true),
       normalize: (on) => this.edit({ normalize: on }, true),
       custom: () => this.edit({}, true, "all"),
-    });
+    }, vocabulary.limits.max_kernel);
     this.options = new StepOptions((patch) => this.edit(patch, false,
-      "params" in patch ? "grid" : null));
+      "params" in patch ? "grid" : null), vocabulary.kernels);
     this.pipeline = new PipelineView({
       select: (i) => { this.state.selected = i; this.render(false); this.onState(); },
       add: () => { this.state.add(); this.render(); },
       move: (i, d) => { this.state.move(i, d); this.render(); },
       remove: (i) => { this.state.remove(i); this.render(); },
-    });
+    }, vocabulary.limits.max_steps);
     this.viewer = new Viewer((x, y, pinned) => this.hover(x, y, pinned));
     this.explainer = new PixelExplain();
     this.live = new LiveUpdate({
@@ -227,9 +231,11 @@ class KernelLab {
 async function boot() {
   status.begin("boot");
   try {
-    const [kernels, samples] = await Promise.all([listKernels(), listSamples()]);
-    window.kernelLab = new KernelLab(kernels, samples);
-    window.numericMode = new NumericMode();
+    const [kernels, samples, vocabulary] = await Promise.all([listKernels(), listSamples(),
+      getKernelVocabulary()]);
+    buildControls(vocabulary);
+    window.kernelLab = new KernelLab(kernels, samples, vocabulary);
+    window.numericMode = new NumericMode(vocabulary.numeric_operations);
     status.end("boot");
     startFollow(window.kernelLab, samples.samples);
   } catch (err) {

@@ -5,16 +5,16 @@ import {
   DEFAULT_OPTIONS, gaussianMatrix, makeCustom, optionsOf, stepFromPreset, stepIncomplete, stepLabel, stepSpec,
 } from "./step_model.js";
 
-const MAX_STEPS = 8;
-
 function copyStep(step) {
   return { ...step, cells: step.cells && step.cells.map((row) => [...row]),
     params: { ...step.params } };
 }
 
 export class LabState {
-  constructor(catalogue, firstPreset) {
+  /** limits: {max_steps, max_kernel} of GET /api/kernels/vocabulary. */
+  constructor(catalogue, firstPreset, limits) {
     this.catalogue = catalogue;
+    this.limits = limits;
     this.steps = [stepFromPreset(catalogue.get(firstPreset))];
     this.selected = 0;
     this.channels = "separate";
@@ -47,7 +47,7 @@ export class LabState {
   }
 
   add() {
-    if (this.steps.length >= MAX_STEPS) return;
+    if (this.steps.length >= this.limits.max_steps) return;
     this.steps.push(copyStep(this.current()));
     this.selected = this.steps.length - 1;
   }
@@ -84,7 +84,7 @@ export class LabState {
   gaussianView(step) {
     const size = Number(step.params.size);
     const sigma = Number(step.params.sigma);
-    const ok = Number.isInteger(size) && size % 2 === 1 && size <= 15 && sigma > 0;
+    const ok = Number.isInteger(size) && size % 2 === 1 && size <= this.limits.max_kernel && sigma > 0;
     const grids = ok ? [{ title: `Weights for size ${size}, sigma ${sigma} (sum 1)`,
       matrix: gaussianMatrix(size, sigma) }] : [];
     return { kind: "readonly", grids, convertible: ok };

@@ -4,27 +4,30 @@
 
 import { runMatrix } from "../../api.js";
 import { byId, fmt, h } from "../../ui/dom.js";
+import { options } from "./controls.js";
 import { FieldErrors } from "../../ui/field_errors.js";
-import { EXAMPLES, OPS } from "./numeric_examples.js";
+import { EXAMPLES } from "./numeric_examples.js";
 import { editableTable, markWindow, outputTable, paintKernel } from "./numeric_grids.js";
-import { isPooling, NumericModel } from "./numeric_model.js";
+import { isPooling, NumericModel, positionIn } from "./numeric_model.js";
 import * as status from "../../ui/status.js";
 import { productGrid } from "./sum_grid.js";
 
 const DIM_LIMITS = { channels: 4, height: 12, width: 12, filters: 4, ksize: 7 };
 
 export class NumericMode {
-  constructor() {
+  /** operations: the vocabulary's numeric_operations, [{value, label}]. */
+  constructor(operations) {
     this.model = new NumericModel();
     this.errors = new FieldErrors(byId("numeric"));
     this.position = 0;
     this.sequence = 0;
+    this.pad = 0; // the padding the server used last (drawn around the inputs)
     this.dims = Object.fromEntries(Object.keys(DIM_LIMITS).map((k) => [k, byId(`num-${k}`)]));
     this.example = byId("num-example");
     this.op = byId("num-op");
     this.example.replaceChildren(...Object.entries(EXAMPLES).map(([key, ex]) =>
       h("option", { value: key }, ex.label)));
-    this.op.replaceChildren(...OPS.map(([value, label]) => h("option", { value }, label)));
+    this.op.replaceChildren(...options(operations));
     this.bind();
     this.loadExample("classic");
   }
@@ -83,7 +86,6 @@ export class NumericMode {
   }
 
   buildInputs() {
-    this.pad = this.model.padAmount();
     const padText = this.model.op === "max_pool" ? "pad" : "0";
     this.inputTables = this.model.input.map((grid, c) => editableTable({
       values: grid, pad: this.pad, padText, label: `Input channel ${c + 1}`,
@@ -127,7 +129,7 @@ export class NumericMode {
     const total = shape[0] * shape[1] * shape[2];
     this.position = Math.min(Math.max(position, 0), total - 1);
     status.begin("numeric");
-    this.run();
+    this.run(shape);
   }
 
   key(event) {
@@ -144,17 +146,16 @@ export class NumericMode {
     this.go(target);
   }
 
-  async run() {
-    const shape = this.model.outputShape();
-    const total = shape ? shape[0] * shape[1] * shape[2] : 1;
-    this.position = Math.min(this.position, total - 1);
-    const per = shape ? shape[1] * shape[2] : 1;
-    const at = shape ? { channel: Math.floor(this.position / per),
-      row: Math.floor((this.position % per) / shape[2]), col: this.position % shape[2] }
-      : { channel: 0, row: 0, col: 0 }; // the server says why it does not fit
+  /** knownShape: the output shape when only the position moved; else the numbers changed
+   * and the server is asked for the output size first (JS computes no shapes). */
+  async run(knownShape = null) {
     this.sequence += 1;
     const sequence = this.sequence;
     try {
+      const shape = knownShape || (await runMatrix(this.model.body(null))).output_shape;
+      if (sequence !== this.sequence) return;
+      const at = positionIn(shape, this.position);
+      this.position = (at.channel * shape[1] + at.row) * shape[2] + at.col;
       const result = await runMatrix(this.model.body(at));
       if (sequence !== this.sequence) return;
       this.errors.clear();
@@ -179,7 +180,10 @@ export class NumericMode {
 
   show(result, at) {
     this.shape = result.output_shape;
-    if (result.padding !== this.pad) this.buildInputs();
+    if (result.padding !== this.pad) {
+      this.pad = result.padding;
+      this.buildInputs();
+    }
     const [k, oh, ow] = this.shape;
     byId("num-formula").textContent = `Output size: ${result.formula}` +
       (k > 1 ? ` (${k} output maps)` : "");

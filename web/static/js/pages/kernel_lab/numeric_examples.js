@@ -1,4 +1,4 @@
-// Worked examples for the numeric walk-through.
+// Worked examples for the numeric walk-through (its operations come from the vocabulary).
 
 export const EXAMPLES = {
   classic: {
@@ -33,10 +33,3 @@ export const EXAMPLES = {
     bias: [0],
   },
 };
-
-export const OPS = [
-  ["cross_correlation", "Cross-correlation (as CNN layers)"],
-  ["convolution", "Convolution (kernel flipped)"],
-  ["max_pool", "Max pooling"],
-  ["avg_pool", "Average pooling"],
-];

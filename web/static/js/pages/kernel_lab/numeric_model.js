@@ -11,6 +11,16 @@ function resize2d(grid, rows, cols) {
     (_, c) => (grid && grid[r] && grid[r][c] !== undefined ? grid[r][c] : "0")));
 }
 
+/** Output `position` (0-based, row-major over [K, H', W'], the server's output_shape) as the
+ * {channel, row, col} that POST /api/matrix explains; clamped into the output. */
+export function positionIn(shape, position) {
+  const [, height, width] = shape;
+  const total = shape[0] * height * width;
+  const p = Math.min(Math.max(position, 0), total - 1);
+  const per = height * width;
+  return { channel: Math.floor(p / per), row: Math.floor((p % per) / width), col: p % width };
+}
+
 export function isPooling(op) {
   return op === "max_pool" || op === "avg_pool";
 }
@@ -45,34 +55,10 @@ export class NumericModel {
     return trimmed === "same" || trimmed === "valid" ? trimmed : parseNumber(trimmed);
   }
 
-  /** The padding drawn around the input (what the server will use, when it can tell). */
-  padAmount() {
-    const value = this.paddingValue();
-    if (value === "same") return Math.floor((this.window().kh - 1) / 2);
-    return Number.isInteger(value) && value >= 0 && value <= 15 ? value : 0;
-  }
-
   window() {
     const k = isPooling(this.op) ? Number(this.size) : this.kernels[0][0].length;
     const size = Number.isInteger(k) && k > 0 ? k : 1;
     return { kh: size, kw: size };
-  }
-
-  strideValue() {
-    if (this.stride.trim() === "") return isPooling(this.op) ? Number(this.size) : 1;
-    return parseNumber(this.stride);
-  }
-
-  /** [K, H', W'] when the numbers fit, else null (the server then explains why). */
-  outputShape() {
-    const { kh } = this.window();
-    const pad = this.padAmount();
-    const stride = this.strideValue();
-    const { channels, height, width, filters } = this.dims();
-    const side = (n) => (n - kh + 2 * pad) / stride + 1;
-    const [oh, ow] = [side(height), side(width)];
-    if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) return null;
-    return [isPooling(this.op) ? channels : filters, oh, ow];
   }
 
   body(position) {

@@ -3,12 +3,11 @@
 
 import { byId, h } from "../../ui/dom.js";
 
-export const MAX_STEPS = 8;
-
 export class PipelineView {
-  /** on: {select(i), add(), move(i, delta), remove(i)} */
-  constructor(on) {
+  /** on: {select(i), add(), move(i, delta), remove(i)}; maxSteps: the pipeline's limit. */
+  constructor(on, maxSteps) {
     this.on = on;
+    this.maxSteps = maxSteps;
     this.list = byId("pipeline-list");
     this.addButton = byId("add-step");
     this.addButton.addEventListener("click", () => this.on.add());
@@ -21,7 +20,7 @@ export class PipelineView {
     this.pendingFocus = null;
     const items = labels.map((label, i) => this.item(label, i, labels.length, i === selected));
     this.list.replaceChildren(...items);
-    this.addButton.disabled = labels.length >= MAX_STEPS;
+    this.addButton.disabled = labels.length >= this.maxSteps;
     if (focused) this.restoreFocus(focused);
   }
 

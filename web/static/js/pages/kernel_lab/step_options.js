@@ -3,17 +3,12 @@
 
 import { byId, h } from "../../ui/dom.js";
 
-const PARAM_LABELS = {
-  size: ["Size (odd)", "2", "1", "15"],
-  sigma: ["Sigma", "0.1", "0.05", "100"],
-  sigma_color: ["Sigma colour", "1", "0.1", "1000"],
-  sigma_space: ["Sigma space", "1", "0.1", "1000"],
-};
-
 export class StepOptions {
-  /** onChange(patch): patch is a partial step ({stride: "2"}, {params: {...}}, ...) */
-  constructor(onChange) {
+  /** onChange(patch): patch is a partial step ({stride: "2"}, {params: {...}}, ...);
+   * kernels: the vocabulary's kernels, each with its params' {label, step, min, max}. */
+  constructor(onChange, kernels) {
     this.onChange = onChange;
+    this.paramSpecs = new Map(kernels.map((k) => [k.name, k.params]));
     this.modeInputs = [...document.querySelectorAll('input[name="mode"]')];
     this.padding = byId("padding-select");
     this.amountKind = byId("padding-amount-kind");
@@ -78,7 +73,8 @@ export class StepOptions {
     const key = `${entry ? entry.name : ""}:${names.join(",")}`;
     if (key !== this.paramsKey) {
       this.paramsKey = key;
-      this.paramsFields.replaceChildren(...names.map((name) => this.paramField(name)));
+      const specs = this.paramSpecs.get(entry ? entry.name : "") || {};
+      this.paramsFields.replaceChildren(...names.map((name) => this.paramField(name, specs[name])));
     }
     for (const name of names) {
       const input = this.paramsFields.querySelector(`#param-${name}`);
@@ -86,8 +82,8 @@ export class StepOptions {
     }
   }
 
-  paramField(name) {
-    const [label, step, min, max] = PARAM_LABELS[name] || [name, "any", "", ""];
+  paramField(name, spec) {
+    const { label, step, min, max } = spec || { label: name, step: "any", min: "", max: "" };
     const input = h("input", {
       type: "number", id: `param-${name}`, step, min, max,
       inputmode: "decimal",

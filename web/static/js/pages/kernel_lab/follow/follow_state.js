@@ -10,15 +10,10 @@
 //    "selected": 0, "channels": "separate", "output": "offset", "pixel": {"x", "y"} or null}
 
 import { DEFAULT_OPTIONS, stepFromPreset } from "../step_model.js";
+import { valuesOf } from "../controls.js";
 
 export const FORMAT = 1;
-const MAX_STEPS = 8;
-const MAX_SIDE = 15;
 const MAX_TEXT = 64;
-const MODES = ["cross_correlation", "convolution"];
-const PADDINGS = ["zero", "reflect", "replicate", "circular", "none"];
-const CHANNELS = ["separate", "grayscale", "sum"];
-const OUTPUTS = ["clip", "abs", "normalize", "offset"];
 
 /** What the teacher's page shows now, as JSON. lab: the KernelLab. */
 export function snapshot(lab) {
@@ -47,22 +42,22 @@ function isIndex(value, below) {
   return Number.isInteger(value) && value >= 0 && value < below;
 }
 
-function readCells(cells) {
-  const ok = Array.isArray(cells) && cells.length >= 1 && cells.length <= MAX_SIDE
-    && cells.every((row) => Array.isArray(row) && row.length >= 1 && row.length <= MAX_SIDE
+function readCells(cells, maxSide) {
+  const ok = Array.isArray(cells) && cells.length >= 1 && cells.length <= maxSide
+    && cells.every((row) => Array.isArray(row) && row.length >= 1 && row.length <= maxSide
       && row.length === cells[0].length);
-  if (!ok) throw new Error(`a custom kernel is not a grid of 1 to ${MAX_SIDE} rows and columns`);
+  if (!ok) throw new Error(`a custom kernel is not a grid of 1 to ${maxSide} rows and columns`);
   return cells.map((row) => row.map((v) => text(v, "0")));
 }
 
-function readStep(raw, catalogue) {
+function readStep(raw, catalogue, vocabulary) {
   if (!raw || typeof raw !== "object") throw new Error("a pipeline step is not an object");
   const entry = raw.kernel === null ? null : catalogue.get(raw.kernel);
   if (raw.kernel !== null && !entry) {
     throw new Error(`this server has no kernel ${JSON.stringify(String(raw.kernel).slice(0, 40))}`);
   }
   const base = entry ? stepFromPreset(entry)
-    : { ...DEFAULT_OPTIONS, kernel: null, cells: readCells(raw.cells),
+    : { ...DEFAULT_OPTIONS, kernel: null, cells: readCells(raw.cells, vocabulary.limits.max_kernel),
       scale: text(raw.scale, "1"), normalize: raw.normalize === true, params: {} };
   const params = raw.params && typeof raw.params === "object" ? raw.params : {};
   return {
@@ -70,30 +65,33 @@ function readStep(raw, catalogue) {
     basedOn: entry ? entry.name : (catalogue.has(raw.based_on) ? raw.based_on : null),
     params: Object.fromEntries(Object.entries(base.params).map(
       ([k, v]) => [k, text(params[k], v)])),
-    mode: oneOf(raw.mode, MODES, base.mode),
-    padding: oneOf(raw.padding, PADDINGS, base.padding),
+    mode: oneOf(raw.mode, valuesOf(vocabulary.modes), base.mode),
+    padding: oneOf(raw.padding, valuesOf(vocabulary.padding_modes), base.padding),
     padding_amount: text(raw.padding_amount, base.padding_amount),
     stride: text(raw.stride, base.stride),
     dilation: text(raw.dilation, base.dilation),
   };
 }
 
-/** The checked selections, or an Error saying what is wrong. sampleNames: a Set. */
-export function readSnapshot(raw, catalogue, sampleNames) {
+/** The checked selections, or an Error saying what is wrong. sampleNames: a Set;
+ * vocabulary: GET /api/kernels/vocabulary (the choices and limits a step may have). */
+export function readSnapshot(raw, catalogue, sampleNames, vocabulary) {
+  const maxSteps = vocabulary.limits.max_steps;
   if (!raw || typeof raw !== "object" || raw.format !== FORMAT) {
     throw new Error("it was written by another version of the Kernel Lab; reload both pages");
   }
-  if (!Array.isArray(raw.steps) || raw.steps.length < 1 || raw.steps.length > MAX_STEPS) {
-    throw new Error(`the pipeline must have 1 to ${MAX_STEPS} steps`);
+  if (!Array.isArray(raw.steps) || raw.steps.length < 1 || raw.steps.length > maxSteps) {
+    throw new Error(`the pipeline must have 1 to ${maxSteps} steps`);
   }
-  const steps = raw.steps.map((step) => readStep(step, catalogue));
+  const steps = raw.steps.map((step) => readStep(step, catalogue, vocabulary));
   const source = raw.source && sampleNames.has(raw.source.sample)
     ? { sample: raw.source.sample }
     : { upload: text(raw.source && raw.source.upload, "a photo") };
   const pixel = raw.pixel && isIndex(raw.pixel.x, 1e5) && isIndex(raw.pixel.y, 1e5)
     ? { x: raw.pixel.x, y: raw.pixel.y } : null;
   return { source, steps, selected: isIndex(raw.selected, steps.length) ? raw.selected : 0,
-    channels: oneOf(raw.channels, CHANNELS, "separate"), output: oneOf(raw.output, OUTPUTS, "clip"),
+    channels: oneOf(raw.channels, valuesOf(vocabulary.channel_modes), vocabulary.defaults.channels),
+    output: oneOf(raw.output, valuesOf(vocabulary.output_mappings), vocabulary.defaults.output),
     pixel };
 }
 

@@ -76,7 +76,8 @@ export class Follower {
     if (this.latest && this.latest.seq === broadcast.seq) return; // a join, not a new state
     let shared;
     try {
-      shared = readSnapshot(broadcast.kernel_lab, this.lab.state.catalogue, this.sampleNames);
+      shared = readSnapshot(broadcast.kernel_lab, this.lab.state.catalogue, this.sampleNames,
+        this.lab.vocabulary);
     } catch (err) {
       this.setMode("error", `The teacher's Kernel Lab cannot be shown: ${err.message}.`, null,
         "ended", this.roomLink());

@@ -38,7 +38,7 @@ export class Broadcaster {
   restore(raw, samples) {
     try {
       const names = new Set(samples.map((s) => s.name));
-      const shared = readSnapshot(raw, this.lab.state.catalogue, names);
+      const shared = readSnapshot(raw, this.lab.state.catalogue, names, this.lab.vocabulary);
       this.published = JSON.stringify(raw);
       applySnapshot(this.lab, shared, () => true).catch(() => this.schedule());
     } catch {
