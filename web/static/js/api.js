@@ -16,7 +16,7 @@ async function failure(response) {
   try {
     detail = (await response.json()).detail;
   } catch {
-    detail = null;
+    // not JSON (a proxy's error page): ApiError says "request failed (HTTP n)"
   }
   if (typeof detail === "string") detail = [{ loc: [], msg: detail, type: "http_error" }];
   return new ApiError(response.status, detail);
@@ -147,7 +147,7 @@ export async function summarizeNetwork(spec) {
   try {
     body = await response.json();
   } catch {
-    body = null;
+    // not JSON: the error below says "request failed (HTTP n)"
   }
   if (response.ok) return body;
   const error = new ApiError(response.status, body && body.detail);

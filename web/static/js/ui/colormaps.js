@@ -1,6 +1,6 @@
 // Colour-blind-safe lookup tables, 256 RGB entries each (Uint8Array of 768 bytes):
 // viridis (sequential, for magnitudes) and blue - light grey - orange (diverging, for signed
-// values, the same ends as palette.js). Values are always also written as numbers.
+// values, the same ends as pages/kernel_lab/weight_colours.js). Values are always also written as numbers.
 
 const VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
   "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725"];

@@ -67,7 +67,7 @@ export class ImportPanel {
       const chosen = file.files[0];
       if (!chosen) return;
       status.begin("import");
-      let text = null;
+      let text;
       try {
         text = await chosen.text();
       } catch (err) {

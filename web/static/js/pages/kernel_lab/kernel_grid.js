@@ -3,7 +3,7 @@
 
 import { byId, fmt, h } from "../../ui/dom.js";
 import { largestMagnitude, paintWeight } from "./weight_colours.js";
-import { parseNumber } from "./step_model.js";
+import { parseNumber, resizeGrid } from "./step_model.js";
 
 function fraction(text) {
   const match = String(text).trim().match(/^([-+]?[\d.]+)\s*\/\s*([-+]?[\d.]+)$/);
@@ -20,12 +20,6 @@ export function checkSide(text, what, maxSide) {
       `${maxSide} ${what}; the largest kernel is ${maxSide}x${maxSide}`;
   }
   return null;
-}
-
-export function resizeCells(cells, rows, cols) {
-  return Array.from({ length: rows }, (_, r) =>
-    Array.from({ length: cols }, (_, c) => (cells[r] && cells[r][c] !== undefined
-      ? cells[r][c] : "0")));
 }
 
 export class KernelGrid {
@@ -150,7 +144,7 @@ export class KernelGrid {
       this.on.sizeError(problem);
       return;
     }
-    this.cells = resizeCells(this.cells, Number(this.rows.value), Number(this.cols.value));
+    this.cells = resizeGrid(this.cells, Number(this.rows.value), Number(this.cols.value));
     this.buildCells();
     this.on.size(this.cells);
   }

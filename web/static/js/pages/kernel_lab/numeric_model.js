@@ -1,15 +1,10 @@
 // The numeric walk-through's numbers as typed (text), resized in place, and the
 // POST /api/matrix request built from them.
 
-import { parseNumber } from "./step_model.js";
+import { parseNumber, resizeGrid } from "./step_model.js";
 
 const text = (grid) => JSON.parse(JSON.stringify(grid), (k, v) => (typeof v === "number"
   ? String(v) : v));
-
-function resize2d(grid, rows, cols) {
-  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols },
-    (_, c) => (grid && grid[r] && grid[r][c] !== undefined ? grid[r][c] : "0")));
-}
 
 /** Output `position` (0-based, row-major over [K, H', W'], the server's output_shape) as the
  * {channel, row, col} that POST /api/matrix explains; clamped into the output. */
@@ -44,9 +39,9 @@ export class NumericModel {
 
   /** Resize to new dimensions, keeping every value that still has a place. */
   resize({ channels, height, width, filters, ksize }) {
-    this.input = Array.from({ length: channels }, (_, c) => resize2d(this.input[c], height, width));
-    this.kernels = Array.from({ length: filters }, (_, f) => Array.from({ length: channels },
-      (_, c) => resize2d(this.kernels[f] && this.kernels[f][c], ksize, ksize)));
+    this.input = Array.from({ length: channels }, (_, c) => resizeGrid(this.input[c], height, width));
+    this.kernels = Array.from({ length: filters }, (_filter, f) => Array.from({ length: channels },
+      (_, c) => resizeGrid(this.kernels[f] && this.kernels[f][c], ksize, ksize)));
     this.bias = Array.from({ length: filters }, (_, f) => this.bias[f] ?? "0");
   }
 

@@ -34,6 +34,13 @@ export function gaussianMatrix(size, sigma) {
   return g.map((a) => g.map((b) => (a / total) * (b / total)));
 }
 
+/** rows x cols of text cells, keeping every value of grid that still has a place; new
+ * cells are "0". grid may be missing (a new channel or filter). */
+export function resizeGrid(grid, rows, cols) {
+  return Array.from({ length: rows }, (_row, r) => Array.from({ length: cols },
+    (_cell, c) => (grid && grid[r] && grid[r][c] !== undefined ? grid[r][c] : "0")));
+}
+
 function textGrid(matrix) {
   return matrix.map((row) => row.map((v) => String(v)));
 }

@@ -89,8 +89,10 @@ export class RunView {
         || [{ loc: ["probe"], msg: e.message || "the run refused the request" }]),
     }[e.type];
     if (handler) handler();
-    if (e.dropped) header.showConnection(`Live (${e.dropped} events were skipped: this page `
-      + "could not keep up).");
+    if (e.dropped) {
+      header.showConnection(`Live (${e.dropped} events were skipped: this page could not `
+        + "keep up).");
+    }
   }
 
   snapshot(e) {

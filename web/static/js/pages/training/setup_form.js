@@ -115,7 +115,7 @@ export class SetupForm {
     try {
       saved = JSON.parse(localStorage.getItem(SAVED) || "null");
     } catch {
-      saved = null;
+      // a value this page did not write: start from the defaults
     }
     if (saved && typeof saved === "object") this.show(saved);
   }
