@@ -23,11 +23,12 @@ const VOCABULARY = {
   channel_modes: choices("separate", "grayscale", "sum"),
   output_mappings: choices("clip", "abs", "offset"),
   limits: { max_steps: 3, max_kernel: 4 },
-  defaults: { channels: "separate", output: "clip" },
+  defaults: { mode: "cross_correlation", padding: "zero", padding_amount: "same", stride: 1,
+    dilation: 1, channels: "separate", output: "clip" },
 };
 
 function lab() {
-  return new LabState(CATALOGUE, "sharpen", VOCABULARY.limits);
+  return new LabState(CATALOGUE, "sharpen", VOCABULARY);
 }
 
 test("steps are added up to the limit, each a copy of the selected one", () => {

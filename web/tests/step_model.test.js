@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import { checkSide } from "../static/js/pages/kernel_lab/kernel_grid.js";
 import {
-  gaussianMatrix, isIncomplete, makeCustom, parseNumber, resizeGrid, stepFromPreset, stepIncomplete,
+  defaultOptions, gaussianMatrix, isIncomplete, makeCustom, parseNumber, resizeGrid, stepFromPreset, stepIncomplete,
   stepLabel, stepSpec,
 } from "../static/js/pages/kernel_lab/step_model.js";
 
@@ -16,6 +16,14 @@ const GAUSSIAN = { name: "gaussian", label: "Gaussian", kind: "linear", matrix: 
 const MEDIAN = { name: "median", label: "Median", kind: "nonlinear", matrix: null, scale: null,
   params: { size: 5 } };
 const CATALOGUE = new Map([SOBEL, GAUSSIAN, MEDIAN].map((k) => [k.name, k]));
+const OPTIONS = defaultOptions({ mode: "cross_correlation", padding: "zero", padding_amount: "same",
+  stride: 1, dilation: 1, channels: "separate" });
+
+test("the engine's defaults become the editor's text options", () => {
+  assert.deepEqual(OPTIONS, { mode: "cross_correlation", padding: "zero", padding_amount: "same",
+    stride: "1", dilation: "1" });
+  assert.equal(defaultOptions({ ...OPTIONS, padding_amount: 2 }).padding_amount, "2");
+});
 
 test("numbers parse; anything else is sent as typed for the server to explain", () => {
   assert.equal(parseNumber(" -2 "), -2);
@@ -68,17 +76,17 @@ test("a kernel side is checked in the server's words", () => {
 });
 
 test("a preset step becomes the spec the server wants", () => {
-  const step = { ...stepFromPreset(SOBEL), padding: "none", stride: "2", dilation: "1",
+  const step = { ...stepFromPreset(SOBEL, OPTIONS), padding: "none", stride: "2", dilation: "1",
     padding_amount: "same" };
   assert.deepEqual(stepSpec(step, CATALOGUE), { kernel: "sobel_x", mode: "cross_correlation",
     padding: "none", padding_amount: "same", stride: 2, dilation: 1 });
-  const median = stepSpec({ ...stepFromPreset(MEDIAN), params: { size: "3" } }, CATALOGUE);
+  const median = stepSpec({ ...stepFromPreset(MEDIAN, OPTIONS), params: { size: "3" } }, CATALOGUE);
   assert.equal(median.mode, undefined, "non-linear filters have no operation");
   assert.deepEqual(median.params, { size: 3 });
 });
 
 test("editing a preset's weights makes a custom step that keeps the fraction as text", () => {
-  const custom = { ...makeCustom(stepFromPreset(SOBEL), CATALOGUE), scale: "1/4",
+  const custom = { ...makeCustom(stepFromPreset(SOBEL, OPTIONS), CATALOGUE), scale: "1/4",
     padding_amount: "2" };
   assert.equal(custom.kernel, null);
   assert.equal(stepLabel(custom, CATALOGUE), "Custom 3x3 (from Sobel X)");
@@ -89,7 +97,7 @@ test("editing a preset's weights makes a custom step that keeps the fraction as 
 });
 
 test("a custom Gaussian carries its sampled weights, rounded to 4 digits, scale 1", () => {
-  const step = makeCustom({ ...stepFromPreset(GAUSSIAN), params: { size: "3", sigma: "1" } },
+  const step = makeCustom({ ...stepFromPreset(GAUSSIAN, OPTIONS), params: { size: "3", sigma: "1" } },
     CATALOGUE);
   const expected = gaussianMatrix(3, 1).map((row) => row.map((v) => Number(v.toPrecision(4))));
   assert.deepEqual(step.cells.map((row) => row.map(Number)), expected);
@@ -98,7 +106,7 @@ test("a custom Gaussian carries its sampled weights, rounded to 4 digits, scale 
 });
 
 test("a half-typed value anywhere holds the request back", () => {
-  const step = stepFromPreset(SOBEL);
+  const step = stepFromPreset(SOBEL, OPTIONS);
   assert.ok(!stepIncomplete(step));
   assert.ok(stepIncomplete({ ...step, stride: "" }));
   assert.ok(stepIncomplete({ ...step, padding_amount: "-" }));

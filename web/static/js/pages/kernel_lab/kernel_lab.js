@@ -28,7 +28,7 @@ class KernelLab {
   constructor(kernels, samples, vocabulary) {
     const catalogue = new Map(kernels.kernels.map((k) => [k.name, k]));
     this.vocabulary = vocabulary;
-    this.state = new LabState(catalogue, FIRST_PRESET, vocabulary.limits);
+    this.state = new LabState(catalogue, FIRST_PRESET, vocabulary);
     this.onState = () => {};
     this.errors = new FieldErrors(byId("lab"));
     this.picker = new PresetPicker(catalogue, kernels.categories, (entry) => this.pick(entry));

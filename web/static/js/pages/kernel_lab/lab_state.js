@@ -2,7 +2,8 @@
 // editor), the channel handling and the output mapping; and the spec sent to the server.
 
 import {
-  DEFAULT_OPTIONS, gaussianMatrix, makeCustom, optionsOf, stepFromPreset, stepIncomplete, stepLabel, stepSpec,
+  defaultOptions, gaussianMatrix, makeCustom, optionsOf, stepFromPreset, stepIncomplete, stepLabel,
+  stepSpec,
 } from "./step_model.js";
 
 function copyStep(step) {
@@ -11,13 +12,14 @@ function copyStep(step) {
 }
 
 export class LabState {
-  /** limits: {max_steps, max_kernel} of GET /api/kernels/vocabulary. */
-  constructor(catalogue, firstPreset, limits) {
+  /** vocabulary: GET /api/kernels/vocabulary (its limits and defaults are used here). */
+  constructor(catalogue, firstPreset, vocabulary) {
     this.catalogue = catalogue;
-    this.limits = limits;
-    this.steps = [stepFromPreset(catalogue.get(firstPreset))];
+    this.limits = vocabulary.limits;
+    this.defaults = defaultOptions(vocabulary.defaults);
+    this.steps = [stepFromPreset(catalogue.get(firstPreset), this.defaults)];
     this.selected = 0;
-    this.channels = "separate";
+    this.channels = vocabulary.defaults.channels;
     this.output = catalogue.get(firstPreset).suggested_output;
     this.source = null;
     this.size = { width: 0, height: 0 };
@@ -34,7 +36,7 @@ export class LabState {
   /** Choose a preset for the selected step (non-linear filters start from plain options). */
   pick(entry) {
     const options = entry.kind === "nonlinear" || this.entry()?.kind === "nonlinear"
-      ? DEFAULT_OPTIONS : optionsOf(this.current());
+      ? this.defaults : optionsOf(this.current());
     this.steps[this.selected] = stepFromPreset(entry, options);
     this.output = entry.suggested_output;
   }

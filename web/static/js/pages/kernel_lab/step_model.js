@@ -5,10 +5,13 @@
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const INCOMPLETE = /^([-+]?\.?|[-+]?\d+\.?\d*[eE][-+]?)$/;
 
-export const DEFAULT_OPTIONS = {
-  mode: "cross_correlation", padding: "zero", padding_amount: "same", stride: "1",
-  dilation: "1",
-};
+/** A step's options as the editor holds them (text), from the engine's defaults
+ * (GET /api/kernels/vocabulary: mode, padding, padding_amount, stride, dilation). */
+export function defaultOptions(defaults) {
+  const { mode, padding, padding_amount: amount, stride, dilation } = defaults;
+  return { mode, padding, padding_amount: String(amount), stride: String(stride),
+    dilation: String(dilation) };
+}
 
 /** A text that is still being typed ("", "-", "1e") is not sent yet. */
 export function isIncomplete(text) {
@@ -49,8 +52,9 @@ function textParams(params) {
   return Object.fromEntries(Object.entries(params || {}).map(([k, v]) => [k, String(v)]));
 }
 
-/** A fresh step from a catalogue entry (GET /api/kernels), keeping the given options. */
-export function stepFromPreset(entry, options = DEFAULT_OPTIONS) {
+/** A fresh step from a catalogue entry (GET /api/kernels), with the given options
+ * (defaultOptions(), or optionsOf() the step it replaces). */
+export function stepFromPreset(entry, options) {
   return {
     ...options,
     kernel: entry.name,

@@ -9,7 +9,7 @@
 //               "stride", "dilation"}],
 //    "selected": 0, "channels": "separate", "output": "offset", "pixel": {"x", "y"} or null}
 
-import { DEFAULT_OPTIONS, stepFromPreset } from "../step_model.js";
+import { defaultOptions, stepFromPreset } from "../step_model.js";
 import { valuesOf } from "../controls.js";
 
 export const FORMAT = 1;
@@ -56,8 +56,9 @@ function readStep(raw, catalogue, vocabulary) {
   if (raw.kernel !== null && !entry) {
     throw new Error(`this server has no kernel ${JSON.stringify(String(raw.kernel).slice(0, 40))}`);
   }
-  const base = entry ? stepFromPreset(entry)
-    : { ...DEFAULT_OPTIONS, kernel: null, cells: readCells(raw.cells, vocabulary.limits.max_kernel),
+  const options = defaultOptions(vocabulary.defaults);
+  const base = entry ? stepFromPreset(entry, options)
+    : { ...options, kernel: null, cells: readCells(raw.cells, vocabulary.limits.max_kernel),
       scale: text(raw.scale, "1"), normalize: raw.normalize === true, params: {} };
   const params = raw.params && typeof raw.params === "object" ? raw.params : {};
   return {
