@@ -7,28 +7,11 @@ import { closeRoom, createRoom, listRooms } from "../../api.js";
 import { RoomSocket } from "../../socket.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
-import { ROOM_KEY } from "../kernel_lab/follow/follow.js";
+import { rememberedRoom, rememberRoom } from "../../ui/last_room.js";
 import { BroadcastPicker } from "./broadcast_picker.js";
 import { Participants } from "./participants.js";
 import { RoomCard } from "./room_card.js";
 import { bootPage, located, mark, messageOf, setFlag } from "../room/state.js";
-
-function remember(code) {
-  try {
-    if (code) localStorage.setItem(ROOM_KEY, JSON.stringify({ code }));
-    else localStorage.removeItem(ROOM_KEY);
-  } catch {
-    // storage disabled: a reload shows the newest open room instead
-  }
-}
-
-function remembered() {
-  try {
-    return (JSON.parse(localStorage.getItem(ROOM_KEY) || "null") || {}).code || null;
-  } catch {
-    return null;
-  }
-}
 
 class ClassroomPage {
   constructor() {
@@ -52,7 +35,7 @@ class ClassroomPage {
   /** The remembered room when it is still open, else the newest one this browser teaches. */
   async resume() {
     const { teaching } = await listRooms();
-    const code = remembered();
+    const code = rememberedRoom();
     const newest = [...teaching].sort((a, b) => b.created - a.created)[0];
     const room = teaching.find((r) => r.code === code) || newest;
     if (room) await this.open(room, null, null);
@@ -84,7 +67,7 @@ class ClassroomPage {
 
   async open(room, joinUrl, key) {
     this.room = room;
-    remember(room.code);
+    rememberRoom(room.code);
     byId("create-form").hidden = true;
     byId("room-open").hidden = false;
     this.card.show(room, joinUrl, key);
@@ -120,7 +103,7 @@ class ClassroomPage {
     const code = this.room.code;
     if (this.socket) this.socket.close();
     this.room = null;
-    remember(null);
+    rememberRoom(null);
     this.showCreate();
     const note = byId("room-closed-note");
     note.hidden = false;

@@ -10,26 +10,15 @@
 // broadcast seq once the server took the page's state) for a teacher.
 
 import { listRooms } from "../../../api.js";
+import { rememberedRoom } from "../../../ui/last_room.js";
 import { barLink, FollowBar } from "./follow_bar.js";
 import { Broadcaster } from "./follow_teacher.js";
 import { Follower } from "./follow_student.js";
 
-// The room the Classroom page opened last in this browser: {"code": "K7MNPQ"}.
-export const ROOM_KEY = "cnnpg.room";
-
-function savedCode() {
-  try {
-    const saved = JSON.parse(window.localStorage.getItem(ROOM_KEY) || "null");
-    return saved && typeof saved.code === "string" ? saved.code.toUpperCase() : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The room to broadcast to: one that shows the Kernel Lab already, else the one the
  * Classroom page opened last, else the newest (the saved one first among equals). */
 function teachingRoom(teaching) {
-  const code = savedCode();
+  const code = rememberedRoom();
   const rank = (room) => (room.broadcast.kind === "kernel_lab" ? 2 : 0)
     + (room.code === code ? 1 : 0);
   const ranked = [...teaching].sort((a, b) => rank(b) - rank(a) || b.created - a.created);
