@@ -117,7 +117,8 @@ def vocabulary() -> dict[str, Any]:
                                        NUMERIC_OPERATION_LABELS),
         "limits": {"max_steps": MAX_STEPS, "max_kernel": MAX_KERNEL,
                    "stride": field_bounds(FilterStep, "stride"),
-                   "dilation": field_bounds(FilterStep, "dilation")},
+                   "dilation": field_bounds(FilterStep, "dilation"),
+                   "pool_size": field_bounds(MatrixRequest, "size")},
         "defaults": {name: _default(FilterStep, name)
                      for name in ("mode", "padding", "padding_amount", "stride", "dilation")}
         | {name: _default(Pipeline, name) for name in ("channels", "output")},

@@ -78,6 +78,7 @@ def test_limits_are_the_engines(served: dict[str, Any]) -> None:
     assert limits["dilation"] == {"min": 1, "max": 16}
     number = served["padding_amounts"][1]
     assert (number["min"], number["max"]) == (0, 64)
+    assert limits["pool_size"] == {"min": 1, "max": 15}
 
 
 def test_kernels_and_defaults_are_the_catalogues(served: dict[str, Any]) -> None:
@@ -121,6 +122,11 @@ def test_every_advertised_bound_is_accepted_and_the_next_value_refused(
         FilterStep(kernel="identity", padding_amount=number["max"] + 1)
     with pytest.raises(ValidationError):
         Pipeline(steps=[FilterStep(kernel="identity")] * (limits["max_steps"] + 1))
+    pool = {"op": "max_pool", "input": [[0.0] * 15] * 15}
+    for size in (limits["pool_size"]["min"], limits["pool_size"]["max"]):
+        run_matrix(MatrixRequest.model_validate({**pool, "size": size}))
+    with pytest.raises(ValidationError):
+        MatrixRequest.model_validate({**pool, "size": limits["pool_size"]["max"] + 1})
     side = limits["max_kernel"]
     FilterStep(matrix=[[1.0] * side] * side)
     with pytest.raises(ValidationError):

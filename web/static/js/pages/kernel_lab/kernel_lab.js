@@ -235,7 +235,8 @@ async function boot() {
       getKernelVocabulary()]);
     buildControls(vocabulary);
     window.kernelLab = new KernelLab(kernels, samples, vocabulary);
-    window.numericMode = new NumericMode(vocabulary.numeric_operations);
+    window.numericMode = new NumericMode(vocabulary.numeric_operations,
+      vocabulary.limits.pool_size);
     status.end("boot");
     startFollow(window.kernelLab, samples.samples);
   } catch (err) {

@@ -12,17 +12,21 @@ import { isPooling, NumericModel, positionIn } from "./numeric_model.js";
 import * as status from "../../ui/status.js";
 import { productGrid } from "./sum_grid.js";
 
+// The walk-through's own sizes: small enough to read every number (the server takes more).
 const DIM_LIMITS = { channels: 4, height: 12, width: 12, filters: 4, ksize: 7 };
 
 export class NumericMode {
-  /** operations: the vocabulary's numeric_operations, [{value, label}]. */
-  constructor(operations) {
+  /** operations: the vocabulary's numeric_operations, [{value, label}]; poolSize: its
+   * limits.pool_size, {min, max}. */
+  constructor(operations, poolSize) {
     this.model = new NumericModel();
     this.errors = new FieldErrors(byId("numeric"));
     this.position = 0;
     this.sequence = 0;
     this.pad = 0; // the padding the server used last (drawn around the inputs)
-    this.dims = Object.fromEntries(Object.keys(DIM_LIMITS).map((k) => [k, byId(`num-${k}`)]));
+    this.dims = Object.fromEntries(Object.entries(DIM_LIMITS).map(([k, max]) => [k,
+      Object.assign(byId(`num-${k}`), { min: "1", max: String(max) })]));
+    Object.assign(byId("num-size"), { min: String(poolSize.min), max: String(poolSize.max) });
     this.example = byId("num-example");
     this.op = byId("num-op");
     this.example.replaceChildren(...Object.entries(EXAMPLES).map(([key, ex]) =>
