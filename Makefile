@@ -20,7 +20,7 @@ TORCH_SOURCE = $(if $(filter cpu,$(TORCH_BUILD)),$(shell $(BIN)/python -m pip in
 SYNC = $(BIN)/python -m pip install --quiet --require-hashes --no-deps $(TORCH_SOURCE) -r
 PROJECT = $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 
-.PHONY: run test test-gpu lint install dev system-deps bench clean vendor lock outdated
+.PHONY: run test test-js test-gpu lint lint-js install dev system-deps node-deps bench clean vendor lock outdated
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,12 +64,37 @@ system-deps:
 	  fi; \
 	fi
 
-lint: dev
+## Debian's node and npm for the front end's linter and unit tests (installed when missing
+## and root, as chromium above).
+node-deps:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing nodejs npm with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else \
+	    echo "missing: node and npm (install them with your package manager)" >&2; exit 1; \
+	  fi; \
+	fi
+
+## ESLint and its plugins, exactly as web/package-lock.json pins them (no install scripts run).
+web/node_modules/.installed: web/package.json web/package-lock.json | node-deps
+	cd web && npm ci --ignore-scripts
+	touch $@
+
+lint-js: web/node_modules/.installed
+	cd web && node_modules/.bin/eslint .
+
+lint: dev lint-js
 	$(BIN)/ruff check server tests bench
 	$(BIN)/mypy
 
+## The front end's pure modules (state, formatting, colour maps, frame decoding) with Node's
+## own test runner: web/tests/*.test.js.
+test-js: node-deps
+	cd web && node --test tests/*.test.js
+
 ## Every test, browser tests included (they need chromium: installed above when root).
-test: dev system-deps lint
+test: dev system-deps lint test-js
 	$(BIN)/pytest
 
 bench: dev

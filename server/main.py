@@ -20,6 +20,7 @@ from server.api.routes import (
     datasets,
     health,
     images,
+    kernel_vocabulary,
     kernels,
     matrix,
     models,
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so it runs first: a cross-site request is refused before its body is read.
     app.add_middleware(CrossOrigin, allowed=settings.allowed_origins)
     for module in (health, sessions, images, kernels, matrix, networks, datasets, runs, models,
-                   predict, rooms):
+                   predict, rooms, kernel_vocabulary):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)

@@ -226,9 +226,9 @@ def test_frame_decoder_and_colour_tables(training: Training) -> None:
     """A handcrafted CNR1 frame decodes into its blocks (docs/protocol.md)."""
     result = training.page.evaluate("""async () => {
       const { parseRunFrame } = await import("/static/js/socket.js");
-      const { decodeBlocks, dequantize } = await import("/static/js/views/training/frames.js");
+      const { decodeBlocks, dequantize } = await import("/static/js/pages/training/frames.js");
       const { viridis, diverging, blockLut } = await import(
-        "/static/js/views/training/colormaps.js");
+        "/static/js/ui/colormaps.js");
       const bytes = new Uint8Array(8 + 6);
       bytes.set([67, 78, 82, 49]);  // CNR1
       new DataView(bytes.buffer).setUint32(4, 57, true);

@@ -16,8 +16,9 @@ async function failure(response) {
   try {
     detail = (await response.json()).detail;
   } catch {
-    detail = null;
+    // not JSON (a proxy's error page): ApiError says "request failed (HTTP n)"
   }
+  if (typeof detail === "string") detail = [{ loc: [], msg: detail, type: "http_error" }];
   return new ApiError(response.status, detail);
 }
 
@@ -26,6 +27,7 @@ async function request(url, options = {}) {
   try {
     response = await fetch(url, options);
   } catch (err) {
+    if (err.name === "AbortError") throw err; // a newer request replaced this one
     throw new ApiError(0, [{ loc: [], msg: `the server cannot be reached (${err.message})`,
       type: "network" }]);
   }
@@ -48,6 +50,11 @@ async function postJson(url, body) {
 
 export function listKernels() {
   return getJson("/api/kernels");
+}
+
+/** The Kernel Lab's choices and limits (modes, padding, channels, outputs, max_steps...). */
+export function getKernelVocabulary() {
+  return getJson("/api/kernels/vocabulary");
 }
 
 export function listSamples() {
@@ -140,7 +147,7 @@ export async function summarizeNetwork(spec) {
   try {
     body = await response.json();
   } catch {
-    body = null;
+    // not JSON: the error below says "request failed (HTTP n)"
   }
   if (response.ok) return body;
   const error = new ApiError(response.status, body && body.detail);
@@ -204,7 +211,9 @@ export function setLearningRate(id, learningRate) {
   return sendJson("PATCH", `/api/runs/${encodeURIComponent(id)}`, { learning_rate: learningRate });
 }
 
-// Models (the Classify page keeps its own calls in views/classify/models_api.js).
+// Models and predictions (the Classroom and Classify pages).
+
+const modelPath = (id) => `/api/models/${encodeURIComponent(id)}`;
 
 /** {models: [...]}: yours and the public ones, each with `yours` and `visibility`. */
 export function listModels() {
@@ -213,7 +222,35 @@ export function listModels() {
 
 /** A model's listing plus manifest, spec and layer summary. */
 export function getModel(id) {
-  return getJson(`/api/models/${encodeURIComponent(id)}`);
+  return getJson(modelPath(id));
+}
+
+/** The query the Classify page sends (also shown in its curl snippet). */
+export function predictQuery(topK, full = true) {
+  return `top_k=${topK}${full ? "&explain=true&activations=true" : ""}`;
+}
+
+export function predictUrl(id, topK, full = true) {
+  return `${modelPath(id)}/predict?${predictQuery(topK, full)}`;
+}
+
+/** Classify one image (a Blob or File); `signal` aborts a request that a newer one
+ * replaces. Resolves to the prediction answer with explanation and activations. */
+export async function predict(id, blob, filename, topK, signal) {
+  const form = new FormData();
+  form.append("file", blob, filename);
+  return (await request(predictUrl(id, topK), { method: "POST", body: form, signal })).json();
+}
+
+/** Test images of a dataset as PNG data URLs (GET /api/datasets/{name}/samples). */
+export function testImages(dataset, n, seed) {
+  return getJson(`/api/datasets/${encodeURIComponent(dataset)}/samples?split=test&n=${n}`
+    + `&seed=${seed}`);
+}
+
+/** A data: URL (the test images) as a Blob to upload. */
+export async function dataUrlBlob(url) {
+  return (await fetch(url)).blob();
 }
 
 // The Classroom (docs/classroom.md). A room's answers are RoomView objects.

@@ -1,0 +1,203 @@
+// The Classify page: choose a stored model, give it an image (drawn, a file or a test
+// image), and see its top-k answer, the input it saw, a saliency map and every layer's
+// output (POST /api/models/{id}/predict?explain=true&activations=true).
+
+import { byId } from "../../ui/dom.js";
+import { FieldErrors } from "../../ui/field_errors.js";
+import { ActivationsView } from "./activations_view.js";
+import { CurlSnippet } from "./curl_snippet.js";
+import { DrawPad } from "./draw_pad.js";
+import { FileInput, TestImages } from "./image_inputs.js";
+import { ModelPicker } from "./model_picker.js";
+import { listModels, predict } from "../../api.js";
+import { answered, setFlag } from "./page_state.js";
+import { PredictionView } from "./prediction_view.js";
+import { SeenView } from "./seen_view.js";
+
+const DEBOUNCE_MS = 350; // after a stroke ends: a second stroke (a 7's bar) cancels it
+const TOP_K = 5;
+
+// Where each kind of image shows its errors (the data-loc of its field).
+const ERROR_AT = { drawing: "drawing", file: "file", sample: "samples" };
+const STATUS_AT = { drawing: "draw-status", file: "file-status", sample: "file-status" };
+
+class ClassifyPage {
+  constructor(models) {
+    this.errors = new FieldErrors(byId("classify"));
+    this.prediction = new PredictionView();
+    this.seen = new SeenView();
+    this.activations = new ActivationsView();
+    this.curl = new CurlSnippet();
+    this.model = null;
+    this.source = null; // {kind, blob, name, what, truth?}: the image classified last
+    this.timer = null;
+    this.controller = null;
+    this.pad = new DrawPad(byId("draw-canvas"), byId("draw-clear"), {
+      onStart: () => this.cancelPending(),
+      onStroke: () => this.strokeEnded(),
+      onClear: () => this.cleared(),
+    });
+    this.files = new FileInput((file) => {
+      this.use({ kind: "file", blob: file, name: file.name, what: file.name });
+      this.files.reset();
+    });
+    this.tests = new TestImages((blob, name, truth) => this.use({ kind: "sample", blob, name,
+      truth, what: name.replace(/\.png$/, "").replaceAll("-", " ") }));
+    this.picker = new ModelPicker(models, (model) => this.modelChanged(model));
+    if (!this.model) this.noModel();
+  }
+
+  get topK() {
+    const classes = (this.model && this.model.classes) || [];
+    return Math.max(1, Math.min(TOP_K, classes.length || TOP_K));
+  }
+
+  get drawable() {
+    const shape = this.model && this.model.input_shape;
+    return Array.isArray(shape) && shape[0] === 1;
+  }
+
+  noModel() {
+    byId("file-input").disabled = true;
+    byId("draw-block").hidden = true;
+    byId("curl-copy").disabled = true;
+    this.prediction.reset("There is no usable model to classify with.");
+  }
+
+  modelChanged(model) {
+    this.model = model;
+    document.body.dataset.model = model.id;
+    byId("draw-block").hidden = !this.drawable;
+    byId("draw-unavailable").hidden = this.drawable;
+    this.tests.show(model);
+    if (this.source && this.source.kind === "drawing" && !this.drawable) this.forget();
+    this.curl.update(model, this.topK, this.fileName);
+    if (this.source) this.classify();
+    else this.clearResults();
+  }
+
+  cancelPending() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    setFlag("pending", false);
+  }
+
+  strokeEnded() {
+    this.cancelPending();
+    setFlag("pending", true);
+    byId("draw-status").textContent = "";
+    this.timer = setTimeout(async () => {
+      this.timer = null;
+      const blob = await this.pad.toBlob();
+      if (this.pad.isBlank) { // cleared while the PNG was encoded
+        setFlag("pending", false);
+        return;
+      }
+      this.use({ kind: "drawing", blob, name: "drawing.png", what: "your drawing" });
+      setFlag("pending", false); // after use() set "predicting": never idle in between
+    }, DEBOUNCE_MS);
+  }
+
+  cleared() {
+    this.cancelPending();
+    byId("draw-status").textContent = "Cleared.";
+    if (this.source && this.source.kind === "drawing") this.forget();
+  }
+
+  /** Drop the current image and its results. */
+  forget() {
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+    setFlag("predicting", false);
+    byId("results").setAttribute("aria-busy", "false");
+    this.source = null;
+    this.errors.clear();
+    setFlag("error", false);
+    this.clearResults();
+  }
+
+  clearResults() {
+    this.prediction.reset("Draw or choose an image to see what the model predicts.");
+    this.seen.reset();
+    this.activations.reset();
+  }
+
+  /** The chosen file's name, for the curl snippet. */
+  get fileName() {
+    return this.source && this.source.kind === "file" ? this.source.name : null;
+  }
+
+  use(source) {
+    if (source.kind !== "drawing") this.cancelPending(); // the latest choice wins
+    this.source = source;
+    this.curl.update(this.model, this.topK, this.fileName);
+    this.classify();
+  }
+
+  async classify() {
+    const { model, source } = this;
+    if (!model || !source) return;
+    if (this.controller) this.controller.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.errors.clear();
+    setFlag("error", false);
+    setFlag("predicting", true);
+    byId("results").setAttribute("aria-busy", "true");
+    for (const id of new Set(Object.values(STATUS_AT))) byId(id).textContent = "";
+    byId(STATUS_AT[source.kind]).textContent = `Classifying ${source.what}\u2026`;
+    try {
+      const result = await predict(model.id, source.blob, source.name, this.topK,
+        controller.signal);
+      if (controller !== this.controller) return;
+      this.render(result, source);
+    } catch (err) {
+      if (controller !== this.controller || err.name === "AbortError") return;
+      this.fail(err, source);
+    } finally {
+      if (controller === this.controller) {
+        this.controller = null;
+        setFlag("predicting", false);
+        byId("results").setAttribute("aria-busy", "false");
+        answered();
+      }
+    }
+  }
+
+  render(result, source) {
+    const [top] = result.predictions || [];
+    byId(STATUS_AT[source.kind]).textContent = top
+      ? `Classified ${source.what}: \u201c${top.label}\u201d.` : "";
+    this.prediction.show(result, this.model, source.what, source.truth);
+    this.seen.show(result);
+    this.activations.show(result.activations);
+  }
+
+  /** The server's message goes next to the control the image came from (or the model
+   * list for an unknown or damaged model), and the old results go. */
+  fail(err, source) {
+    byId(STATUS_AT[source.kind]).textContent = "";
+    const at = err.status === 404 || err.status === 409 ? "model" : ERROR_AT[source.kind];
+    this.errors.show(err.detail.map((d) => ({ ...d, loc: [at] })));
+    setFlag("error", true);
+    this.prediction.reset("No prediction: see the error message.");
+    this.seen.reset();
+    this.activations.reset();
+  }
+}
+
+async function boot() {
+  try {
+    const { models } = await listModels();
+    new ClassifyPage(models);
+  } catch (err) {
+    const node = byId("boot-error");
+    node.hidden = false;
+    node.textContent = `The page could not load: ${err.message}`;
+    setFlag("error", true);
+  } finally {
+    setFlag("booting", false);
+  }
+}
+
+boot();

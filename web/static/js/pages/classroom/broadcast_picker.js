@@ -1,0 +1,158 @@
+// "What the class sees" on the Classroom page: one of the teacher's runs (GET /api/runs),
+// the network in this browser's Builder (localStorage["cnnpg.spec"]), the Kernel Lab in
+// follow-me mode (the Kernel Lab page then publishes its own state), a model
+// (GET /api/models), or nothing; sent with PUT /api/rooms/{code}/broadcast.
+
+import { listModels, listRuns, setBroadcast } from "../../api.js";
+import { savedSpec } from "../builder/share.js";
+import { byId, h } from "../../ui/dom.js";
+import { FieldErrors } from "../../ui/field_errors.js";
+import { describeBroadcast, located } from "../room/state.js";
+
+const SELECTS = { run: "broadcast-run", model: "broadcast-model" };
+
+function fill(select, items, empty) {
+  const keep = select.value;
+  select.replaceChildren(...(items.length ? items.map(([value, text]) => h("option", { value },
+    text)) : [h("option", { value: "" }, empty)]));
+  if (items.some(([value]) => value === keep)) select.value = keep;
+}
+
+export class BroadcastPicker {
+  /** onRoom(room): the RoomView the server answered with. */
+  constructor(onRoom) {
+    this.code = null;
+    this.onRoom = onRoom;
+    this.form = byId("broadcast-form");
+    this.errors = new FieldErrors(this.form);
+    this.shownOnce = false;
+    for (const radio of this.radios()) radio.addEventListener("change", () => this.picked());
+    byId("runs-reload").addEventListener("click", () => this.loadRuns());
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    // Back from the Training tab with a new run, or from the Builder with a new network.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && this.code) this.load();
+    });
+  }
+
+  /** A newly opened room: its broadcast chooses the radio again. */
+  reset(code) {
+    this.code = code;
+    this.shownOnce = false;
+    this.errors.clear();
+  }
+
+  radios() {
+    return [...this.form.querySelectorAll('input[name="broadcast-kind"]')];
+  }
+
+  get kind() {
+    return (this.radios().find((r) => r.checked) || { value: "none" }).value;
+  }
+
+  async load() {
+    this.showBuilder();
+    await Promise.all([this.loadRuns(), this.loadModels()]);
+    this.kindChanged();
+  }
+
+  async loadRuns() {
+    try {
+      const { runs } = await listRuns();
+      fill(byId("broadcast-run"), runs.map((r) => [r.id,
+        `${r.network} on ${r.dataset}, ${r.status}, epoch ${r.epoch} of ${r.epochs} (${r.id})`]),
+      "No runs yet");
+      this.runs = runs.length;
+    } catch (err) {
+      fill(byId("broadcast-run"), [], `Runs could not be listed: ${err.message}`);
+      this.runs = 0;
+    }
+    this.kindChanged();
+  }
+
+  async loadModels() {
+    try {
+      const { models } = await listModels();
+      fill(byId("broadcast-model"), models.filter((m) => !m.damaged).map((m) => [m.id,
+        `${m.name} (${m.dataset || "unknown dataset"}${typeof m.test_accuracy === "number"
+          ? `, test accuracy ${(m.test_accuracy * 100).toFixed(1)}%` : ""})`]), "No models yet");
+    } catch (err) {
+      fill(byId("broadcast-model"), [], `Models could not be listed: ${err.message}`);
+    }
+  }
+
+  showBuilder() {
+    this.spec = savedSpec();
+    const valid = this.spec && this.spec.input && Array.isArray(this.spec.layers);
+    byId("kind-network").disabled = !valid;
+    const hint = byId("builder-network");
+    if (valid) {
+      const i = this.spec.input;
+      hint.textContent = `Input ${i.channels} \u00d7 ${i.height} \u00d7 ${i.width}, `
+        + `${this.spec.layers.length} layers (the last network the Builder checked).`;
+    } else {
+      hint.replaceChildren("None in this browser yet: build one on the ",
+        h("a", { href: "/builder" }, "Builder page"), ".");
+    }
+  }
+
+  /** A kind chosen: its list is fetched again (a run or model made since is offered). */
+  picked() {
+    this.kindChanged();
+    if (this.kind === "run") this.loadRuns();
+    else if (this.kind === "model") this.loadModels().then(() => this.kindChanged());
+    else if (this.kind === "network") this.showBuilder();
+  }
+
+  kindChanged() {
+    for (const [kind, id] of Object.entries(SELECTS)) {
+      const select = byId(id);
+      select.disabled = this.kind !== kind || !select.value;
+    }
+  }
+
+  body() {
+    const kind = this.kind;
+    if (kind === "run") return { kind, run_id: byId("broadcast-run").value };
+    if (kind === "model") return { kind, model_id: byId("broadcast-model").value };
+    if (kind === "network") return { kind, network: this.spec };
+    if (kind === "kernel_lab") return { kind, kernel_lab: {}, follow: true };
+    return { kind: "none" };
+  }
+
+  async send() {
+    this.errors.clear();
+    const body = this.body();
+    if ((body.kind === "run" && !body.run_id) || (body.kind === "model" && !body.model_id)) {
+      const what = body.kind === "run" ? "run_id" : "model_id";
+      this.errors.show([{ loc: [what], msg: `There is no ${body.kind} to show yet.` }]);
+      return;
+    }
+    byId("broadcast-button").setAttribute("aria-busy", "true");
+    try {
+      this.onRoom(await setBroadcast(this.code, body));
+    } catch (err) {
+      this.errors.show(located(err.detail));
+    } finally {
+      byId("broadcast-button").removeAttribute("aria-busy");
+    }
+  }
+
+  /** The broadcast now (every RoomView); the choice follows it the first time only, so an
+   * update never undoes what the teacher is choosing. */
+  show(room) {
+    const b = room.broadcast;
+    byId("broadcast-current").textContent = `Showing: ${describeBroadcast(b)}`;
+    document.body.dataset.broadcast = b.kind;
+    if (this.shownOnce) return;
+    this.shownOnce = true;
+    const radio = this.radios().find((r) => r.value === b.kind);
+    if (radio && !radio.disabled) radio.checked = true;
+    if (b.kind === "run" && b.run_id) byId("broadcast-run").value = b.run_id;
+    if (b.kind === "model" && b.model_id) byId("broadcast-model").value = b.model_id;
+    this.kindChanged();
+  }
+}

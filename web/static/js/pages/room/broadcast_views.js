@@ -1,0 +1,61 @@
+// What the room page shows for a network or a model broadcast: the layer table (shapes and
+// parameters from the server), and for a model its card (dataset, classes, accuracy).
+
+import { getModel, summarizeNetwork } from "../../api.js";
+import { byId, h } from "../../ui/dom.js";
+import { layerTable } from "./layer_table.js";
+
+let token = 0; // a newer broadcast wins over an answer still on its way
+
+function fact(term, value) {
+  return h("div", {}, h("dt", {}, term), h("dd", {}, value));
+}
+
+export async function showNetwork(spec, title) {
+  const mine = ++token;
+  const summary = byId("network-summary");
+  summary.textContent = "Working out the shapes\u2026";
+  byId("network-table").replaceChildren();
+  try {
+    const result = await summarizeNetwork(spec);
+    if (mine !== token) return;
+    summary.textContent = `${title || "The network"}: input ${result.input_shape.join(
+      " \u00d7 ")}, ${spec.layers.length} layers, ${result.total_params.toLocaleString("en")} `
+      + "parameters.";
+    byId("network-table").replaceChildren(layerTable(result, "Layers, their output shapes "
+      + "and parameter counts"));
+  } catch (err) {
+    if (mine !== token) return;
+    summary.textContent = `The network's shapes could not be worked out: ${err.message}`;
+  }
+}
+
+export async function showModel(modelId, title) {
+  const mine = ++token;
+  const facts = byId("model-facts");
+  byId("model-heading").textContent = title || "The teacher's model";
+  facts.replaceChildren(fact("Model", modelId));
+  byId("model-table").replaceChildren();
+  try {
+    const model = await getModel(modelId);
+    if (mine !== token) return;
+    const accuracy = typeof model.test_accuracy === "number"
+      ? `${(model.test_accuracy * 100).toFixed(1)}%` : "not measured";
+    const classes = model.classes || [];
+    byId("model-heading").textContent = model.name;
+    facts.replaceChildren(fact("Dataset", model.dataset || "unknown"),
+      fact("Classes", classes.length ? `${classes.length} (${classes.slice(0, 10).join(", ")}${
+        classes.length > 10 ? ", \u2026" : ""})` : "unknown"),
+      fact("Test accuracy", accuracy),
+      fact("Input", (model.input_shape || []).join(" \u00d7 ") || "unknown"));
+    byId("model-table").replaceChildren(layerTable(model.summary, `Layers of ${model.name}`));
+  } catch (err) {
+    if (mine !== token) return;
+    facts.append(fact("Details", `not available: ${err.message}`));
+  }
+}
+
+/** A broadcast that is no longer shown: forget answers still on their way. */
+export function forget() {
+  token += 1;
+}

@@ -1,0 +1,79 @@
+// "Make your own copy" on the room page: POST /api/rooms/{code}/fork. A network goes to
+// localStorage["cnnpg.spec"] (the Builder's and the Training page's) and opens the Builder
+// (#spec=...) or the Training page; a model or checkpoint is a private copy that opens on
+// the Training page (its train_url, /training#from=<id>).
+
+import { forkFromRoom } from "../../api.js";
+import { encodeSpec, handOff } from "../builder/share.js";
+import { byId } from "../../ui/dom.js";
+import { FieldErrors } from "../../ui/field_errors.js";
+import { setFlag } from "./state.js";
+
+const ACTIVE = ["running", "paused"];
+const CLASSIFY_KEY = "cnnpg.classify.model"; // the Classify page's remembered model
+
+// Which buttons each broadcast offers (run: the network, a checkpoint while it trains, its
+// model once saved).
+function offered(kind, run) {
+  if (kind === "network") return ["fork-builder", "fork-train"];
+  if (kind === "model") return ["fork-model", "try-classify"];
+  if (kind !== "run") return [];
+  const ids = ["fork-network"];
+  if (run && ACTIVE.includes(run.status)) ids.push("fork-checkpoint");
+  if (run && run.model_id) ids.push("fork-model");
+  return ids;
+}
+
+export class ForkPanel {
+  constructor(code) {
+    this.code = code;
+    this.errors = new FieldErrors(byId("fork-panel"));
+    for (const button of byId("fork-panel").querySelectorAll("button[data-what]")) {
+      button.addEventListener("click", () => this.fork(button));
+    }
+  }
+
+  /** kind: the broadcast's; run: the broadcast run as the run view knows it (or null);
+   * modelId: the broadcast model (Try it in Classify opens it). */
+  show(kind, run = null, modelId = null) {
+    const ids = offered(kind, run);
+    byId("fork-panel").hidden = ids.length === 0;
+    for (const node of byId("fork-panel").querySelectorAll("[data-what], #try-classify")) {
+      node.hidden = !ids.includes(node.id);
+    }
+    byId("fork-model").textContent = kind === "model" ? "Fork the model"
+      : "Fork the trained model";
+    byId("try-classify").onclick = () => {
+      try {
+        localStorage.setItem(CLASSIFY_KEY, modelId);
+      } catch {
+        // not kept: the Classify page opens on its own choice
+      }
+    };
+  }
+
+  async fork(button) {
+    this.errors.clear();
+    byId("fork-status").textContent = button.dataset.what === "checkpoint"
+      ? "Saving the run's weights as they are now\u2026" : "Copying\u2026";
+    button.setAttribute("aria-busy", "true");
+    setFlag("starting", true);
+    try {
+      const copy = await forkFromRoom(this.code, button.dataset.what);
+      byId("fork-status").textContent = `Copied: ${copy.name}. Opening it\u2026`;
+      window.location.assign(this.destination(copy, button.dataset.to));
+    } catch (err) {
+      byId("fork-status").textContent = "";
+      this.errors.show(err.detail.map((d) => ({ ...d, loc: ["fork"] })));
+      setFlag("starting", false);
+    } finally {
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  destination(copy, to) {
+    if (copy.kind !== "network") return copy.train_url;
+    handOff(copy.network);
+    return to === "training" ? "/training" : `/builder#spec=${encodeSpec(copy.network)}`;
+  }
+}

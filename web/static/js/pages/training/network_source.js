@@ -1,0 +1,114 @@
+// Which network to train: the Builder's (kept in localStorage["cnnpg.spec"] by the
+// Builder page), a preset, or a stored model's (#from=<id>: a fork from a classroom, whose
+// weights the run starts from). onPreset(preset) lets the page pick the preset's dataset;
+// onModel(model | null) tells it whether the run continues from a model.
+
+import { byId, h } from "../../ui/dom.js";
+
+const BUILDER_KEY = "cnnpg.spec";
+
+function builderSpec() {
+  try {
+    const spec = JSON.parse(localStorage.getItem(BUILDER_KEY) || "null");
+    return spec && typeof spec === "object" && spec.input && Array.isArray(spec.layers)
+      ? spec : null;
+  } catch {
+    return null;
+  }
+}
+
+function shape(input) {
+  return `${input.channels} \u00d7 ${input.height} \u00d7 ${input.width}`;
+}
+
+export class NetworkSource {
+  constructor(presets, onPreset, onModel) {
+    this.presets = presets;
+    this.onPreset = onPreset;
+    this.onModel = onModel;
+    this.model = null;
+    this.spec = builderSpec();
+    this.select = byId("preset-select");
+    this.select.replaceChildren(...presets.map((p) => h("option", { value: p.id }, p.name)));
+    this.select.addEventListener("change", () => this.presetChanged());
+    this.builderRadio = byId("source-builder");
+    this.presetRadio = byId("source-preset");
+    this.modelRadio = byId("source-model");
+    for (const radio of [this.builderRadio, this.presetRadio, this.modelRadio]) {
+      radio.addEventListener("change", () => this.sourceChanged());
+    }
+    this.showBuilder();
+    if (this.spec) this.builderRadio.checked = true;
+    else this.presetRadio.checked = true;
+    if (presets.some((p) => p.id === "lenet-mnist")) this.select.value = "lenet-mnist";
+    this.sourceChanged();
+  }
+
+  showBuilder() {
+    const summary = byId("builder-summary");
+    if (!this.spec) {
+      this.builderRadio.disabled = true;
+      summary.replaceChildren("None yet: build one on the ",
+        h("a", { href: "/builder" }, "Builder page"), " (it is kept in this browser).");
+      return;
+    }
+    summary.textContent = `Input ${shape(this.spec.input)}, ${this.spec.layers.length} layers.`;
+  }
+
+  usesPreset() {
+    return this.presetRadio.checked;
+  }
+
+  sourceChanged() {
+    this.select.disabled = !this.usesPreset();
+    if (this.usesPreset()) this.presetChanged();
+    this.onModel(this.modelRadio.checked ? this.model : null);
+  }
+
+  presetChanged() {
+    const preset = this.presets.find((p) => p.id === this.select.value);
+    byId("preset-description").textContent = preset ? `${preset.description} Input ${
+      shape(preset.input)}.` : "";
+    if (preset) this.onPreset(preset);
+  }
+
+  /** The `network` of POST /api/runs. */
+  read() {
+    if (this.modelRadio.checked) return this.model.spec;
+    return this.usesPreset() ? { preset: this.select.value } : this.spec;
+  }
+
+  /** The `initial_model` of POST /api/runs: the model chosen as the network, else null. */
+  initialModel() {
+    return this.modelRadio.checked ? this.model.id : null;
+  }
+
+  /** Continue from a stored model (GET /api/models/{id}): its network, its weights. */
+  useModel(model) {
+    this.model = model;
+    byId("source-model-label").hidden = false;
+    byId("source-model-name").textContent = `Continue training ${model.name}`;
+    const summary = byId("model-summary");
+    summary.hidden = false;
+    summary.textContent = `Input ${shape(model.spec.input)}, ${model.spec.layers.length} `
+      + `layers, trained on ${model.dataset || "an unknown dataset"}.`;
+    this.modelRadio.checked = true;
+    this.sourceChanged();
+  }
+
+  /** Back to a network of its own (the Builder's when there is one, else a preset). */
+  dropModel() {
+    if (this.spec) this.builderRadio.checked = true;
+    else this.presetRadio.checked = true;
+    this.sourceChanged();
+  }
+
+  /** Put a spec in place of the Builder's (tests and "train this again" use it). */
+  useSpec(spec) {
+    this.spec = spec;
+    this.builderRadio.disabled = false;
+    this.builderRadio.checked = true;
+    this.showBuilder();
+    this.sourceChanged();
+  }
+}
