@@ -2,9 +2,10 @@
 // failure's message (prominent) and the saved model.
 
 import { byId, h } from "../../ui/dom.js";
+import { queueText } from "./queue_text.js";
 
 const STATUS_TEXT = {
-  queued: "Queued: waiting for a free worker", running: "Training", paused: "Paused",
+  queued: "Queued", running: "Training", paused: "Paused",
   finished: "Finished", stopped: "Stopped", failed: "Failed",
 };
 
@@ -28,6 +29,29 @@ export function showRun(run) {
   showModel(run.model_id, run.model_metrics);
   showNotes(run.notes || []);
   showMessage(run.status, run.message);
+  showQueue(run.status === "queued" ? run.queue : null);
+}
+
+let queueTimer = null;
+
+/**
+ * A queued run's place in line and estimated wait ("2nd in line, about 20 s"), with why it
+ * waits; the wait counts down between the server's updates. null hides it.
+ */
+export function showQueue(queue) {
+  const node = byId("run-queue");
+  clearInterval(queueTimer);
+  queueTimer = null;
+  node.hidden = !queue;
+  if (!queue) return;
+  const since = performance.now();
+  const paint = () => {
+    const text = queueText(queue, (performance.now() - since) / 1000);
+    node.textContent = queue.reason ? `${text} (${queue.reason})` : text;
+    node.dataset.position = String(queue.position);
+  };
+  paint();
+  if (queue.wait_s) queueTimer = setInterval(paint, 1000);
 }
 
 export function showLr(value) {

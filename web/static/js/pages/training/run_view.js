@@ -83,6 +83,7 @@ export class RunView {
     const handler = {
       snapshot: () => this.snapshot(e), status: () => this.status(e), step: () => this.steps([e]),
       epoch: () => this.epoch(e), lr: () => this.lr(e.learning_rate),
+      queue: () => this.queued(e),
       model: () => this.model(e),
       prediction: () => this.prediction(e), samples: () => this.samples(e),
       error: () => this.panels.probe.showError(e.detail
@@ -113,6 +114,11 @@ export class RunView {
     if (latest.samples) this.samples(latest.samples);
     if (latest.prediction) this.prediction(latest.prediction);
     this.setStatus(this.run.status);
+  }
+
+  queued(e) {
+    this.run.queue = { position: e.position, wait_s: e.wait_s, reason: e.reason };
+    if (this.run.status === "queued") header.showQueue(this.run.queue);
   }
 
   status(e) {
