@@ -29,12 +29,12 @@ from server.api.routes import (
     runs,
     sessions,
 )
-from server.api.ws import router as ws_router
+from server.api.ws_kernels import router as ws_router
 from server.api.ws_rooms import router as ws_rooms_router
 from server.api.ws_runs import router as ws_runs_router
+from server.classroom.sessions import Sessions
 from server.config import Settings
 from server.services import Services
-from server.sessions import Sessions
 
 DESCRIPTION = """Learn and demonstrate convolutional neural networks.
 

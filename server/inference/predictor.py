@@ -24,7 +24,7 @@ from server.datasets.registry import Preprocessing
 from server.inference.preprocess import from_manifest
 from server.nn.build import Network
 from server.nn.spec import NetworkSpec
-from server.store import ID_PATTERN, ModelStore
+from server.store.disk import ID_PATTERN, ModelStore
 
 T = TypeVar("T")
 

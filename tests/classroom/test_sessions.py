@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from server.sessions import COOKIE, Signer, load_secret
+from server.classroom.sessions import COOKIE, Signer, load_secret
 
 from .fixtures import session, session_id, upload
 

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from safetensors.torch import load_file, save
 
-import server.store
+import server.store.disk
 from server.errors import PlaygroundError, UnsupportedMedia
-from server.model_archive import export_zip, import_zip
 from server.nn.analysis import NetworkLimits
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
-from server.store import DamagedModel, ModelStore
+from server.store.archive import export_zip, import_zip
+from server.store.disk import DamagedModel, ModelStore
 
 from .conftest import MANIFEST, PREPROCESSING, SPEC, leftovers, members, visible, zip_of
 
@@ -187,7 +187,7 @@ def test_an_import_that_crashes_while_saving_leaves_nothing(
         Path(filename).write_bytes(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(server.store, "save_file", crash)
+    monkeypatch.setattr(server.store.disk, "save_file", crash)
     with pytest.raises(OSError, match="disk full"):
         _import(store, data)
     assert visible(store) == [saved]

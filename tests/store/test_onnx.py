@@ -12,8 +12,8 @@ from server.config import PROJECT_ROOT, Settings
 from server.nn.build import Network, build_model
 from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
-from server.onnx_export import export_onnx
 from server.store import ModelStore
+from server.store.onnx import export_onnx
 
 from .conftest import SPEC, small_model
 

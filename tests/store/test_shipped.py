@@ -12,7 +12,7 @@ import torch
 
 from server.config import PROJECT_ROOT, Settings
 from server.datasets.registry import DatasetRegistry
-from server.store import ModelStore, ReadOnlyModel
+from server.store.disk import ModelStore, ReadOnlyModel
 from server.training.data import adapt, to_tensor
 
 MODELS = PROJECT_ROOT / "models"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.errors import InvalidInput, NotFound, PlaygroundError
-from server.store import ModelStore, ReadOnlyModel
+from server.store.disk import ModelStore, ReadOnlyModel
 
 from .conftest import leftovers, visible
 

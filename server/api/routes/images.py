@@ -9,9 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.image_store import StoredImage
 from server.imaging import decode_image
 from server.imaging.codec import encode_png
+from server.imaging.store import StoredImage
 
 router = APIRouter(tags=["images"])
 

@@ -15,9 +15,9 @@ from server.api.deps import IdentityDep, ServicesDep
 from server.api.handlers import describe_validation
 from server.api.routes.images import read_upload
 from server.errors import InvalidInput, ManyErrors
-from server.image_store import StoredImage
 from server.imaging import decode_image
 from server.imaging.codec import encode_png
+from server.imaging.store import StoredImage
 from server.kernels.explain import explain_pixel
 from server.kernels.library import CATEGORIES, KERNELS
 from server.kernels.pipeline import FilterResult, run_pipeline

@@ -10,19 +10,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import (
+from server.api.routes.images import read_upload
+from server.classroom.access import (
     can_read_model,
     check_model_owned,
     check_model_quota,
     check_model_readable,
     visibility,
 )
-from server.api.routes.images import read_upload
+from server.classroom.sessions import Identity
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.services import Services
-from server.sessions import Identity
-from server.store import Entry
+from server.store.disk import Entry
 
 router = APIRouter(tags=["models"])
 
@@ -127,7 +127,7 @@ async def export_model(model_id: str, services: ServicesDep, identity: IdentityD
         data = await run_in_threadpool(_onnx, services, model_id)
         return Response(data, media_type="application/onnx", headers={
             "Content-Disposition": f'attachment; filename="{model_id}.onnx"'})
-    from server.model_archive import export_zip
+    from server.store.archive import export_zip
 
     data = await run_in_threadpool(export_zip, services.models, model_id)
     return Response(data, media_type="application/zip", headers={
@@ -135,7 +135,7 @@ async def export_model(model_id: str, services: ServicesDep, identity: IdentityD
 
 
 def _onnx(services: Services, model_id: str) -> bytes:
-    from server.onnx_export import export_onnx
+    from server.store.onnx import export_onnx
 
     loaded = services.predictor.get(model_id)
     return export_onnx(loaded.spec, loaded.model)
@@ -148,7 +148,7 @@ async def import_model(services: ServicesDep, identity: IdentityDep,
     no paths outside the archive, sizes within CNNPG_MAX_MODEL_BYTES, the weights' names
     and shapes exactly those of the spec, the classes those of the last layer. The model
     gets a new id; its name is kept."""
-    from server.model_archive import import_zip
+    from server.store.archive import import_zip
 
     limit = services.settings.max_model_bytes
     await run_in_threadpool(check_model_quota, services, identity)  # before the upload

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import check_model_readable, run_missing, visibility
 from server.api.routes.networks import parse_network
+from server.classroom.access import check_model_readable, run_missing, visibility
+from server.classroom.forking import fork
+from server.classroom.rooms import Broadcast, Room
+from server.classroom.sessions import Identity
 from server.errors import Forbidden, InvalidInput, TooLarge
-from server.forking import fork
-from server.rooms import Broadcast, Room
 from server.services import Services
-from server.sessions import Identity
 
 router = APIRouter(tags=["rooms"])
 TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,

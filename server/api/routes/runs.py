@@ -9,17 +9,17 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import (
+from server.api.routes.networks import parse_network
+from server.classroom.access import (
     check_model_quota,
     check_model_readable,
     owned_run,
     readable_run,
 )
-from server.api.routes.networks import parse_network
+from server.classroom.sessions import Identity
 from server.errors import InvalidInput, ManyErrors, PlaygroundError
 from server.nn.spec import NetworkSpec
 from server.services import Services
-from server.sessions import Identity
 from server.training.runs import Run
 from server.training.session import validate_request
 from server.training.spec import RunRequest

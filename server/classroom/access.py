@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.classroom.sessions import Identity
 from server.errors import Forbidden, NotFound, OverLimit
 from server.services import Services
-from server.sessions import Identity
 from server.training.runs import Run
 
 

@@ -163,12 +163,12 @@ def _show(store: Any, model_id: str, as_json: bool) -> int:
 
 def _export(store: Any, args: argparse.Namespace) -> int:
     if args.format == "onnx":
-        from server.onnx_export import export_onnx
+        from server.store.onnx import export_onnx
 
         spec, model, _ = store.load(args.model)
         data = export_onnx(spec, model)
     else:
-        from server.model_archive import export_zip
+        from server.store.archive import export_zip
 
         data = export_zip(store, args.model)
     output = args.output or Path(f"{args.model}.{args.format}")
@@ -179,8 +179,8 @@ def _export(store: Any, args: argparse.Namespace) -> int:
 
 def _import(store: Any, args: argparse.Namespace) -> int:
     from server.config import Settings
-    from server.model_archive import import_zip
     from server.nn.analysis import NetworkLimits
+    from server.store.archive import import_zip
 
     settings = Settings()
     limits = NetworkLimits(max_params=settings.max_params,

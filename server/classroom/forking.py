@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.api.ownership import check_model_quota
+from server.classroom.access import check_model_quota
+from server.classroom.rooms import Room
+from server.classroom.sessions import Identity
 from server.errors import Conflict
-from server.rooms import Room
 from server.services import Services
-from server.sessions import Identity
 from server.training.runs import Run
 from server.training.session import resolve_network
 

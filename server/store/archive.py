@@ -26,7 +26,7 @@ from server.errors import InvalidInput, TooLarge, UnsupportedMedia, human_bytes
 from server.nn.analysis import NetworkLimits, analyze
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
-from server.store import FILES, ID_PATTERN, DamagedModel, ModelStore, clean_text
+from server.store.disk import FILES, ID_PATTERN, DamagedModel, ModelStore, clean_text
 
 MEMBERS = (*FILES, "manifest.json")
 MAX_ENTRIES = 16  # the 3 files and a folder; anything much bigger is not an export
