@@ -9,6 +9,7 @@ from server.classroom.access import check_model_quota
 from server.classroom.rooms import Room
 from server.classroom.sessions import Identity
 from server.errors import Conflict
+from server.nn.spec import NetworkSpec
 from server.services import Services
 from server.training.runs import Run
 from server.training.session import resolve_network
@@ -19,17 +20,16 @@ def _run(services: Services, room: Room) -> Run | None:
     return services.runs.get(run_id) if room.broadcast.kind == "run" and run_id else None
 
 
-def network_of(services: Services, room: Room) -> tuple[dict[str, Any], str]:
+def network_of(services: Services, room: Room) -> tuple[NetworkSpec, str]:
     """The broadcast network as a spec, and a name for it."""
     b, run = room.broadcast, _run(services, room)
     if b.kind == "network" and b.network is not None:
         return b.network, b.title or "the teacher's network"
     if run is not None:
-        spec, name = resolve_network(run.request.network, services.presets)
-        return spec.model_dump(mode="json"), name
+        return resolve_network(run.request.network, services.presets)
     if b.kind == "model" and b.model_id:
         loaded = services.predictor.get(b.model_id)
-        return loaded.spec.model_dump(mode="json"), str(loaded.manifest.get("name", b.model_id))
+        return loaded.spec, str(loaded.manifest.get("name", b.model_id))
     raise Conflict(f"room {room.code} is not showing a network (it shows {b.kind}); wait for "
                    "the teacher to broadcast a run, a network or a model", ["what"])
 
@@ -53,7 +53,7 @@ def fork(services: Services, identity: Identity, room: Room, what: str) -> dict[
     """Blocking (a checkpoint waits for the worker): call it from a thread."""
     if what == "network":
         spec, name = network_of(services, room)
-        return {"kind": "network", "network": spec, "name": name}
+        return {"kind": "network", "network": spec.model_dump(mode="json"), "name": name}
     with services.models.owner_lock(identity.session_id):
         check_model_quota(services, identity)
         return _fork_model(services, identity, room, what)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.routes.images import read_upload
+from server.api.uploads import read_upload
 from server.classroom.access import (
     can_read_model,
     check_model_owned,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.routes.images import read_upload
+from server.api.uploads import read_upload
 from server.classroom.access import check_model_readable
 from server.classroom.sessions import Identity
 from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError, TooLarge

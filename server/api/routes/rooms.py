@@ -14,12 +14,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.routes.networks import parse_network
 from server.classroom.access import check_model_readable, run_missing, visibility
 from server.classroom.forking import fork
 from server.classroom.rooms import Broadcast, Room
 from server.classroom.sessions import Identity
 from server.errors import Forbidden, InvalidInput, TooLarge
+from server.nn.parse import parse_network
 from server.services import Services
 
 router = APIRouter(tags=["rooms"])
@@ -138,8 +138,8 @@ def _broadcast(services: Services, identity: Identity, room: Room,
     if body.kind == "network":
         if body.network is None:
             need("network")
-        spec = parse_network(body.network, services)
-        return Broadcast("network", network=spec.model_dump(mode="json"), follow=body.follow,
+        spec = parse_network(body.network, services.presets)
+        return Broadcast("network", network=spec, follow=body.follow,
                          title=f"a network of {len(spec.layers)} layers")
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:

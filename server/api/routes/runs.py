@@ -9,7 +9,6 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.routes.networks import parse_network
 from server.classroom.access import (
     check_model_quota,
     check_model_readable,
@@ -18,6 +17,7 @@ from server.classroom.access import (
 )
 from server.classroom.sessions import Identity
 from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.nn.parse import parse_network
 from server.nn.spec import NetworkSpec
 from server.services import Services
 from server.training.runs import Run
@@ -33,7 +33,7 @@ def _validate(request: RunRequest, services: Services,
     does not validate would otherwise fail deep inside validate_request, as a 500)."""
     if set(request.network) != {"preset"}:
         try:
-            parse_network(request.network, services)
+            parse_network(request.network, services.presets)
         except PlaygroundError as exc:
             errors = [InvalidInput(d["msg"], ["network", *d["loc"]]) for d in exc.detail()]
             raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None
