@@ -21,7 +21,7 @@ def test_round_trip_predicts_the_same(store: ModelStore, saved: str) -> None:
         "manifest.json", "spec.json", "weights.safetensors"]
     spec, loaded, manifest = store.load(saved)
     assert spec == SPEC
-    assert manifest["name"] == "My ../../etc net"
+    assert manifest.name == "My ../../etc net"
     x = torch.randn(4, 1, 8, 8)
     with torch.no_grad():
         assert torch.equal(loaded(x), small_model()(x))

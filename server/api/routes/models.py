@@ -16,36 +16,15 @@ from server.classroom.access import (
     check_model_owned,
     check_model_quota,
     check_model_readable,
-    visibility,
 )
 from server.classroom.sessions import Identity
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.services import Services
 from server.store.disk import Entry
+from server.store.listing import listing, public_manifest
 
 router = APIRouter(tags=["models"])
-
-
-def listing(entry: Entry, viewer: str | None = None) -> dict[str, Any]:
-    """One row of GET /api/models: enough to choose a model and to see what it needs."""
-    manifest = entry.manifest or {}
-    owner = manifest.get("owner")
-    metrics = manifest.get("metrics") or {}
-    return {"id": entry.id, "name": manifest.get("name", entry.id),
-            "description": manifest.get("description", ""),
-            "dataset": manifest.get("dataset"), "classes": manifest.get("classes", []),
-            "input_shape": manifest.get("input_shape"),
-            "test_accuracy": metrics.get("test_accuracy"),
-            "created": manifest.get("created"), "size_bytes": manifest.get("size_bytes"),
-            "shipped": bool(manifest.get("shipped")), "network": manifest.get("network"),
-            "damaged": entry.damaged, "visibility": visibility(manifest),
-            "yours": bool(owner) and owner == viewer}
-
-
-def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
-    """A manifest as others see it: which session owns a model is nobody else's business."""
-    return {k: v for k, v in manifest.items() if k != "owner"}
 
 
 @router.get("/api/models", summary="Your models and the public ones (damaged with the reason)")

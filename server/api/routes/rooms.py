@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.classroom.access import check_model_readable, run_missing, visibility
+from server.classroom.access import check_model_readable, run_missing
 from server.classroom.forking import fork
 from server.classroom.rooms import Broadcast, Room
 from server.classroom.sessions import Identity
@@ -157,11 +157,11 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         assert body.model_id is not None
         manifest = services.models.manifest(body.model_id)
         check_model_readable(services, identity, body.model_id, manifest)
-        if visibility(manifest) != "public" and (manifest or {}).get("owner") != room.owner:
+        if manifest is not None and not manifest.is_public and manifest.owner != room.owner:
             raise Forbidden(f"model {body.model_id!r} is not yours to show: broadcast a public "
                             "model or one of your own (fork it first)", ["model_id"])
         return Broadcast("model", model_id=body.model_id, follow=body.follow,
-                         title=str((manifest or {}).get("name", body.model_id)))
+                         title=(manifest.name if manifest else None) or body.model_id)
     return Broadcast("none", follow=body.follow)
 
 
