@@ -6,7 +6,8 @@ are kept as they are (`extra="allow"`): reading a manifest and writing it back c
 nothing. `to_json()` writes exactly the keys that were read or set, never the defaults.
 
 What the archive import accepts from a foreign manifest (types, ranges, the classes against
-the network) is checked by `store.archive` before a Manifest is made of it.
+the network) is checked by `store.archive_checks` on the raw JSON, before a Manifest is
+made of it.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ class BroadcastBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["none", "run", "network", "kernel_lab", "model"]
     run_id: str | None = Field(default=None, max_length=80)
+    # a spec or {"preset": id}: parsed into a NetworkSpec by the route (nn.parse words the errors)
     network: dict[str, Any] | None = None
     kernel_lab: dict[str, Any] | None = None
     model_id: str | None = Field(default=None, max_length=80)
