@@ -54,8 +54,10 @@ class Manifest(BaseModel):
     imported_from: str | None = None
 
     def to_dict(self, without: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The JSON object as read or written: only keys that were present or set."""
-        data = self.model_dump(mode="json", exclude_unset=True)
+        """The JSON object as read or written: only keys that were present or set. Values
+        stay the Python objects json.loads gave (a NaN loss in a history is written back
+        as it was read, as json.dumps always wrote it)."""
+        data = self.model_dump(exclude_unset=True)
         return {k: v for k, v in data.items() if k not in without}
 
     def to_json(self, without: tuple[str, ...] = ()) -> bytes:

@@ -101,3 +101,8 @@ def test_an_old_minimal_manifest_still_reads() -> None:
     assert manifest.name is None
     assert manifest.is_public
     assert manifest.to_dict() == {"sha256": {"spec.json": "0" * 64}}
+
+
+def test_values_are_written_back_as_json_dumps_wrote_them() -> None:
+    raw = json.dumps({"seed": 3, "history": [{"val_loss": float("nan")}]}, indent=1)
+    assert Manifest.model_validate(json.loads(raw)).to_json().decode() == raw
