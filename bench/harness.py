@@ -204,7 +204,7 @@ def serve(port: int) -> None:
     """The application as `cnn-playground serve` runs it, plus the /bench/echo socket."""
     import uvicorn
 
-    from server.api.ws import MAGIC
+    from server.api.ws_kernels import MAGIC
     from server.config import Settings
     from server.main import create_app
 
@@ -229,7 +229,7 @@ def serve(port: int) -> None:
         except WebSocketDisconnect:
             pass
 
-    # The same options as server.cli.serve.
+    # The same options as server.cli.main.serve.
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning",
                 ws_per_message_deflate=False)
 

@@ -24,6 +24,7 @@ from torch import nn
 from server.config import Settings
 from server.datasets.registry import DatasetRegistry
 from server.store import ModelStore
+from server.store.manifest import Manifest
 
 SHIPPED_PREFIX = "lenet-mnist-shipped-"
 
@@ -57,7 +58,7 @@ def shipped_model_id(models_dir: Path) -> str:
     return found[-1][1]
 
 
-def load_model(models_dir: Path, model_id: str) -> tuple[nn.Module, dict[str, Any]]:
+def load_model(models_dir: Path, model_id: str) -> tuple[nn.Module, Manifest]:
     """The shipped model as the store loads it (eval mode), and its manifest."""
     _, model, manifest = ModelStore(models_dir).load(model_id)
     for parameter in model.parameters():
@@ -65,11 +66,11 @@ def load_model(models_dir: Path, model_id: str) -> tuple[nn.Module, dict[str, An
     return model, manifest
 
 
-def load_digits(count: int, manifest: dict[str, Any]) -> Digits:
+def load_digits(count: int, manifest: Manifest) -> Digits:
     """The first `count` digits of the built-in MNIST test split."""
     images, labels = DatasetRegistry(Settings().datasets_dir).load("mnist", "test")
     images, labels = images[:count], labels[:count]
-    pre = manifest["preprocessing"]
+    pre = manifest.preprocessing or {}
     x = torch.from_numpy(np.array(images, copy=True)).permute(0, 3, 1, 2).float()
     x = x * (1 / 255)
     mean = torch.tensor(pre["mean"], dtype=torch.float32).view(1, -1, 1, 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from bench.harness import running_server
 from bench.kernels import table
 from bench.training_client import PRESET, watch_run
+from server.store.manifest import Manifest
 from server.training.spec import TrainingConfig
 
 ACCURACY_TARGET, E2E_TARGET_S, E2E_EPOCHS = 0.97, 60.0, 3
@@ -22,8 +22,9 @@ def end_to_end(env: dict[str, str], models_dir: Path, config: TrainingConfig) ->
         watched = watch_run(base, config)
     if watched.status != "finished" or watched.model_id is None:
         raise RuntimeError(f"the end-to-end run ended {watched.status}: {watched.message}")
-    manifest = json.loads((models_dir / watched.model_id / "manifest.json").read_text())
-    metrics = manifest["metrics"]
+    manifest = Manifest.model_validate_json(
+        (models_dir / watched.model_id / "manifest.json").read_bytes())
+    metrics = manifest.metrics or {}
     assert watched.first_step_at is not None
     return {"epochs": config.epochs, "test_accuracy": float(metrics["test_accuracy"]),
             "val_accuracy": metrics.get("val_accuracy"), "model_id": watched.model_id,

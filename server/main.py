@@ -23,19 +23,19 @@ from server.api.routes import (
     kernel_vocabulary,
     kernels,
     matrix,
-    models,
     networks,
     predict,
     rooms,
     runs,
     sessions,
+    store,
 )
-from server.api.ws import router as ws_router
+from server.api.ws_kernels import router as ws_router
 from server.api.ws_rooms import router as ws_rooms_router
 from server.api.ws_runs import router as ws_runs_router
+from server.classroom.sessions import Sessions
 from server.config import Settings
 from server.services import Services
-from server.sessions import Sessions
 
 DESCRIPTION = """Learn and demonstrate convolutional neural networks.
 
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Sessions, signer=app.state.services.signer)
     # Added last, so it runs first: a cross-site request is refused before its body is read.
     app.add_middleware(CrossOrigin, allowed=settings.allowed_origins)
-    for module in (health, sessions, images, kernels, matrix, networks, datasets, runs, models,
+    for module in (health, sessions, images, kernels, matrix, networks, datasets, runs, store,
                    predict, rooms, kernel_vocabulary):
         app.include_router(module.router)
     app.include_router(ws_router)

@@ -6,16 +6,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.classroom.rooms import Rooms
+from server.classroom.sessions import Signer, load_secret
 from server.config import Settings
 from server.datasets.registry import DatasetRegistry
 from server.hub import Hub
-from server.image_store import ImageStore
 from server.imaging import IntakeLimits
+from server.imaging.store import ImageStore
 from server.inference.predictor import Predictor
 from server.nn.analysis import NetworkLimits
 from server.nn.presets import Presets
-from server.rooms import Rooms
-from server.sessions import Signer, load_secret
 from server.store import ModelStore
 from server.training.executor import Executor, ExecutorConfig
 from server.training.executors.admission import host_memory

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
 
+from server.classroom.sessions import Identity
 from server.services import Services
-from server.sessions import Identity
 
 
 def _services(request: Request) -> Services:

@@ -19,10 +19,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from server.api.deps import ws_identity
 from server.api.fanout import Options, Sender, Stalled, dumps, send_heavy, stream
 from server.api.handlers import refuse_socket
-from server.api.ownership import readable_run
+from server.classroom.access import readable_run
+from server.classroom.sessions import Identity
 from server.errors import Forbidden, InvalidInput, PlaygroundError
 from server.services import Services
-from server.sessions import Identity
 
 router = APIRouter()
 

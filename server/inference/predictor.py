@@ -24,7 +24,8 @@ from server.datasets.registry import Preprocessing
 from server.inference.preprocess import from_manifest
 from server.nn.build import Network
 from server.nn.spec import NetworkSpec
-from server.store import ID_PATTERN, ModelStore
+from server.store.disk import ID_PATTERN, ModelStore
+from server.store.manifest import Manifest
 
 T = TypeVar("T")
 
@@ -34,14 +35,14 @@ class Loaded:
     id: str
     spec: NetworkSpec
     model: Network
-    manifest: dict[str, Any]
+    manifest: Manifest
     preprocessing: Preprocessing
     stamp: tuple[int, ...]
     classes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.classes:
-            self.classes = [str(c) for c in self.manifest.get("classes", [])]
+            self.classes = list(self.manifest.classes)
 
     def label(self, index: int) -> str:
         return self.classes[index] if index < len(self.classes) else str(index)
@@ -102,7 +103,7 @@ class Predictor:
         for parameter in model.parameters():
             parameter.requires_grad_(False)  # explanations ask for input gradients only
         loaded = Loaded(model_id, spec, model, manifest,
-                        from_manifest(manifest["preprocessing"], manifest.get("dataset")), stamp)
+                        from_manifest(manifest.preprocessing or {}, manifest.dataset), stamp)
         with self._lock:
             self._models[model_id] = loaded
             self._models.move_to_end(model_id)

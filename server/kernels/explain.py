@@ -66,16 +66,27 @@ def explain_pixel(result: FilterResult, x: int, y: int, channels_mode: str) -> d
         "x": x, "y": y, "step": index, "op": step.op, "label": step.label,
         "rows": rows, "cols": cols, "value": value,
         "pixel": [int(p) for p in result.pixels[y, x, :]], "summed_over_channels": summed}
-    channels: list[dict[str, Any]] = []
     if nonlinear:
-        for c, name in enumerate(names):
-            channels.append({"name": name, "inputs": window[c].tolist()})
-        what = {"median": "median", "min": "minimum", "max": "maximum",
-                "bilateral": "bilateral (edge-aware weighted) average"}[step.op]
-        info["text"] = f"{what} of the {step.size}x{step.size} neighbourhood = " + ", ".join(
-            f"{n} {_fmt(v)}" for n, v in zip(names, value, strict=False))
-        info["channels"] = channels
-        return info
+        return _explain_nonlinear(info, step, window, names, value)
+    return _explain_linear(info, step, window, names, summed)
+
+
+def _explain_nonlinear(info: dict[str, Any], step: ResolvedStep, window: np.ndarray,
+                       names: tuple[str, ...], value: list[float]) -> dict[str, Any]:
+    """A median, min, max or bilateral output: the neighbourhood and what was taken of it."""
+    what = {"median": "median", "min": "minimum", "max": "maximum",
+            "bilateral": "bilateral (edge-aware weighted) average"}[step.op]
+    info["text"] = f"{what} of the {step.size}x{step.size} neighbourhood = " + ", ".join(
+        f"{n} {_fmt(v)}" for n, v in zip(names, value, strict=False))
+    info["channels"] = [{"name": name, "inputs": window[c].tolist()}
+                        for c, name in enumerate(names)]
+    return info
+
+
+def _explain_linear(info: dict[str, Any], step: ResolvedStep, window: np.ndarray,
+                    names: tuple[str, ...], summed: bool) -> dict[str, Any]:
+    """A weighted sum (or the gradient magnitude of two): every product, per channel."""
+    channels: list[dict[str, Any]] = []
     kernels = [w.astype(np.float64) for w in step.weights]
     info["weights"] = [k.tolist() for k in kernels]
     texts = []

@@ -63,13 +63,7 @@ def _out_size(n: int, f: int, p: int, s: int, axis: str, op: str, dims: str, siz
     return int(exact)
 
 
-def run_matrix(req: MatrixRequest) -> dict[str, Any]:
-    x = _as_array(req)  # (C, H, W)
-    channels, height, width = x.shape
-    pooling = req.op in ("max_pool", "avg_pool")
-    weights = None if pooling else _kernels(req, channels)
-    kh, kw = (req.size, req.size) if pooling else weights.shape[2:]  # type: ignore[union-attr]
-    stride = req.stride or (req.size if pooling else 1)
+def _padding(req: MatrixRequest, kh: int, kw: int, stride: int, pooling: bool) -> int:
     if req.padding == "same":
         if kh % 2 == 0 or kw % 2 == 0 or stride != 1:
             raise InvalidInput("padding 'same' needs an odd kernel and stride 1; give a number",
@@ -82,18 +76,34 @@ def run_matrix(req: MatrixRequest) -> dict[str, Any]:
         raise InvalidInput(
             f"padding {pad} is more than half the {req.size}x{req.size} pooling window; use "
             f"padding 0 to {req.size // 2}", ["padding"])
+    return pad
+
+
+def _bias(req: MatrixRequest, kernels: int, pooling: bool) -> np.ndarray:
+    """One value per kernel (zeros when not given); pooling takes none."""
+    if req.bias is None:
+        return np.zeros(kernels)
+    if pooling or len(req.bias) != kernels:
+        raise InvalidInput(f"bias needs {kernels} value(s), one per kernel; got "
+                           f"{len(req.bias)}", ["bias"])
+    return np.array(req.bias, dtype=np.float64)
+
+
+def run_matrix(req: MatrixRequest) -> dict[str, Any]:
+    x = _as_array(req)  # (C, H, W)
+    channels, height, width = x.shape
+    pooling = req.op in ("max_pool", "avg_pool")
+    weights = None if pooling else _kernels(req, channels)
+    kh, kw = (req.size, req.size) if pooling else weights.shape[2:]  # type: ignore[union-attr]
+    stride = req.stride or (req.size if pooling else 1)
+    pad = _padding(req, kh, kw, stride, pooling)
     dims = f"{kh}x{kw}"
     out_h = _out_size(height, kh, pad, stride, "height", req.op, dims, f"{height}x{width}")
     out_w = _out_size(width, kw, pad, stride, "width", req.op, dims, f"{height}x{width}")
     fill = -np.inf if req.op == "max_pool" else 0.0
     xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad)), constant_values=fill)
     win = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::stride, ::stride][:, :out_h, :out_w]
-    bias = np.zeros(1 if pooling else weights.shape[0])  # type: ignore[union-attr]
-    if req.bias is not None:
-        if pooling or len(req.bias) != len(bias):
-            raise InvalidInput(f"bias needs {len(bias)} value(s), one per kernel; got "
-                               f"{len(req.bias)}", ["bias"])
-        bias = np.array(req.bias, dtype=np.float64)
+    bias = _bias(req, 1 if pooling else weights.shape[0], pooling)  # type: ignore[union-attr]
     if pooling:
         reduce = np.max if req.op == "max_pool" else np.mean
         out = reduce(win, axis=(3, 4))  # (C, H', W')

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from safetensors.torch import load_file, save
 
-import server.store
+import server.store.disk
 from server.errors import PlaygroundError, UnsupportedMedia
-from server.model_archive import export_zip, import_zip
 from server.nn.analysis import NetworkLimits
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
-from server.store import DamagedModel, ModelStore
+from server.store.archive import export_zip, import_zip
+from server.store.disk import DamagedModel, ModelStore
 
 from .conftest import MANIFEST, PREPROCESSING, SPEC, leftovers, members, visible, zip_of
 
@@ -56,8 +56,9 @@ def test_round_trip_gives_a_new_model_with_the_same_weights(store: ModelStore,
         assert a[key].dtype == b[key].dtype
         assert a[key].numpy().tobytes() == b[key].numpy().tobytes()
     before = json.loads((old / "manifest.json").read_text())
-    after = store.entry(new_id).manifest
-    assert after is not None
+    typed = store.entry(new_id).manifest
+    assert typed is not None
+    after = typed.to_dict()
     assert after["id"] == new_id
     assert after["imported_from"] == saved
     assert (after["name"], after["description"]) == ("My ../../etc net", "kept")
@@ -73,12 +74,13 @@ def test_the_shipped_flag_is_not_imported(store: ModelStore, saved: str) -> None
     manifest = {**json.loads((store.root / saved / "manifest.json").read_text()),
                 "shipped": True, "size_bytes": 1, "imported_from": "forged"}
     new_id = _import(store, zip_of(members(store, saved, manifest=manifest)))  # no top folder
-    imported = store.entry(new_id).manifest
-    assert imported is not None
+    typed = store.entry(new_id).manifest
+    assert typed is not None
+    imported = typed.to_dict()
     assert "shipped" not in imported
     assert imported["imported_from"] == saved
     assert imported["size_bytes"] > 1000
-    assert store.update(new_id, name="mine now")["name"] == "mine now"
+    assert store.update(new_id, name="mine now").name == "mine now"
 
 
 def test_a_damaged_model_is_not_exported(store: ModelStore, saved: str) -> None:
@@ -187,7 +189,7 @@ def test_an_import_that_crashes_while_saving_leaves_nothing(
         Path(filename).write_bytes(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(server.store, "save_file", crash)
+    monkeypatch.setattr(server.store.disk, "save_file", crash)
     with pytest.raises(OSError, match="disk full"):
         _import(store, data)
     assert visible(store) == [saved]
@@ -199,5 +201,6 @@ def test_checksums_in_the_archive_are_not_trusted(store: ModelStore, saved: str)
     new_id = _import(store, zip_of(members(store, saved, manifest=manifest)))
     recorded = store.entry(new_id).manifest
     assert recorded is not None
+    assert recorded.sha256 is not None
     spec_bytes = (store.root / new_id / "spec.json").read_bytes()
-    assert recorded["sha256"]["spec.json"] == hashlib.sha256(spec_bytes).hexdigest()
+    assert recorded.sha256["spec.json"] == hashlib.sha256(spec_bytes).hexdigest()

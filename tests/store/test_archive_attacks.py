@@ -13,9 +13,9 @@ import pytest
 import torch
 
 from server.errors import PlaygroundError, TooLarge
-from server.model_archive import import_zip
 from server.nn.analysis import NetworkLimits
 from server.store import ModelStore
+from server.store.archive import import_zip
 
 from .conftest import leftovers, members, visible, zip_of
 

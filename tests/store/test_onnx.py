@@ -12,8 +12,8 @@ from server.config import PROJECT_ROOT, Settings
 from server.nn.build import Network, build_model
 from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
-from server.onnx_export import export_onnx
 from server.store import ModelStore
+from server.store.onnx import export_onnx
 
 from .conftest import SPEC, small_model
 
@@ -43,7 +43,7 @@ def _compare(spec: NetworkSpec, model: Network, batches: tuple[int, ...] = (1, 5
 
 def test_the_shipped_model_exports_and_matches_torch() -> None:
     store = ModelStore(PROJECT_ROOT / "models")
-    (shipped,) = [e.id for e in store.entries() if e.manifest and e.manifest.get("shipped")]
+    (shipped,) = [e.id for e in store.entries() if e.manifest and e.manifest.shipped]
     spec, model, _ = store.load(shipped)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     _compare(spec, model, batches=(1, 7, 64))

@@ -12,7 +12,7 @@ import torch
 
 from server.config import PROJECT_ROOT, Settings
 from server.datasets.registry import DatasetRegistry
-from server.store import ModelStore, ReadOnlyModel
+from server.store.disk import ModelStore, ReadOnlyModel
 from server.training.data import adapt, to_tensor
 
 MODELS = PROJECT_ROOT / "models"
@@ -28,7 +28,8 @@ def test_the_shipped_model_is_consistent() -> None:
     store = ModelStore(MODELS)
     entry = store.entry(_shipped())
     assert entry.damaged is None  # both checksums pass
-    spec, model, manifest = store.load(entry.id)
+    spec, model, typed = store.load(entry.id)
+    manifest = typed.to_dict()
     assert manifest["shipped"] is True
     assert manifest["id"] == entry.id
     assert manifest["classes"] == [str(i) for i in range(10)]
@@ -36,13 +37,14 @@ def test_the_shipped_model_is_consistent() -> None:
     assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
     assert manifest["dataset"] == "mnist"
     assert manifest["seed"] == 0
-    assert [e.id for e in store.entries() if e.manifest and e.manifest.get("shipped")] == [
+    assert [e.id for e in store.entries() if e.manifest and e.manifest.shipped] == [
         entry.id]
 
 
 def test_the_shipped_model_scores_what_its_manifest_says() -> None:
     store = ModelStore(MODELS)
-    spec, model, manifest = store.load(_shipped())
+    spec, model, typed = store.load(_shipped())
+    manifest = typed.to_dict()
     datasets = DatasetRegistry(Settings().datasets_dir)
     images, labels = datasets.load("mnist", "test")
     adapted, pre = adapt(images, datasets.info("mnist").preprocessing, spec, [])

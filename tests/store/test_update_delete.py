@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.errors import InvalidInput, NotFound, PlaygroundError
-from server.store import ModelStore, ReadOnlyModel
+from server.store.disk import ModelStore, ReadOnlyModel
 
 from .conftest import leftovers, visible
 
@@ -27,14 +27,15 @@ def _ship(store: ModelStore, model_id: str) -> None:
 def test_update_rewrites_the_manifest_and_keeps_the_checksums(store: ModelStore,
                                                               saved: str) -> None:
     before = _manifest(store, saved)
-    returned = store.update(saved, name="  Digits, v2 ✓  ", description="line one\nline two")
+    returned = store.update(saved, name="  Digits, v2 ✓  ",
+                            description="line one\nline two").to_dict()
     assert returned == _manifest(store, saved)
     assert returned["name"] == "Digits, v2 ✓"
     assert returned["description"] == "line one\nline two"
     assert {k: v for k, v in returned.items() if k not in ("name", "description")} == {
         k: v for k, v in before.items() if k != "name"}
     assert store.entry(saved).damaged is None
-    assert store.update(saved, description="")["name"] == "Digits, v2 ✓"  # name untouched
+    assert store.update(saved, description="").name == "Digits, v2 ✓"  # name untouched
     assert leftovers(store) == []
 
 
@@ -136,6 +137,6 @@ def test_a_copy_of_the_shipped_model_without_the_flag_can_change(store: ModelSto
     shutil.copytree(store.root / saved, store.root / copy)
     path: Path = store.root / copy / "manifest.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "shipped": False}))
-    assert store.update(copy, name="changed")["name"] == "changed"
+    assert store.update(copy, name="changed").name == "changed"
     store.delete(copy)
     assert visible(store) == [saved]

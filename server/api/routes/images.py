@@ -9,9 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.image_store import StoredImage
+from server.api.uploads import read_upload
 from server.imaging import decode_image
 from server.imaging.codec import encode_png
+from server.imaging.store import StoredImage
 
 router = APIRouter(tags=["images"])
 
@@ -20,13 +21,6 @@ def describe(item: StoredImage) -> dict[str, Any]:
     height, width, channels = item.pixels.shape
     return {"image_id": item.image_id, "width": width, "height": height, "channels": channels,
             "format": item.source_format, "notes": list(item.notes)}
-
-
-async def read_upload(upload: UploadFile, limit: int) -> bytes:
-    """Read at most limit + 1 bytes: enough to tell that a file is too large."""
-    data = await upload.read(limit + 1)
-    await upload.close()
-    return data
 
 
 @router.post("/api/images", status_code=201, summary="Upload an image for live editing")

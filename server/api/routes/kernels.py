@@ -12,15 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.handlers import describe_validation
-from server.api.routes.images import read_upload
-from server.errors import InvalidInput, ManyErrors
-from server.image_store import StoredImage
+from server.api.uploads import read_upload
+from server.errors import InvalidInput, ManyErrors, describe_validation
 from server.imaging import decode_image
 from server.imaging.codec import encode_png
+from server.imaging.store import StoredImage, filter_image
 from server.kernels.explain import explain_pixel
 from server.kernels.library import CATEGORIES, KERNELS
-from server.kernels.pipeline import FilterResult, run_pipeline
 from server.kernels.spec import Pipeline, Source
 
 router = APIRouter(tags=["kernels"])
@@ -55,12 +53,6 @@ def parse_pipeline(spec: str | None, kernel: str | None) -> Pipeline:
         errors = [InvalidInput(d["msg"], ["kernel" if kernel else "spec", *d["loc"]])
                   for d in details]
         raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None
-
-
-def filter_image(item: StoredImage, pipeline: Pipeline, max_pixels: int,
-                 preview: int | None = None, keep_inputs: bool = False) -> FilterResult:
-    source = item.prepared(pipeline.channels, preview)
-    return run_pipeline(source, pipeline, max_pixels, keep_inputs=keep_inputs)
 
 
 @router.post("/api/kernels/apply", summary="Filter a photo with a kernel or a pipeline",

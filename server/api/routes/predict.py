@@ -10,15 +10,15 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import check_model_readable
-from server.api.routes.images import read_upload
+from server.api.uploads import read_upload
+from server.classroom.access import check_model_readable
+from server.classroom.sessions import Identity
 from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError, TooLarge
 from server.imaging import decode_image
 from server.inference import explain as explaining
 from server.inference.predictor import Loaded, top_k
 from server.inference.preprocess import PreparedInput, describe, prepare
 from server.services import Services
-from server.sessions import Identity
 
 router = APIRouter(tags=["models"])
 

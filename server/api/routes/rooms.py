@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import check_model_readable, run_missing, visibility
-from server.api.routes.networks import parse_network
+from server.classroom.access import check_model_readable, run_missing
+from server.classroom.forking import fork
+from server.classroom.rooms import Broadcast, Room
+from server.classroom.sessions import Identity
 from server.errors import Forbidden, InvalidInput, TooLarge
-from server.forking import fork
-from server.rooms import Broadcast, Room
+from server.nn.parse import parse_network
 from server.services import Services
-from server.sessions import Identity
 
 router = APIRouter(tags=["rooms"])
 TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
@@ -53,6 +53,7 @@ class BroadcastBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["none", "run", "network", "kernel_lab", "model"]
     run_id: str | None = Field(default=None, max_length=80)
+    # a spec or {"preset": id}: parsed into a NetworkSpec by the route (nn.parse words the errors)
     network: dict[str, Any] | None = None
     kernel_lab: dict[str, Any] | None = None
     model_id: str | None = Field(default=None, max_length=80)
@@ -138,8 +139,8 @@ def _broadcast(services: Services, identity: Identity, room: Room,
     if body.kind == "network":
         if body.network is None:
             need("network")
-        spec = parse_network(body.network, services)
-        return Broadcast("network", network=spec.model_dump(mode="json"), follow=body.follow,
+        spec = parse_network(body.network, services.presets)
+        return Broadcast("network", network=spec, follow=body.follow,
                          title=f"a network of {len(spec.layers)} layers")
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:
@@ -157,11 +158,11 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         assert body.model_id is not None
         manifest = services.models.manifest(body.model_id)
         check_model_readable(services, identity, body.model_id, manifest)
-        if visibility(manifest) != "public" and (manifest or {}).get("owner") != room.owner:
+        if manifest is not None and not manifest.is_public and manifest.owner != room.owner:
             raise Forbidden(f"model {body.model_id!r} is not yours to show: broadcast a public "
                             "model or one of your own (fork it first)", ["model_id"])
         return Broadcast("model", model_id=body.model_id, follow=body.follow,
-                         title=str((manifest or {}).get("name", body.model_id)))
+                         title=(manifest.name if manifest else None) or body.model_id)
     return Broadcast("none", follow=body.follow)
 
 

@@ -9,17 +9,17 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import (
+from server.classroom.access import (
     check_model_quota,
     check_model_readable,
     owned_run,
     readable_run,
 )
-from server.api.routes.networks import parse_network
+from server.classroom.sessions import Identity
 from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.nn.parse import parse_network
 from server.nn.spec import NetworkSpec
 from server.services import Services
-from server.sessions import Identity
 from server.training.executors.admission import estimate_bytes
 from server.training.runs import Run
 from server.training.session import validate_request
@@ -34,7 +34,7 @@ def _validate(request: RunRequest, services: Services,
     does not validate would otherwise fail deep inside validate_request, as a 500)."""
     if set(request.network) != {"preset"}:
         try:
-            parse_network(request.network, services)
+            parse_network(request.network, services.presets)
         except PlaygroundError as exc:
             errors = [InvalidInput(d["msg"], ["network", *d["loc"]]) for d in exc.detail()]
             raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None

@@ -8,11 +8,10 @@ only their owner may change them: 403 names the owner rule.
 
 from __future__ import annotations
 
-from typing import Any
-
+from server.classroom.sessions import Identity
 from server.errors import Forbidden, NotFound, OverLimit
 from server.services import Services
-from server.sessions import Identity
+from server.store.manifest import Manifest
 from server.training.runs import Run
 
 
@@ -41,47 +40,45 @@ def owned_run(services: Services, identity: Identity, run_id: str) -> Run:
     return run
 
 
-def visibility(manifest: dict[str, Any] | None) -> str:
+def visibility(manifest: Manifest | None) -> str:
     """Models without an owner (shipped, trained with the CLI, copied in by the operator)
     are public; a session's models are private until published."""
-    if not manifest or not manifest.get("owner"):
-        return "public"
-    return "public" if manifest.get("visibility") == "public" else "private"
+    return "public" if manifest is None or manifest.is_public else "private"
 
 
 def can_read_model(services: Services, identity: Identity, model_id: str,
-                   manifest: dict[str, Any] | None) -> bool:
+                   manifest: Manifest | None) -> bool:
     """Public, yours, broadcast in a room you joined, or the model that a run broadcast
     in such a room trained (its owner's own, not a student's checkpoint of it)."""
-    manifest = manifest or {}
+    manifest = manifest or Manifest()
     sid = identity.session_id
-    if visibility(manifest) == "public" or manifest.get("owner") == sid:
+    if manifest.is_public or manifest.owner == sid:
         return True
-    if services.rooms.shares(sid, model_id=model_id, model_owner=manifest.get("owner")):
+    if services.rooms.shares(sid, model_id=model_id, model_owner=manifest.owner):
         return True
-    parent = manifest.get("parent_run")
-    if isinstance(parent, str) and services.rooms.shares(sid, run_id=parent):
+    parent = manifest.parent_run
+    if parent is not None and services.rooms.shares(sid, run_id=parent):
         try:
-            return services.runs.get(parent).owner == manifest.get("owner")
+            return services.runs.get(parent).owner == manifest.owner
         except NotFound:
             return False
     return False
 
 
 def check_model_readable(services: Services, identity: Identity, model_id: str,
-                         manifest: dict[str, Any] | None) -> None:
+                         manifest: Manifest | None) -> None:
     if not can_read_model(services, identity, model_id, manifest):
         raise NotFound(f"no model {model_id!r}; list them with GET /api/models", ["model_id"])
 
 
 def check_model_owned(services: Services, identity: Identity, model_id: str,
-                      action: str) -> dict[str, Any] | None:
+                      action: str) -> Manifest | None:
     """The manifest of a model you may change; 404 when you cannot even see it, 403 when it
     is shared but not yours."""
     manifest = services.models.manifest(model_id)
     check_model_readable(services, identity, model_id, manifest)
-    owner = (manifest or {}).get("owner")
-    if owner != identity.session_id and not (manifest or {}).get("shipped"):
+    owner = manifest.owner if manifest else None
+    if owner != identity.session_id and not (manifest and manifest.shipped):
         whose = "the server's" if not owner else "another session's"
         raise Forbidden(f"model {model_id!r} is {whose}: you can use it, but only its owner "
                         f"can {action} it; fork or import a copy to change it", ["model_id"])

@@ -126,7 +126,7 @@ def models(args: argparse.Namespace) -> int:
 
 
 def _list(store: Any, as_json: bool) -> int:
-    from server.api.routes.models import listing
+    from server.store.listing import listing
 
     rows = [listing(e) for e in store.entries()]
     if as_json:
@@ -147,14 +147,13 @@ def _show(store: Any, model_id: str, as_json: bool) -> int:
     spec, _, manifest = store.load(model_id)
     summary = analyze(spec).summary()
     if as_json:
-        print(json.dumps({"manifest": manifest, "summary": summary}, indent=1))
+        print(json.dumps({"manifest": manifest.to_dict(), "summary": summary}, indent=1))
         return 0
-    metrics = manifest.get("metrics") or {}
-    print(f"{manifest.get('name')} ({model_id})")
-    print(f"  dataset {manifest.get('dataset')}, classes {', '.join(manifest['classes'])}")
-    if metrics.get("test_accuracy") is not None:
-        print(f"  test accuracy {metrics['test_accuracy']:.2%}")
-    print(f"  {summary['total_params']:,} parameters, created {manifest.get('created')}")
+    print(f"{manifest.name} ({model_id})")
+    print(f"  dataset {manifest.dataset}, classes {', '.join(manifest.classes)}")
+    if manifest.test_accuracy is not None:
+        print(f"  test accuracy {manifest.test_accuracy:.2%}")
+    print(f"  {summary['total_params']:,} parameters, created {manifest.created}")
     for layer in summary["layers"]:
         shape = "x".join(str(v) for v in layer["output_shape"])
         print(f"  {layer['index']:3} {layer['type']:18} {shape:>14} {layer['params']:>12,}")
@@ -163,12 +162,12 @@ def _show(store: Any, model_id: str, as_json: bool) -> int:
 
 def _export(store: Any, args: argparse.Namespace) -> int:
     if args.format == "onnx":
-        from server.onnx_export import export_onnx
+        from server.store.onnx import export_onnx
 
         spec, model, _ = store.load(args.model)
         data = export_onnx(spec, model)
     else:
-        from server.model_archive import export_zip
+        from server.store.archive import export_zip
 
         data = export_zip(store, args.model)
     output = args.output or Path(f"{args.model}.{args.format}")
@@ -179,8 +178,8 @@ def _export(store: Any, args: argparse.Namespace) -> int:
 
 def _import(store: Any, args: argparse.Namespace) -> int:
     from server.config import Settings
-    from server.model_archive import import_zip
     from server.nn.analysis import NetworkLimits
+    from server.store.archive import import_zip
 
     settings = Settings()
     limits = NetworkLimits(max_params=settings.max_params,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import torch
 
-import server.store
-from server.store import DamagedModel, ModelStore
+import server.store.disk
+from server.store.disk import DamagedModel, ModelStore
 
 from .conftest import MANIFEST, SPEC, leftovers, small_model, visible
 
@@ -21,7 +21,7 @@ def test_round_trip_predicts_the_same(store: ModelStore, saved: str) -> None:
         "manifest.json", "spec.json", "weights.safetensors"]
     spec, loaded, manifest = store.load(saved)
     assert spec == SPEC
-    assert manifest["name"] == "My ../../etc net"
+    assert manifest.name == "My ../../etc net"
     x = torch.randn(4, 1, 8, 8)
     with torch.no_grad():
         assert torch.equal(loaded(x), small_model()(x))
@@ -69,7 +69,7 @@ class Crash(Exception):
 
 
 def _crash_on(name: str) -> Callable[..., Any]:
-    real = server.store._write
+    real = server.store.disk._write
 
     def write(path: Path, data: bytes) -> None:
         if path.name == name:
@@ -88,13 +88,13 @@ def test_a_crash_mid_save_leaves_no_half_model(store: ModelStore, saved: str,
         def save_file(tensors: dict[str, torch.Tensor], filename: str) -> None:
             Path(filename).write_bytes(b"\x00" * 100)
             raise Crash(crash_at)
-        monkeypatch.setattr(server.store, "save_file", save_file)
+        monkeypatch.setattr(server.store.disk, "save_file", save_file)
     elif crash_at == "rename":
         def rename(self: Path, target: Path) -> None:
             raise Crash(crash_at)
         monkeypatch.setattr(Path, "rename", rename)
     else:
-        monkeypatch.setattr(server.store, "_write", _crash_on(crash_at))
+        monkeypatch.setattr(server.store.disk, "_write", _crash_on(crash_at))
     with pytest.raises(Crash):
         store.save("second model", SPEC, small_model(1), dict(MANIFEST))
     assert visible(store) == [saved]  # only the model saved before; nothing half-written

@@ -10,7 +10,6 @@ import numpy as np
 import onnxruntime
 import pytest
 from fastapi.testclient import TestClient
-
 from inference.conftest import png, shipped_folder
 
 ONE = np.pad(np.full((14, 4), 255, np.uint8), ((7, 7), (12, 12)))  # a "1", 28x28

@@ -10,42 +10,21 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.ownership import (
+from server.api.uploads import read_upload
+from server.classroom.access import (
     can_read_model,
     check_model_owned,
     check_model_quota,
     check_model_readable,
-    visibility,
 )
-from server.api.routes.images import read_upload
+from server.classroom.sessions import Identity
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.services import Services
-from server.sessions import Identity
-from server.store import Entry
+from server.store.disk import Entry
+from server.store.listing import listing, public_manifest
 
 router = APIRouter(tags=["models"])
-
-
-def listing(entry: Entry, viewer: str | None = None) -> dict[str, Any]:
-    """One row of GET /api/models: enough to choose a model and to see what it needs."""
-    manifest = entry.manifest or {}
-    owner = manifest.get("owner")
-    metrics = manifest.get("metrics") or {}
-    return {"id": entry.id, "name": manifest.get("name", entry.id),
-            "description": manifest.get("description", ""),
-            "dataset": manifest.get("dataset"), "classes": manifest.get("classes", []),
-            "input_shape": manifest.get("input_shape"),
-            "test_accuracy": metrics.get("test_accuracy"),
-            "created": manifest.get("created"), "size_bytes": manifest.get("size_bytes"),
-            "shipped": bool(manifest.get("shipped")), "network": manifest.get("network"),
-            "damaged": entry.damaged, "visibility": visibility(manifest),
-            "yours": bool(owner) and owner == viewer}
-
-
-def public_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
-    """A manifest as others see it: which session owns a model is nobody else's business."""
-    return {k: v for k, v in manifest.items() if k != "owner"}
 
 
 @router.get("/api/models", summary="Your models and the public ones (damaged with the reason)")
@@ -127,7 +106,7 @@ async def export_model(model_id: str, services: ServicesDep, identity: IdentityD
         data = await run_in_threadpool(_onnx, services, model_id)
         return Response(data, media_type="application/onnx", headers={
             "Content-Disposition": f'attachment; filename="{model_id}.onnx"'})
-    from server.model_archive import export_zip
+    from server.store.archive import export_zip
 
     data = await run_in_threadpool(export_zip, services.models, model_id)
     return Response(data, media_type="application/zip", headers={
@@ -135,7 +114,7 @@ async def export_model(model_id: str, services: ServicesDep, identity: IdentityD
 
 
 def _onnx(services: Services, model_id: str) -> bytes:
-    from server.onnx_export import export_onnx
+    from server.store.onnx import export_onnx
 
     loaded = services.predictor.get(model_id)
     return export_onnx(loaded.spec, loaded.model)
@@ -148,7 +127,7 @@ async def import_model(services: ServicesDep, identity: IdentityDep,
     no paths outside the archive, sizes within CNNPG_MAX_MODEL_BYTES, the weights' names
     and shapes exactly those of the spec, the classes those of the last layer. The model
     gets a new id; its name is kept."""
-    from server.model_archive import import_zip
+    from server.store.archive import import_zip
 
     limit = services.settings.max_model_bytes
     await run_in_threadpool(check_model_quota, services, identity)  # before the upload

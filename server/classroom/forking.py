@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.api.ownership import check_model_quota
+from server.classroom.access import check_model_quota
+from server.classroom.rooms import Room
+from server.classroom.sessions import Identity
 from server.errors import Conflict
-from server.rooms import Room
+from server.nn.spec import NetworkSpec
 from server.services import Services
-from server.sessions import Identity
+from server.store.manifest import Manifest
 from server.training.runs import Run
 from server.training.session import resolve_network
 
@@ -19,17 +21,16 @@ def _run(services: Services, room: Room) -> Run | None:
     return services.runs.get(run_id) if room.broadcast.kind == "run" and run_id else None
 
 
-def network_of(services: Services, room: Room) -> tuple[dict[str, Any], str]:
+def network_of(services: Services, room: Room) -> tuple[NetworkSpec, str]:
     """The broadcast network as a spec, and a name for it."""
     b, run = room.broadcast, _run(services, room)
     if b.kind == "network" and b.network is not None:
         return b.network, b.title or "the teacher's network"
     if run is not None:
-        spec, name = resolve_network(run.request.network, services.presets)
-        return spec.model_dump(mode="json"), name
+        return resolve_network(run.request.network, services.presets)
     if b.kind == "model" and b.model_id:
         loaded = services.predictor.get(b.model_id)
-        return loaded.spec.model_dump(mode="json"), str(loaded.manifest.get("name", b.model_id))
+        return loaded.spec, loaded.manifest.name or b.model_id
     raise Conflict(f"room {room.code} is not showing a network (it shows {b.kind}); wait for "
                    "the teacher to broadcast a run, a network or a model", ["what"])
 
@@ -41,9 +42,9 @@ def _answer(model_id: str, name: str, epoch: int | None, note: str = "") -> dict
 
 def _copy(services: Services, identity: Identity, room: Room, source: str,
           note: str = "") -> dict[str, Any]:
-    manifest = services.models.manifest(source) or {}
-    name = f"{manifest.get('name', source)} (fork)"
-    epochs = (manifest.get("metrics") or {}).get("epochs")
+    manifest = services.models.manifest(source) or Manifest()
+    name = f"{manifest.name or source} (fork)"
+    epochs = manifest.epochs
     model_id = services.models.copy(source, name, {
         "owner": identity.session_id, "visibility": "private"})
     return _answer(model_id, name, epochs, note)
@@ -53,7 +54,7 @@ def fork(services: Services, identity: Identity, room: Room, what: str) -> dict[
     """Blocking (a checkpoint waits for the worker): call it from a thread."""
     if what == "network":
         spec, name = network_of(services, room)
-        return {"kind": "network", "network": spec, "name": name}
+        return {"kind": "network", "network": spec.model_dump(mode="json"), "name": name}
     with services.models.owner_lock(identity.session_id):
         check_model_quota(services, identity)
         return _fork_model(services, identity, room, what)
@@ -77,5 +78,5 @@ def _fork_model(services: Services, identity: Identity, room: Room,
         return _copy(services, identity, room, run.model_id, note)
     name = f"{run.network_name} at epoch {run.epoch} (checkpoint)"
     result = services.runs.checkpoint(run.id, identity.session_id, name)
-    manifest = services.models.manifest(result["model_id"]) or {}
-    return _answer(result["model_id"], str(manifest.get("name", name)), result["epoch"])
+    manifest = services.models.manifest(result["model_id"]) or Manifest(name=name)
+    return _answer(result["model_id"], manifest.name or name, result["epoch"])

@@ -23,10 +23,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.api.deps import ws_identity
-from server.api.handlers import describe_validation
-from server.api.routes.kernels import filter_image
-from server.errors import PlaygroundError
+from server.errors import PlaygroundError, describe_validation
 from server.imaging.codec import to_rgba
+from server.imaging.store import filter_image
 from server.kernels.spec import Pipeline, Source
 from server.services import Services
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from server import cli_models
+from server.cli import model_commands
 from server.training import headless
 
 EXAMPLES = """examples:
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--mirror", action="append",
                      help="base URL to try instead of the built-in mirrors (repeatable)")
     headless.add_parser(sub)
-    cli_models.add_parsers(sub)
+    model_commands.add_parsers(sub)
     return parser
 
 
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "train":
         return headless.run(args)
     if args.command == "predict":
-        return cli_models.predict(args)
+        return model_commands.predict(args)
     if args.command == "models":
-        return cli_models.models(args)
+        return model_commands.models(args)
     return datasets(args)

@@ -18,6 +18,7 @@ from typing import Any
 
 from server.errors import Forbidden, Gone, InvalidInput, NotFound, OverLimit
 from server.hub import Hub
+from server.nn.spec import NetworkSpec
 
 ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes
 CODE_LENGTH = 6
@@ -45,12 +46,19 @@ class Participant:
 class Broadcast:
     kind: str = "none"
     run_id: str | None = None
-    network: dict[str, Any] | None = None
+    network: NetworkSpec | None = None  # parsed by the route that received it
     kernel_lab: dict[str, Any] | None = None
     model_id: str | None = None
     follow: bool = True
     title: str = ""
     seq: int = 0
+
+    def view(self) -> dict[str, Any]:
+        """As JSON: the network as its spec's JSON."""
+        shown = vars(self).copy()
+        if self.network is not None:
+            shown["network"] = self.network.model_dump(mode="json")
+        return shown
 
 
 @dataclass(eq=False)
@@ -81,7 +89,7 @@ class Room:
             "participant_count": len(present),
             "online_count": sum(1 for p in present if p.online),
             "participants": [p.view() for p in present] if teacher else [],
-            "broadcast": vars(self.broadcast).copy()}
+            "broadcast": self.broadcast.view()}
 
 
 def _hash(key: str) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from server.rooms import ALPHABET, KEEP_CLOSED_S, ROOM_HOURS
+from server.classroom.rooms import ALPHABET, KEEP_CLOSED_S, ROOM_HOURS
 
 from .fixtures import TINY, models_folder, session, shipped_id
 

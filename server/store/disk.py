@@ -25,15 +25,18 @@ import shutil
 import threading
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from safetensors.torch import load_file, save_file
 
 from server.errors import InvalidInput, NotFound, PlaygroundError
 from server.nn.build import Network, build_model
 from server.nn.spec import NetworkSpec
+from server.store.manifest import Manifest
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 FILES = ("spec.json", "weights.safetensors")
@@ -55,7 +58,7 @@ class ReadOnlyModel(PlaygroundError):
 @dataclass(frozen=True)
 class Entry:
     id: str
-    manifest: dict[str, Any] | None
+    manifest: Manifest | None
     damaged: str | None  # the reason, when the folder cannot be served
 
 
@@ -124,7 +127,10 @@ class ModelStore:
         self._owner_locks: dict[str, threading.Lock] = {}
 
     def save(self, name: str, spec: NetworkSpec, model: Network,
-             manifest: dict[str, Any]) -> str:
+             manifest: Manifest | Mapping[str, Any]) -> str:
+        """Write a new model; the store sets the manifest's id, name, size and checksums
+        (and created, when not given). Returns the id."""
+        given = manifest if isinstance(manifest, Manifest) else Manifest.model_validate(manifest)
         model_id = new_id(name)
         self.root.mkdir(parents=True, exist_ok=True)
         staging = self.root / f".tmp-{model_id}"
@@ -135,12 +141,12 @@ class ModelStore:
             save_file(tensors, str(staging / "weights.safetensors"))
             with (staging / "weights.safetensors").open("rb") as stream:
                 os.fsync(stream.fileno())
-            full = {**manifest, "id": model_id, "name": name[:200],
-                    "created": manifest.get("created") or time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                         time.gmtime()),
-                    "size_bytes": sum(p.stat().st_size for p in staging.iterdir()),
-                    "sha256": {f: _sha256(staging / f) for f in FILES}}
-            _write(staging / "manifest.json", json.dumps(full, indent=1).encode())
+            full = given.model_copy(update={
+                "id": model_id, "name": name[:200],
+                "created": given.created or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "size_bytes": sum(p.stat().st_size for p in staging.iterdir()),
+                "sha256": {f: _sha256(staging / f) for f in FILES}})
+            _write(staging / "manifest.json", full.to_json())
             staging.rename(self.root / model_id)  # atomic on one filesystem
             _fsync_dir(self.root)
         except BaseException:
@@ -159,17 +165,18 @@ class ModelStore:
 
     def _check(self, folder: Path) -> Entry:
         try:
-            manifest = json.loads((folder / "manifest.json").read_text())
+            document = json.loads((folder / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             return Entry(folder.name, None, f"manifest.json is missing or unreadable ({exc})")
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("sha256"), dict):
+        manifest = _as_manifest(document)
+        if manifest is None or manifest.sha256 is None:
             return Entry(folder.name, None, "manifest.json is missing or unreadable (not a "
                          "manifest object with checksums)")
         for name in FILES:
             path = folder / name
             if not path.is_file():
                 return Entry(folder.name, manifest, f"{name} is missing")
-            if _sha256(path) != manifest["sha256"].get(name):
+            if _sha256(path) != manifest.sha256.get(name):
                 return Entry(folder.name, manifest, f"{name} fails its checksum")
         return Entry(folder.name, manifest, None)
 
@@ -179,7 +186,7 @@ class ModelStore:
         with self._lock:
             return self._owner_locks.setdefault(owner, threading.Lock())
 
-    def manifest(self, model_id: str) -> dict[str, Any] | None:
+    def manifest(self, model_id: str) -> Manifest | None:
         """A listed model's manifest without verifying its files (None when unreadable)."""
         return _read_manifest(self._folder(model_id))
 
@@ -189,12 +196,12 @@ class ModelStore:
             return []
         return [p.name for p in self.root.iterdir()
                 if p.is_dir() and not p.name.startswith(".")
-                and ((_read_manifest(p) or {}).get("owner") == owner)]
+                and getattr(_read_manifest(p), "owner", None) == owner]
 
     def entry(self, model_id: str) -> Entry:
         return self._check(self._folder(model_id))
 
-    def load(self, model_id: str) -> tuple[NetworkSpec, Network, dict[str, Any]]:
+    def load(self, model_id: str) -> tuple[NetworkSpec, Network, Manifest]:
         entry = self.entry(model_id)
         if entry.damaged or entry.manifest is None:
             raise DamagedModel(f"model {model_id!r} is damaged: {entry.damaged}; delete it or "
@@ -212,7 +219,7 @@ class ModelStore:
 
     def update(self, model_id: str, name: str | None = None,
                description: str | None = None, visibility: str | None = None
-               ) -> dict[str, Any]:
+               ) -> Manifest:
         """Rename a model, change its description and/or its visibility ("public" or
         "private"); returns the new manifest."""
         changes: dict[str, str] = {} if visibility is None else {"visibility": visibility}
@@ -228,10 +235,10 @@ class ModelStore:
                                    "missing or unreadable; delete it or import it again",
                                    ["model_id"])
             _refuse_shipped(model_id, manifest, "changed")
-            manifest = {**manifest, **changes}
+            manifest = manifest.model_copy(update=changes)
             temp = folder / f".manifest-{secrets.token_hex(4)}.tmp"
             try:
-                _write(temp, json.dumps(manifest, indent=1).encode())
+                _write(temp, manifest.to_json())
                 os.replace(temp, folder / "manifest.json")
             except BaseException:
                 temp.unlink(missing_ok=True)
@@ -243,8 +250,7 @@ class ModelStore:
         """A new model with the same network and weights (verified as it is loaded) and the
         manifest updated with `changes`; returns its id."""
         spec, model, manifest = self.load(model_id)
-        kept = {k: v for k, v in manifest.items()
-                if k not in ("id", "sha256", "size_bytes", "shipped", "created")}
+        kept = manifest.to_dict(without=("id", "sha256", "size_bytes", "shipped", "created"))
         return self.save(name, spec, model, {**kept, **changes, "forked_from": model_id})
 
     def delete(self, model_id: str) -> None:
@@ -269,16 +275,23 @@ class ModelStore:
         return folder
 
 
-def _read_manifest(folder: Path) -> dict[str, Any] | None:
+def _read_manifest(folder: Path) -> Manifest | None:
     try:
-        manifest = json.loads((folder / "manifest.json").read_text())
+        return _as_manifest(json.loads((folder / "manifest.json").read_text()))
     except (OSError, ValueError):
         return None
-    return manifest if isinstance(manifest, dict) else None
 
 
-def _refuse_shipped(model_id: str, manifest: dict[str, Any], action: str) -> None:
-    if manifest.get("shipped") is True:
+def _as_manifest(document: Any) -> Manifest | None:
+    """None for JSON that is not a manifest object (a list, a field of the wrong type)."""
+    try:
+        return Manifest.model_validate(document)
+    except ValidationError:
+        return None
+
+
+def _refuse_shipped(model_id: str, manifest: Manifest, action: str) -> None:
+    if manifest.shipped is True:
         raise ReadOnlyModel(f"the shipped model {model_id!r} is read-only and cannot be "
                             f"{action}; export it and import a copy to change it",
                             ["model_id"])

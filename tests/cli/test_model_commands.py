@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-
 from inference.conftest import model_id, png, shipped_folder
+
 from server.config import PROJECT_ROOT, Settings
 from server.datasets.registry import DatasetRegistry
 

@@ -18,7 +18,8 @@ import numpy as np
 
 from server.errors import NotFound, OverLimit, human_bytes
 from server.imaging import DecodedImage, IntakeLimits, decode_image
-from server.kernels.pipeline import prepare_input
+from server.kernels.pipeline import FilterResult, prepare_input, run_pipeline
+from server.kernels.spec import Pipeline
 
 
 @dataclass
@@ -53,6 +54,13 @@ class StoredImage:
         if key not in self._derived:
             self._derived[key] = prepare_input(self.preview(max_side), channels)
         return self._derived[key]
+
+
+def filter_image(item: StoredImage, pipeline: Pipeline, max_pixels: int,
+                 preview: int | None = None, keep_inputs: bool = False) -> FilterResult:
+    """Run a filter pipeline on a cached image (its prepared input is memoized)."""
+    source = item.prepared(pipeline.channels, preview)
+    return run_pipeline(source, pipeline, max_pixels, keep_inputs=keep_inputs)
 
 
 class ImageStore:
