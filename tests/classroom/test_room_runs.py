@@ -151,3 +151,24 @@ def test_initial_model_must_fit_the_network(client: TestClient) -> None:
                           headers=student)
     assert missing.status_code == 422
     assert "no model 'nope-123'" in missing.json()["detail"][0]["msg"]
+
+
+def test_a_broadcast_queued_run_starts_before_students_runs(make_client,
+                                                            tmp_path: Path) -> None:
+    client = make_client(models_dir=models_folder(tmp_path), warm_workers=1,
+                         max_concurrent_runs=1, stream_interval=0.05)
+    teacher, students = session(client), [session(client) for _ in range(2)]
+    blocker = start(client, students[0], epochs=50)
+    wait_for(client, students[0], blocker, lambda r: r["status"] == "running")
+    waiting = start(client, students[1])
+    lesson = start(client, teacher)  # submitted last
+    assert wait_for(client, teacher, lesson, lambda r: r["queue"] is not None)[
+        "queue"]["position"] == 2
+    room_with_run(client, teacher, lesson, students[1])
+    first = wait_for(client, teacher, lesson, lambda r: r["queue"] is None or r["queue"][
+        "position"] == 1)
+    assert first["status"] == "running" or first["queue"]["position"] == 1
+    client.post(f"/api/runs/{blocker}/stop", headers=students[0])
+    lesson_run = wait_for(client, teacher, lesson, lambda r: r["status"] == "finished")
+    other = wait_for(client, students[1], waiting, lambda r: r["status"] == "finished")
+    assert lesson_run["started"] < other["started"]

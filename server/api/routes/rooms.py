@@ -134,6 +134,8 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         run = services.runs.get(body.run_id)
         if run.owner not in (room.owner, identity.session_id):
             raise run_missing(body.run_id)
+        if run.status == "queued":  # the class watches it: it starts before students' runs
+            services.runs.prioritize(run.id)
         return Broadcast("run", run_id=run.id, follow=body.follow,
                          title=f"{run.network_name} on {run.request.dataset}")
     if body.kind == "network":
