@@ -41,6 +41,7 @@ class PoolState:
     device: str | None
     device_total_bytes: int | None
     max_concurrent: int = 0  # runs that may train at once
+    broken: str = ""  # why no worker can start (after repeated start failures)
     workers: list[dict[str, Any]] = field(default_factory=list)
 
 

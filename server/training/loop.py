@@ -184,8 +184,10 @@ class Trainer:
             seen += len(y)
             window_seen += len(y)
             now = time.perf_counter()
-            if now - window_start >= self.step_interval or i == self.steps_per_epoch - 1 or (
-                    self.state.paused):
+            # An event after the epoch's first batch (the page shows progress at once),
+            # then every step_interval, after the last batch, and on every batch while paused.
+            if (i == 0 or now - window_start >= self.step_interval
+                    or i == self.steps_per_epoch - 1 or self.state.paused):
                 self._emit_step(loss_sum, correct, seen, (window_seen, now - window_start), i)
                 window_seen, window_start = 0, now  # windows tile the epoch exactly
                 if self.watcher is not None:

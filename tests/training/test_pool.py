@@ -162,8 +162,11 @@ def test_samples_per_s_is_the_rate_between_step_events(
         make_client: Callable[..., TestClient], tmp_path: Path) -> None:
     client = engine(make_client, tmp_path, warm_workers=1, stream_interval=0.2)
     wait_ready(client, 1)
-    run_id = start(client, epochs=2, max_train_samples=4000, batch_size=32)
-    wait_for(client, run_id, lambda r: r["status"] in FINAL)
+    body = {"network": {"preset": "lenet-mnist"}, "dataset": "mnist",  # ~1 s an epoch here
+            "training": {"epochs": 2, "batch_size": 32, "max_train_samples": 4000}}
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    run = wait_for(client, run_id, lambda r: r["status"] in FINAL)
+    assert run["status"] == "finished", run["message"]
     services = client.app.state.services  # type: ignore[attr-defined]
     steps = list(services.runs.get(run_id).steps)
     ratios = []
@@ -171,6 +174,8 @@ def test_samples_per_s_is_the_rate_between_step_events(
         if after["epoch"] != before["epoch"] or after["epoch_step"] == after["steps_per_epoch"]:
             continue  # across an evaluation, or a short last batch
         images = (after["epoch_step"] - before["epoch_step"]) * 32
+        # The rate is exactly the images of this event's window over its seconds.
+        assert after["samples_per_s"] * after["window_s"] == pytest.approx(images, rel=1e-6)
         seconds = after["time"] - before["time"]  # when the server received them
         if seconds > 0.1:
             ratios.append(after["samples_per_s"] / (images / seconds))
@@ -232,3 +237,21 @@ def test_a_slow_viewer_gets_every_event_in_seq_order(
     assert {"step", "activations", "prediction", "epoch"} <= kinds
     assert seqs == sorted(seqs)
     assert len(set(seqs)) == len(seqs)
+
+
+def test_workers_that_cannot_start_are_not_restarted_forever(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    """A broken install (here: no presets, so the warm-up network is missing) makes every
+    worker exit before it is ready; after three tries the pool stops and says why."""
+    (tmp_path / "no-presets").mkdir()
+    client = engine(make_client, tmp_path, warm_workers=1,
+                    presets_dir=tmp_path / "no-presets")
+    deadline = time.monotonic() + 90
+    while not (engine_state := client.get("/api/health").json()["engine"])["broken"]:
+        assert time.monotonic() < deadline, engine_state
+        time.sleep(0.2)
+    time.sleep(1.0)
+    engine_state = client.get("/api/health").json()["engine"]
+    assert engine_state["replaced"] == 2  # three starts in all, then no more
+    assert engine_state["starting"] == engine_state["ready"] == 0
+    assert "lenet-mnist" in engine_state["broken"]

@@ -34,5 +34,5 @@ def engine(services: ServicesDep) -> dict[str, Any]:
     state = services.runs.pool_state()
     return {"warm_workers": state.size, "ready": state.ready, "busy": state.busy,
             "starting": state.starting, "replaced": state.replaced,
-            "max_concurrent_runs": state.max_concurrent,
+            "max_concurrent_runs": state.max_concurrent, "broken": state.broken or None,
             "device": state.device}

@@ -20,6 +20,7 @@ from server.training.executor import ExecutorConfig, PoolState
 from server.training.worker import serve
 
 Listener = Callable[["Slot", dict[str, Any]], None]
+MAX_START_FAILURES = 3
 
 
 @dataclass(eq=False)
@@ -46,6 +47,12 @@ class WarmPool:
         self.next_number = 0
         self.replaced = 0
         self.closing = False
+        # Workers that died before they were ready, in a row: past MAX_START_FAILURES the
+        # pool stops starting new ones (a broken install would otherwise respawn forever)
+        # and `broken` says why; queued runs show it as their reason.
+        self.start_failures = 0
+        self.start_error = ""  # what the last worker that failed to start said
+        self.broken = ""
 
     def start(self) -> None:
         """Start the workers in the background: the server answers while they warm up."""
@@ -95,7 +102,10 @@ class WarmPool:
                 return
             kind = message.get("kind")
             with self.lock:
+                if kind == "retire" and slot.state == "starting":
+                    self.start_error = str(message.get("reason") or "")
                 if kind == "ready":
+                    self.start_failures = 0
                     slot.state, slot.warm_s = "ready", message.get("warm_s")
                     slot.device, slot.total_bytes = message.get("device"), message.get(
                         "total_bytes")
@@ -106,13 +116,21 @@ class WarmPool:
     def _exited(self, slot: Slot) -> None:
         slot.process.join(timeout=5)
         with self.lock:
+            never_ready = slot.state == "starting"
             slot.state = "gone"
             self.slots.pop(slot.number, None)
-            closing = self.closing
-            if not closing:
+            if never_ready:
+                self.start_failures += 1
+            if self.start_failures >= MAX_START_FAILURES:
+                self.broken = (f"{self.start_failures} worker processes in a row exited before "
+                               f"they were ready ({self.start_error or 'exit code '}"
+                               f"{'' if self.start_error else slot.process.exitcode}); see the "
+                               "server's log")
+            respawn = not self.closing and self.start_failures < MAX_START_FAILURES
+            if respawn:
                 self.replaced += 1
         self.on_exit(slot, {"exitcode": slot.process.exitcode})
-        if not closing:
+        if respawn:
             self._spawn()
 
     def state(self) -> PoolState:
@@ -125,7 +143,7 @@ class WarmPool:
                 busy=sum(s.state == "busy" for s in slots),
                 starting=sum(s.state == "starting" for s in slots),
                 replaced=self.replaced, device=device, device_total_bytes=total,
-                max_concurrent=self.config.max_concurrent,
+                max_concurrent=self.config.max_concurrent, broken=self.broken,
                 workers=[{"worker": s.number, "pid": s.process.pid, "state": s.state,
                           "run_id": s.run_id, "warm_s": s.warm_s} for s in slots])
 

@@ -81,7 +81,8 @@ class Scheduling:
                     continue
                 slot = self.pool.idle()
                 if slot is None:
-                    reasons[run.id] = "waiting for a warm worker"
+                    reasons[run.id] = (f"no worker can start: {self.pool.broken}"
+                                       if self.pool.broken else "waiting for a warm worker")
                     continue
                 self._bind(run, slot, sum(self._on_cpu(r) for r in active) + 1)
                 active.append(run)
