@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from server.cli import model_commands
 from server.training import headless
 
@@ -61,8 +63,17 @@ def serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port),
                                    ("models_dir", args.models_dir)) if v is not None}
-    settings = Settings(**overrides)
-    app = create_app(settings)
+    try:
+        settings = Settings(**overrides)
+        app = create_app(settings)
+    except ValidationError as exc:  # a setting out of range: say which, and stop
+        for error in exc.errors():
+            name = "CNNPG_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"error: {name}={error.get('input')!r}: {error['msg']}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # settings that cannot work together (engine_config)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"CNN Playground on http://{settings.host}:{settings.port}/", flush=True)
     # Frames of pixels are already compact; per-message deflate would cost ~20x throughput.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level,
