@@ -54,9 +54,14 @@ class Watched:
         self.events[kind] += 1
         self.dropped = max(self.dropped, int(event.get("dropped", 0)))
         if kind == "snapshot":
-            # Steps from before we connected have no receive time and are not timed (none
-            # here: the client connects while the worker is still starting).
+            # Steps from before we connected have no receive time and are not timed. A warm
+            # worker may already be training when the client connects: its start and first
+            # step are then known only as "by now" (an upper bound).
             self.status = event["run"]["status"]
+            if self.status != "queued" and self.running_at is None:
+                self.running_at = now
+            if event.get("steps") and self.first_step_at is None:
+                self.first_step_at = now
         elif kind == "status":
             self.status, self.message = event["status"], event.get("message", "")
             if self.status == "running" and self.running_at is None:

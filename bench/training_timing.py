@@ -90,33 +90,49 @@ def thread_cpu_s(pid: int) -> float:
     return _schedstat_s(Path(f"/proc/{pid}/task/{pid}/schedstat"))
 
 
+def find_processes(match: Any) -> list[int]:
+    """Every process whose (cmdline, parent pid) matches."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if match(cmd, int(stat[1])):
+                found.append(int(entry.name))
+    return found
+
+
 class CpuMeter:
-    """CPU seconds used so far by our processes, from Linux's /proc: the worker's main
-    thread (where torch trains with the worker's thread count), the worker as a whole, the
-    server, and this process (the websocket client, while the bare loop idles)."""
+    """CPU seconds used so far by our processes, from Linux's /proc: the workers' main
+    threads (where torch trains with the run's thread count), the workers as a whole, the
+    server, and this process (the websocket client, while the bare loop idles). The server
+    keeps a pool of warm workers and one of them trains the run; the idle ones wait on a
+    queue and use next to nothing, so the figures add up every worker of the server."""
 
     def __init__(self, port: int):
         self.server = find_process(lambda cmd, ppid: "bench.harness" in cmd
                                    and f"--port\0{port}\0" in cmd + "\0")
-        self.worker: int | None = None
+        self.workers: list[int] = []
 
     def attach_worker(self) -> None:
-        """The running worker: the newest spawned child of the server."""
+        """The server's worker processes (spawned children)."""
         server = self.server
-        self.worker = None if server is None else find_process(
+        self.workers = [] if server is None else find_processes(
             lambda cmd, ppid: ppid == server and "spawn_main" in cmd)
 
     @property
     def ready(self) -> bool:
-        return self.server is not None and self.worker is not None
+        return self.server is not None and bool(self.workers)
 
     def sample(self) -> Cpu | None:
-        if self.server is None or self.worker is None:
+        if self.server is None or not self.workers:
             return None
         try:
-            return {"train": thread_cpu_s(self.worker),
-                    "worker": process_cpu_s(self.worker), "server": process_cpu_s(self.server),
-                    "client": time.process_time()}
+            return {"train": sum(thread_cpu_s(pid) for pid in self.workers),
+                    "worker": sum(process_cpu_s(pid) for pid in self.workers),
+                    "server": process_cpu_s(self.server), "client": time.process_time()}
         except (OSError, ValueError, IndexError):
             return None
 

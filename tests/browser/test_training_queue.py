@@ -6,15 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from page_checks import open_view
+from page_checks import TINY, open_view
 
 pytestmark = pytest.mark.browser
 
-TINY = {"input": {"channels": 1, "height": 28, "width": 28},
-        "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5, "stride": 2,
-                    "padding": "same", "activation": "relu"},
-                   {"type": "max_pool2d", "pool_size": 2}, {"type": "flatten"},
-                   {"type": "dense", "units": 10, "activation": "softmax"}]}
 
 
 @pytest.fixture

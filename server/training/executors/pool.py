@@ -56,27 +56,38 @@ class WarmPool:
 
     def start(self) -> None:
         """Start the workers in the background: the server answers while they warm up."""
-        for _ in range(self.config.warm_workers):
-            self._spawn()
+        self._fill()
 
-    def _spawn(self) -> None:
+    def _fill(self) -> None:
+        """Start workers until the pool is full, at most one warming per core at a time:
+        eight warming at once on two cores would make the first ready only when all are
+        (a class arriving at a fresh server waits for one, not for eight)."""
         with self.lock:
-            if self.closing:
-                return
-            number = self.next_number
-            self.next_number += 1
-            inbox, events = self.context.Queue(), self.context.Queue()
-            settings = {"step_interval": self.config.step_interval,
-                        "probe_interval": self.config.probe_interval,
-                        "warmup_preset": self.config.warmup_preset}
-            process = self.context.Process(
-                target=serve, name=f"cnnpg-worker-{number}", daemon=True,
-                args=(number, self.config.paths, inbox, events, settings))
-            slot = Slot(number, process, inbox, events)
-            self.slots[number] = slot
-        process.start()
-        threading.Thread(target=self._read, args=(slot,), name=f"pool-reader-{number}",
-                         daemon=True).start()
+            limit = max(1, self.config.cores)
+            new = []
+            while (not self.closing and len(self.slots) < self.config.warm_workers
+                   and sum(s.state == "starting" for s in self.slots.values()) < limit
+                   and self.start_failures < MAX_START_FAILURES):
+                new.append(self._register())
+        for slot in new:
+            slot.process.start()
+            threading.Thread(target=self._read, args=(slot,),
+                             name=f"pool-reader-{slot.number}", daemon=True).start()
+
+    def _register(self) -> Slot:
+        """Under the lock: a new slot whose process is about to start."""
+        number = self.next_number
+        self.next_number += 1
+        inbox, events = self.context.Queue(), self.context.Queue()
+        settings = {"step_interval": self.config.step_interval,
+                    "probe_interval": self.config.probe_interval,
+                    "warmup_preset": self.config.warmup_preset}
+        process = self.context.Process(
+            target=serve, name=f"cnnpg-worker-{number}", daemon=True,
+            args=(number, self.config.paths, inbox, events, settings))
+        slot = Slot(number, process, inbox, events)
+        self.slots[number] = slot
+        return slot
 
     def idle(self) -> Slot | None:
         """A ready worker, or None (under the executor's lock)."""
@@ -112,6 +123,8 @@ class WarmPool:
                 elif kind == "idle":
                     slot.state, slot.run_id = "ready", None
             self.on_message(slot, message)
+            if kind == "ready":
+                self._fill()
 
     def _exited(self, slot: Slot) -> None:
         slot.process.join(timeout=5)
@@ -131,7 +144,7 @@ class WarmPool:
                 self.replaced += 1
         self.on_exit(slot, {"exitcode": slot.process.exitcode})
         if respawn:
-            self._spawn()
+            self._fill()
 
     def state(self) -> PoolState:
         with self.lock:
