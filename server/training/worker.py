@@ -149,12 +149,13 @@ def serve(number: int, paths: dict[str, str], inbox: Any, events: Any,
             return
         if message.get("op") != "run":
             continue  # a command for a run that has already ended
-        healthy = worker.train(message, inbox)
-        events.put({"kind": "idle", "worker": number})
-        if not healthy:
+        if not worker.train(message, inbox):
+            # Never "idle" first: the pool would hand this process a run just before it
+            # exits. "retire" keeps it out of the pool until its exit is noticed.
             events.put({"kind": "retire", "worker": number,
                         "reason": "replaced after a failure it could not recover from"})
             return
+        events.put({"kind": "idle", "worker": number})
 
 
 

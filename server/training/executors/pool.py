@@ -29,7 +29,8 @@ class Slot:
     process: Any
     inbox: Any
     events: Any
-    state: str = "starting"  # starting -> ready <-> busy; gone once its process exited
+    # starting -> ready <-> busy (-> retiring); gone once its process exited
+    state: str = "starting"
     run_id: str | None = None
     started: float = field(default_factory=time.monotonic)
     warm_s: float | None = None
@@ -115,6 +116,8 @@ class WarmPool:
             with self.lock:
                 if kind == "retire" and slot.state == "starting":
                     self.start_error = str(message.get("reason") or "")
+                elif kind == "retire":
+                    slot.state = "retiring"  # never handed a run again; replaced on exit
                 if kind == "ready":
                     self.start_failures = 0
                     slot.state, slot.warm_s = "ready", message.get("warm_s")
