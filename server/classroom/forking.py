@@ -13,7 +13,6 @@ from server.nn.spec import NetworkSpec
 from server.services import Services
 from server.store.manifest import Manifest
 from server.training.runs import Run
-from server.training.session import resolve_network
 
 
 def _run(services: Services, room: Room) -> Run | None:
@@ -27,7 +26,7 @@ def network_of(services: Services, room: Room) -> tuple[NetworkSpec, str]:
     if b.kind == "network" and b.network is not None:
         return b.network, b.title or "the teacher's network"
     if run is not None:
-        return resolve_network(run.request.network, services.presets)
+        return run.spec, run.network_name
     if b.kind == "model" and b.model_id:
         loaded = services.predictor.get(b.model_id)
         return loaded.spec, loaded.manifest.name or b.model_id

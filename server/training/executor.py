@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from server.nn.spec import NetworkSpec
 from server.training.runs import Run
 from server.training.spec import RunRequest
 
@@ -48,8 +49,9 @@ class PoolState:
 class Executor(Protocol):
     """Runs: submit, look up, command, stream, and the engine's state."""
 
-    def submit(self, request: RunRequest, network_name: str, owner: str = "",
-               estimate_bytes: int = 0) -> Run: ...
+    def submit(self, request: RunRequest, spec: NetworkSpec, network_name: str,
+               owner: str = "", estimate_bytes: int = 0) -> Run:
+        """Queue a run; `spec` is request.network parsed at the edge (never parsed again)."""
 
     def get(self, run_id: str) -> Run: ...
 

@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.nn.spec import NetworkSpec
 from server.training.spec import RunRequest
 
 FINAL = ("finished", "stopped", "failed")
@@ -18,6 +19,7 @@ BINARY = ("activations", "filters")  # their "data" travels as a binary frame
 class Run:
     id: str
     request: RunRequest
+    spec: NetworkSpec  # request.network, parsed once where the request came in
     network_name: str
     owner: str = ""  # the session that started it
     status: str = "queued"

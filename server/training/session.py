@@ -78,7 +78,15 @@ class Session:
     @classmethod
     def build(cls, request: RunRequest, presets: Presets,
               datasets: DatasetRegistry) -> Session:
+        """From a request as it came in (the command line): its network is parsed here."""
         spec, name = validate_request(request, presets, datasets)
+        return cls.from_spec(request, spec, name, datasets)
+
+    @classmethod
+    def from_spec(cls, request: RunRequest, spec: NetworkSpec, name: str,
+                  datasets: DatasetRegistry) -> Session:
+        """From a request whose network was parsed and checked where it came in (the
+        server's route): the worker builds the run from that spec, never from the dict."""
         info = datasets.info(request.dataset)
         images, labels = datasets.load(request.dataset, "train")
         cfg = request.training

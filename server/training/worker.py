@@ -22,6 +22,7 @@ import torch
 from server.datasets.registry import DatasetRegistry
 from server.errors import PlaygroundError
 from server.nn.presets import Presets
+from server.nn.spec import NetworkSpec
 from server.store import ModelStore
 from server.training.control import RunControl
 from server.training.loop import TrainingFailed
@@ -83,9 +84,10 @@ class Worker:
     def _train(self, message: dict[str, Any], control: RunControl,
                emit: Callable[[dict[str, Any]], None]) -> None:
         request = RunRequest.model_validate_json(message["request"])
+        spec = NetworkSpec.model_validate_json(message["spec"])  # typed across the pipe
         threads = 1 if self.device.type == "cuda" else int(message["threads"])
         torch.set_num_threads(max(1, threads))
-        session = Session.build(request, self.presets, self.datasets)
+        session = Session.from_spec(request, spec, str(message["name"]), self.datasets)
         device = pick_device(request.training.device)
         emit({"type": "status", "status": "running", "message": "", "device": device.type,
               "notes": session.data.notes, "threads": threads, "worker": self.number})

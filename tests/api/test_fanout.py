@@ -47,7 +47,8 @@ def add_run(services: Services, owner: str) -> Run:
     """A run the executor knows (owned by `owner`: only it may watch), fed by the test
     instead of a worker."""
     run = Run(id=f"run-{secrets.token_hex(4)}", network_name="LeNet", owner=owner,
-              request=RunRequest(network={"preset": "lenet-mnist"}))
+              request=RunRequest(network={"preset": "lenet-mnist"}),
+              spec=services.presets.get("lenet-mnist").spec)
     with services.runs.lock:
         services.runs.runs[run.id] = run
     services.runs._publish(run, {"type": "status", "status": "running", "message": ""})

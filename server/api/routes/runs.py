@@ -88,7 +88,7 @@ async def start_run(request: RunRequest, services: ServicesDep,
     def checked_submit() -> Run:
         with services.models.owner_lock(identity.session_id):
             check_model_quota(services, identity)  # the model this run will save
-            return services.runs.submit(request, name, identity.session_id, estimate)
+            return services.runs.submit(request, spec, name, identity.session_id, estimate)
 
     run = await run_in_threadpool(checked_submit)
     return {"id": run.id, "status": run.status}

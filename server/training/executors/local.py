@@ -15,6 +15,7 @@ from typing import Any
 
 from server.errors import Conflict, NotFound
 from server.hub import Hub
+from server.nn.spec import NetworkSpec
 from server.training.checkpoints import Checkpoints
 from server.training.executor import ExecutorConfig, PoolState
 from server.training.executors.admission import refuse_if_never_fits
@@ -53,10 +54,11 @@ class LocalExecutor(Scheduling):
         self.pool.start()
 
     # -- the Protocol ---------------------------------------------------------------------
-    def submit(self, request: RunRequest, network_name: str, owner: str = "",
-               estimate_bytes: int = 0) -> Run:
-        run = Run(id=f"run-{secrets.token_hex(6)}", request=request, network_name=network_name,
-                  owner=owner, estimate_bytes=estimate_bytes, order=next(self.counter))
+    def submit(self, request: RunRequest, spec: NetworkSpec, network_name: str,
+               owner: str = "", estimate_bytes: int = 0) -> Run:
+        run = Run(id=f"run-{secrets.token_hex(6)}", request=request, spec=spec,
+                  network_name=network_name, owner=owner, estimate_bytes=estimate_bytes,
+                  order=next(self.counter))
         with self.lock:
             self._check_limits(owner)
             self.runs[run.id] = run

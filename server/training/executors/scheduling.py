@@ -115,7 +115,9 @@ class Scheduling:
         self.bound[run.id] = slot
         run.threads = thread_share(self.config.cores, cpu_runs, self.config.threads)
         slot.inbox.put({"op": "run", "run_id": run.id, "owner": run.owner,
-                        "request": run.request.model_dump_json(), "threads": run.threads})
+                        "request": run.request.model_dump_json(),
+                        "spec": run.spec.model_dump_json(), "name": run.network_name,
+                        "threads": run.threads})
 
     def _rebalance(self, active: list[Run]) -> None:
         """Under the lock: CPU runs share the cores; tell those whose share changed."""
