@@ -13,7 +13,7 @@ from server.kernels.spec import MAX_KERNEL, FilterStep, parse_scale
 
 Op = Literal["linear", "gradient_magnitude", "median", "bilateral", "min", "max"]
 
-_PARAM_RULES: dict[str, dict[str, tuple[float, float]]] = {
+PARAM_RULES: dict[str, dict[str, tuple[float, float]]] = {
     "gaussian": {"size": (1, MAX_KERNEL), "sigma": (0.05, 100.0)},
     "median": {"size": (1, MAX_KERNEL)},
     "min": {"size": (1, MAX_KERNEL)},
@@ -57,7 +57,7 @@ class ResolvedStep:
 
 
 def _params(name: str, given: dict[str, float], loc: list[str | int]) -> dict[str, float]:
-    rules = _PARAM_RULES.get(name, {})
+    rules = PARAM_RULES.get(name, {})
     unknown = sorted(set(given) - set(rules))
     if unknown:
         allowed = ", ".join(rules) or "none"

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from server.kernels.library import CATEGORIES, KERNELS
 from server.kernels.matrix_spec import MatrixRequest
-from server.kernels.resolve import _PARAM_RULES
+from server.kernels.resolve import PARAM_RULES
 from server.kernels.spec import (
     MAX_KERNEL,
     MAX_STEPS,
@@ -92,7 +92,7 @@ def _params(name: str) -> dict[str, dict[str, Any]]:
     defaults = KERNELS[name].params
     return {key: {"label": PARAM_LABELS[key][0], "step": PARAM_LABELS[key][1], "min": lo,
                   "max": hi, "default": defaults[key]}
-            for key, (lo, hi) in _PARAM_RULES.get(name, {}).items()}
+            for key, (lo, hi) in PARAM_RULES.get(name, {}).items()}
 
 
 def _default(model: type[BaseModel], name: str) -> Any:
