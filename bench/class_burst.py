@@ -30,20 +30,9 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `server` impo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.class_burst_report import bare_rate, print_row, summarize
-from bench.harness import request_json, server_process, session_token
+from bench.harness import request_json, server_process, session_token, wait_warm
 
 EPOCHS, BATCH = 2, 64
-
-
-def wait_warm(base: str, timeout: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        engine: dict[str, Any] = request_json("GET", f"{base}/api/health")["engine"]
-        if engine["ready"] >= engine["warm_workers"]:
-            return engine
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"workers not warm after {timeout} s: {engine}")
-        time.sleep(0.2)
 
 
 def student(base: str, token: str | None, device: str, gate: threading.Barrier,

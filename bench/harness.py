@@ -246,3 +246,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def wait_warm(base: str, timeout: float = 300) -> dict[str, Any]:
+    """Until every warm worker of the server's pool is ready (GET /api/health), as when a
+    class arrives a while after the server started; the pool's state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        engine: dict[str, Any] = request_json("GET", f"{base}/api/health")["engine"]
+        if engine["ready"] >= engine["warm_workers"]:
+            return engine
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"workers not warm after {timeout} s: {engine}")
+        time.sleep(0.2)

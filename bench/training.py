@@ -62,7 +62,7 @@ import torch
 if __package__ in (None, ""):  # run as a script: make `bench` and `server` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import median, running_server
+from bench.harness import median, running_server, wait_warm
 from bench.training_bare import bare_run
 from bench.training_client import DATASET, PRESET
 from bench.training_e2e import E2E_EPOCHS, end_to_end, print_end_to_end
@@ -145,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with running_server(env=env) as base:
             print(f"server up in {time.perf_counter() - launched:.1f} s; models go to {tmp}",
                   flush=True)
+            engine = wait_warm(base)  # rounds measure training, not the pool's warm-up
+            print(f"warm pool ready {time.perf_counter() - launched:.1f} s after launch: "
+                  f"{engine['ready']} workers", flush=True)
             timed = whole_runs(base, spec, data, config, device, rounds)
             rounds_summary = summarize_rounds(timed)
             print_rounds(timed, rounds_summary, config, n, threads)
