@@ -65,7 +65,7 @@ from bench.harness import (
     server_process,
     session_token,
 )
-from bench.training_timing import find_process, process_cpu_s, thread_cpu_s
+from bench.training_timing import find_processes, process_cpu_s, thread_cpu_s
 
 PRESET, DATASET = "lenet-mnist", "mnist"
 FINAL = ("finished", "stopped", "failed")
@@ -106,21 +106,23 @@ def proc_status(pid: int, key: str) -> int:
 
 
 class Meter:
-    """CPU seconds of the server, the viewers' process and the run's worker (its main
-    thread trains with 1 torch thread here), sampled against time.time() so that they can
-    be read at the instants of the run's step events."""
+    """CPU seconds of the server, the viewers' process and the workers' main threads
+    (where runs train), sampled against time.time() so that they can be read at the
+    instants of the run's step events. The server keeps a pool of warm workers: the idle
+    ones wait on a queue and use next to nothing, so the train figure adds them all up."""
 
     def __init__(self, server: int, viewers: int):
         self.server, self.viewers = server, viewers
-        self.worker: int | None = None
+        self.workers: list[int] = []
         self.samples: list[tuple[float, float, float, float]] = []  # time, train, srv, view
 
     def poll(self) -> None:
-        if self.worker is None:
-            self.worker = find_process(lambda cmd, ppid: ppid == self.server
-                                       and "spawn_main" in cmd)
+        if not self.workers:
+            self.workers = find_processes(lambda cmd, ppid: ppid == self.server
+                                          and "spawn_main" in cmd)
         with contextlib.suppress(OSError, ValueError, IndexError):
-            train = thread_cpu_s(self.worker) if self.worker else float("nan")
+            train = (sum(thread_cpu_s(pid) for pid in self.workers) if self.workers
+                     else float("nan"))
             self.samples.append((time.time(), train, process_cpu_s(self.server),
                                  process_cpu_s(self.viewers)))
 
