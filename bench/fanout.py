@@ -64,6 +64,7 @@ from bench.harness import (
     request_json,
     server_process,
     session_token,
+    wait_warm,
 )
 from bench.training_timing import find_processes, process_cpu_s, thread_cpu_s
 
@@ -320,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cnnpg-fanout-") as models, \
             server_process(env={"CNNPG_MODELS_DIR": models}) as server, \
             viewer_process() as viewers_process:
+        wait_warm(server.base)  # trials measure fan-out, not the pool's warm-up
         room = Classroom.open(server.base, max(viewers))
         print(f"server pid {server.pid}; the teacher's runs: {PRESET} on the built-in "
               f"{DATASET}, {training['epochs']} epoch(s){', 3000 samples' if args.quick else ''}"
