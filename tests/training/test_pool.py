@@ -149,6 +149,12 @@ def test_queue_is_fair_across_sessions_and_shows_positions(
     assert positions[c1] < positions[a2]
     assert sorted(positions.values()) == [1, 2, 3, 4]
     assert positions[a2] < positions[a3]
+    # Once the blocker's pace is known, the first in line is told roughly how long it waits
+    # (the others too, once a run's length has been measured).
+    first = min(positions, key=lambda r: positions[r])
+    who = {a2: client, a3: client, b1: b, c1: c}[first]
+    waiting = wait_for(who, first, lambda r: r["queue"]["wait_s"] is not None)
+    assert 0 < waiting["queue"]["wait_s"] < 600
     client.post(f"/api/runs/{blocker}/stop")
     ends = {}
     for who, run_id in ((client, a2), (client, a3), (b, b1), (c, c1)):

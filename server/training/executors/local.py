@@ -168,12 +168,19 @@ class LocalExecutor(Scheduling):
         if event.get("type") == "checkpoint":  # an answer to one caller, not news
             self.checkpoints.answer(event)
             return
+        first_step = event.get("type") == "step" and run.first_step is None
         self._publish(run, event)
         if run.final:
             self.checkpoints.abandon(run.id, run.status)
             with self.lock:
                 self.bound.pop(run.id, None)
             self._schedule()
+        elif (first_step or event.get("type") == "epoch") and self._anyone_waiting():
+            self._schedule()  # a training run's pace is known or changed: new wait estimates
+
+    def _anyone_waiting(self) -> bool:
+        with self.lock:
+            return any(r.status == "queued" for r in self.runs.values())
 
     def _on_exit(self, slot: Slot, info: dict[str, Any]) -> None:
         with self.lock:
