@@ -18,8 +18,17 @@ def _block_source() -> str:
     return text[start:].rstrip() + "\n"
 
 
+def docstring_safe(name: str, limit: int = 80) -> str:
+    """A user's name, safe inside the generated file's docstring: printable characters
+    only (no newline can end the docstring's line), no backslash (`\\N` would be a broken
+    escape), and double quotes turned into single ones (`\"\"\"` would end it)."""
+    kept = "".join(c for c in name.replace('"', "'") if c.isprintable() and c != "\\")
+    return kept[:limit].strip() or "Network"
+
+
 def export_source(spec: NetworkSpec, name: str = "Network",
                   limits: NetworkLimits | None = None) -> str:
+    name = docstring_safe(name)
     sources = layer_sources(spec, limits)
     rows = analyze(spec, limits).rows
     c, h, w = spec.input.channels, spec.input.height, spec.input.width

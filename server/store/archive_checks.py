@@ -176,4 +176,11 @@ def check_weights(raw: bytes, expected: dict[str, torch.Tensor]) -> dict[str, to
                                             if len(problems) > 8 else "")
         raise InvalidInput(f"{member} does not fit the network in spec.json: {listed}; "
                            "export the weights of this very spec", LOC)
+    broken = [k for k, t in tensors.items() if t.is_floating_point() and
+              not bool(torch.isfinite(t).all())]
+    if broken:  # a NaN or infinity would make every prediction NaN, silently
+        raise InvalidInput(
+            f"{member}: {', '.join(k[:60] for k in broken[:8])} "
+            f"{'holds' if len(broken) == 1 else 'hold'} NaN or infinite values; export the "
+            "model again from a run that trained without diverging", LOC)
     return tensors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import sys
 import time
@@ -66,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from server.training.session import Session, pick_device
 
     settings = Settings()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.threads:  # never more than the machine has
+        torch.set_num_threads(max(1, min(args.threads, len(os.sched_getaffinity(0)))))
     try:
         network = {"preset": args.preset} if args.preset else json.loads(args.spec.read_text())
         training = TrainingConfig(

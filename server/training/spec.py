@@ -44,7 +44,8 @@ class TrainingConfig(BaseModel):
         description="Train on a seeded random subset of this many images (quick demos).")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: Annotated[int, Field(ge=0, le=64)] = Field(
-        default=0, description="torch threads in the worker; 0: the server's policy.")
+        default=0, description="At most this many CPU threads (the server's fair share of "
+        "its cores caps it); 0: the fair share.")
 
 
 class RunRequest(BaseModel):

@@ -126,6 +126,15 @@ def test_weights_of_another_shape_are_listed(store: ModelStore, saved: str) -> N
     assert "layers.0.bias: (4,)" in error.msg
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_weights_are_refused_by_name(store: ModelStore, saved: str,
+                                                value: float) -> None:
+    tensors = load_file(str(store.root / saved / "weights.safetensors"))
+    tensors["layers.0.weight"][0, 0, 1, 1] = value
+    _refused(store, members(store, saved, weights=save(tensors)),
+             "weights.safetensors: layers.0.weight holds NaN or infinite values")
+
+
 def test_weights_of_another_dtype_are_refused(store: ModelStore, saved: str) -> None:
     tensors = load_file(str(store.root / saved / "weights.safetensors"))
     tensors["layers.0.weight"] = tensors["layers.0.weight"].half()

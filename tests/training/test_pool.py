@@ -261,3 +261,14 @@ def test_workers_that_cannot_start_are_not_restarted_forever(
     assert engine_state["replaced"] == 2  # three starts in all, then no more
     assert engine_state["starting"] == engine_state["ready"] == 0
     assert "lenet-mnist" in engine_state["broken"]
+
+
+def test_a_run_never_gets_more_threads_than_its_share(
+        make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    client = engine(make_client, tmp_path, warm_workers=1)
+    wait_ready(client, 1)
+    cores = len(os.sched_getaffinity(0))
+    greedy = wait_for(client, start(client, threads=64), lambda r: r["status"] in FINAL)
+    assert greedy["threads"] == cores  # a lone run: every core, never 64
+    modest = wait_for(client, start(client, threads=1), lambda r: r["status"] in FINAL)
+    assert modest["threads"] == 1

@@ -187,3 +187,16 @@ def test_probe_and_layer_subscription(app_client: TestClient) -> None:
     check_frame(maps)
     assert error is not None
     assert "probe index 1000000 is outside" in error["message"]
+
+
+def test_the_operators_network_limits_apply_to_training(
+        make_client: Callable[..., TestClient], tmp_path: Any) -> None:
+    """CNNPG_MAX_PARAMS held for the Builder and imports, but a run trained any preset."""
+    client = make_client(models_dir=tmp_path / "models", max_params=10_000)
+    body = {"network": {"preset": "lenet-mnist"}, "dataset": "mnist"}
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["loc"][-1] == "network"
+    assert "CNNPG_MAX_PARAMS" in detail["msg"]
+    assert client.post("/api/runs", json={**body, "network": TINY}).status_code == 201

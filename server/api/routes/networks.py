@@ -45,8 +45,7 @@ def summary(services: ServicesDep, body: Any = Body(examples=[SPEC_EXAMPLE])) ->
 async def export(services: ServicesDep, body: Any = Body(examples=[SPEC_EXAMPLE]),
                  name: str = "Network") -> PlainTextResponse:
     spec = parse_network(body, services.presets)
-    source = await run_in_threadpool(export_source, spec, name[:80].replace('"', "'"),
-                                     services.network_limits)
+    source = await run_in_threadpool(export_source, spec, name, services.network_limits)
     return PlainTextResponse(source, media_type="text/x-python")
 
 

@@ -17,6 +17,7 @@ from server.classroom.access import (
 )
 from server.classroom.sessions import Identity
 from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.nn.analysis import analyze
 from server.nn.parse import parse_network
 from server.nn.spec import NetworkSpec
 from server.services import Services
@@ -39,6 +40,10 @@ def _validate(request: RunRequest, services: Services,
             errors = [InvalidInput(d["msg"], ["network", *d["loc"]]) for d in exc.detail()]
             raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None
     spec, name = validate_request(request, services.presets, services.datasets)
+    # The operator's limits (CNNPG_MAX_PARAMS, ...), as for the Builder and imports.
+    over = analyze(spec, services.network_limits).errors
+    if over:
+        raise InvalidInput(over[0].msg, ["network"])
     if request.initial_model:
         _check_initial(services, identity, request.initial_model, spec)
     return spec, name

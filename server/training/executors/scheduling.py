@@ -113,7 +113,7 @@ class Scheduling:
         run.launched, run.bound = True, time.time()
         slot.state, slot.run_id = "busy", run.id
         self.bound[run.id] = slot
-        run.threads = thread_share(self.config.cores, cpu_runs, self.config.threads)
+        run.threads = self._threads_for(run, cpu_runs)
         slot.inbox.put({"op": "run", "run_id": run.id, "owner": run.owner,
                         "request": run.request.model_dump_json(),
                         "spec": run.spec.model_dump_json(), "name": run.network_name,
@@ -122,11 +122,18 @@ class Scheduling:
     def _rebalance(self, active: list[Run]) -> None:
         """Under the lock: CPU runs share the cores; tell those whose share changed."""
         on_cpu = [r for r in active if self._on_cpu(r) and r.id in self.bound]
-        share = thread_share(self.config.cores, len(on_cpu), self.config.threads)
         for run in on_cpu:
+            share = self._threads_for(run, len(on_cpu))
             if run.threads != share:
                 run.threads = share
                 self._send(run.id, {"op": "threads", "value": share})
+
+    def _threads_for(self, run: Run, cpu_runs: int) -> int:
+        """The run's fair share of the cores; a run that asks for fewer threads
+        (training.threads) gets what it asks, one that asks for more gets its share."""
+        share = thread_share(self.config.cores, cpu_runs, self.config.threads)
+        asked = run.request.training.threads
+        return min(share, asked) if asked else share
 
     def _tell_queue(self, queued: list[Run], active: list[Run], reasons: dict[str, str]) -> None:
         """Under the lock: a `queue` event to each queued run whose place changed."""
