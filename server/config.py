@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # Other sites whose pages may send state-changing requests and open websockets here
     # (exact origins, e.g. ["https://class.example.org"]); the server's own always may.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Host names this server answers to besides the loopback names, any IP address and
+    # public_url's host (e.g. ["playground.school.example"]): a guard against DNS rebinding.
+    allowed_hosts: list[str] = Field(default_factory=list)
     # Sessions: the key that signs session cookies and bearer tokens (empty: one is made and
     # kept in <models_dir>/.session-secret). Per-session limits: runs training at once, runs
     # waiting beyond those, models kept in the store, bytes of uploaded images held.

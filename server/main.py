@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 import server
 from server.api.body_limit import BodyLimit
+from server.api.browser_guard import BrowserGuard, allowed_hosts
 from server.api.cross_origin import CrossOrigin
 from server.api.docs_page import docs_router
 from server.api.handlers import install_handlers
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Sessions, signer=app.state.services.signer)
     # Added last, so it runs first: a cross-site request is refused before its body is read.
     app.add_middleware(CrossOrigin, allowed=settings.allowed_origins)
+    # Outermost: a request to a name this server does not answer to goes no further.
+    app.add_middleware(BrowserGuard, hosts=allowed_hosts(settings.allowed_hosts,
+                                                         settings.public_url))
     for module in (health, sessions, images, kernels, matrix, networks, datasets, runs, store,
                    predict, rooms, kernel_vocabulary):
         app.include_router(module.router)

@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     # Two warm workers, started by the first run (most tests never train: no processes).
     "warm_workers": 2,
     "warm_start": False,
+    # Starlette's TestClient sends `Host: testserver`, a name the server answers to only here.
+    "allowed_hosts": ["testserver"],
 }
 
 

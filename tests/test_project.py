@@ -134,14 +134,17 @@ def test_cli_help_lists_serve() -> None:
 
 
 def test_api_docs_page_works_offline() -> None:
+    from app_settings import make_settings
     from fastapi.testclient import TestClient
 
     from server.main import create_app
 
     files = committed()
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(make_settings())) as client:
         html = client.get("/docs").text
-        assert "SwaggerUIBundle" in html
+        assert "/static/js/api_docs.js" in html  # starts SwaggerUIBundle; no inline script
+        assert "SwaggerUIBundle" in client.get("/static/js/api_docs.js").text
+        assert not re.search(r"<script>|<script [^>]*>[^<]", html), "inline script on /docs"
         assert not re.search(r"""(src|href)=["']https?://""", html), "docs page uses a CDN"
         refs = re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", html)
         assert len(refs) >= 2

@@ -33,6 +33,7 @@ def page_router(templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     for path, (template, page) in PAGES.items():
         name = template.removesuffix(".html") + ("_code" if "{code}" in path else "")
-        router.add_api_route(path, _renderer(templates, template, page), methods=["GET"],
+        router.add_api_route(path, _renderer(templates, template, page),
+                             methods=["GET", "HEAD"],
                              response_class=HTMLResponse, name=name)
     return router

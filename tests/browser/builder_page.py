@@ -104,7 +104,8 @@ class Builder:
 def open_builder(browser: Any, base_url: str, path: str = "/builder",
                  **context_args: Any) -> Iterator[Builder]:
     """A fresh browser profile (empty local storage) on `path`, loaded and idle."""
-    context = browser.new_context(base_url=base_url, accept_downloads=True, **context_args)
+    context = browser.new_context(bypass_csp=True, base_url=base_url, accept_downloads=True,
+                                  **context_args)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []

@@ -111,7 +111,7 @@ class PageErrors:
 
 
 def _open(browser: Any, base_url: str, **context_args: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=base_url, **context_args)
+    context = browser.new_context(bypass_csp=True, base_url=base_url, **context_args)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors = PageErrors()

@@ -93,7 +93,7 @@ def test_weights_use_a_blue_orange_palette_and_say_their_sign(page: Any, lab: An
 
 
 def test_the_page_loads_nothing_from_outside(browser: Any, base_url: str) -> None:
-    context = browser.new_context(base_url=base_url)
+    context = browser.new_context(bypass_csp=True, base_url=base_url)
     page = context.new_page()
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
@@ -107,7 +107,8 @@ def test_the_page_loads_nothing_from_outside(browser: Any, base_url: str) -> Non
 
 @pytest.mark.parametrize("width", [1024, 820])
 def test_no_horizontal_scrolling(browser: Any, base_url: str, width: int) -> None:
-    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900})
+    context = browser.new_context(bypass_csp=True, base_url=base_url,
+                                  viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto("/")
     page.wait_for_selector("body[data-state=idle]", state="attached")

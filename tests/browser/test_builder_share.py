@@ -226,7 +226,7 @@ def test_every_control_is_labelled_and_reachable_by_keyboard(builder: Builder) -
 
 
 def test_the_builder_loads_nothing_from_outside(browser: Any, base_url: str) -> None:
-    context = browser.new_context(base_url=base_url)
+    context = browser.new_context(bypass_csp=True, base_url=base_url)
     page = context.new_page()
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))

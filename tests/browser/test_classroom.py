@@ -39,8 +39,8 @@ class Person:
     """One browser context (one session): a teacher or a student, with pages on demand."""
 
     def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(base_url=base_url, viewport={"width": 1024,
-                                                                          "height": 800})
+        self.context = browser.new_context(bypass_csp=True, base_url=base_url,
+                                           viewport={"width": 1024, "height": 800})
         self.errors: list[str] = []
 
     def open(self, path: str, state: str = "idle") -> Any:

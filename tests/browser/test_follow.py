@@ -62,7 +62,8 @@ class LabPage:
 @contextmanager
 def browser_context(browser: Any, base_url: str) -> Iterator[Any]:
     """A fresh context (its own session cookie); page errors in it fail the test."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 768})
+    context = browser.new_context(bypass_csp=True, base_url=base_url,
+                                  viewport={"width": 1024, "height": 768})
     errors: list[str] = []
     context.on("weberror", lambda error: errors.append(str(error.error)))
     yield context

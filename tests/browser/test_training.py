@@ -261,7 +261,8 @@ def test_frame_decoder_and_colour_tables(training: Training) -> None:
 
 
 def test_tablet_layout_has_no_sideways_scroll(browser: Any, base_url: str) -> None:
-    context = browser.new_context(base_url=base_url, viewport={"width": 820, "height": 1180},
+    context = browser.new_context(bypass_csp=True, base_url=base_url,
+                                  viewport={"width": 820, "height": 1180},
                                   has_touch=True, is_mobile=True)
     page = context.new_page()
     page.goto("/training")

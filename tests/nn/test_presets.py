@@ -71,9 +71,10 @@ SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "layers.json"
 
 
 def write_snapshot() -> None:
+    from app_settings import make_settings
     from fastapi.testclient import TestClient
 
     from server.main import create_app
 
-    with TestClient(create_app()) as test_client:
+    with TestClient(create_app(make_settings())) as test_client:
         SNAPSHOT.write_text(json.dumps(test_client.get("/api/layers").json(), indent=1) + "\n")
