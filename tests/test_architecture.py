@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
-CORE = {"nn", "kernels", "imaging", "datasets", "detection"}
+CORE = {"nn", "kernels", "imaging", "datasets", "detection", "text"}
 FEATURES = {"store", "classroom", "training", "inference", "hub", "cli", "api"}
 WIRING = {"__init__", "__main__", "main", "config", "errors", "services"}
 # Root modules a core package (or the store) may use: settings and the error types.
@@ -55,8 +55,8 @@ RULES: dict[str, Rule] = {
     # server.main is the one exception: create_app mounts the routers and middleware.
     "api": ("nothing outside server/api imports server.api (but server.main, which mounts it)",
             lambda a, b: package(a) != "api" and a != "server.main" and package(b) == "api"),
-    "core": ("core packages (nn, kernels, imaging, datasets, detection) import only core "
-             "packages, server.config and server.errors",
+    "core": ("core packages (nn, kernels, imaging, datasets, detection, text) import only "
+             "core packages, server.config and server.errors",
              lambda a, b: package(a) in CORE and package(b) != ""
              and package(b) not in CORE | SHARED),
     "store": ("the store imports only core packages, itself, server.config and server.errors "

@@ -11,6 +11,7 @@ from server.classroom.sessions import Identity
 from server.errors import Conflict
 from server.nn.spec import NetworkSpec
 from server.services import Services
+from server.store.disk import TEXT_LIMITS
 from server.store.manifest import Manifest
 from server.training.runs import Run
 
@@ -42,7 +43,8 @@ def _answer(model_id: str, name: str, epoch: int | None, note: str = "") -> dict
 def _copy(services: Services, identity: Identity, room: Room, source: str,
           note: str = "") -> dict[str, Any]:
     manifest = services.models.manifest(source) or Manifest()
-    name = f"{manifest.name or source} (fork)"
+    suffix = " (fork)"  # the name stays within the store's cap
+    name = (manifest.name or source)[:TEXT_LIMITS["name"] - len(suffix)] + suffix
     epochs = manifest.epochs
     model_id = services.models.copy(source, name, {
         "owner": identity.session_id, "visibility": "private"})

@@ -26,6 +26,7 @@ ROOMS_PER_SESSION = 5
 KINDS = ("none", "run", "network", "kernel_lab", "model")
 ROOM_HOURS = 12  # a room closes by itself after this long (a school day)
 KEEP_CLOSED_S = 3600  # a closed room is still answered as "closed" (410) for an hour
+TITLE_LIMIT, NAME_LIMIT = 80, 40  # characters (server.text: after NFC)
 
 
 @dataclass(eq=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -17,8 +18,9 @@ from safetensors.torch import load as load_safetensors
 from server.errors import InvalidInput
 from server.nn.analysis import NetworkLimits, analyze
 from server.nn.spec import NetworkSpec
-from server.store.disk import clean_text
+from server.store.disk import model_text
 from server.store.manifest import SERVER_FIELDS, Manifest
+from server.text import clean_text, find_lone_surrogate
 
 LOC = ["file"]
 FIX = "upload a .zip made by the model export (GET /api/models/{id}/export)"
@@ -70,6 +72,11 @@ def check_manifest(raw: bytes, spec: NetworkSpec,
     manifest = _json("manifest.json", raw)
     if not isinstance(manifest, dict):
         raise refuse("manifest.json must be a JSON object")
+    bad = find_lone_surrogate(manifest)
+    if bad is not None:
+        where = ".".join(str(p) for p in bad)
+        raise refuse(f"manifest.json {where} holds a lone surrogate (half of a UTF-16 pair, "
+                     "not a character)")
     output = analyze(spec, limits).rows[-1]["output_shape"]
     classes = manifest.get("classes")
     if not (isinstance(classes, list) and classes
@@ -93,10 +100,9 @@ def check_manifest(raw: bytes, spec: NetworkSpec,
         raise refuse("manifest.json metrics.test_accuracy must be a number from 0 to 1")
     for key in ("name", "description"):
         if manifest.get(key) is not None:
-            try:
-                manifest[key] = clean_text(key, manifest[key])
-            except InvalidInput as exc:
-                raise InvalidInput(f"manifest.json: {exc.msg}", LOC) from exc
+            manifest[key] = _located(model_text, key, manifest[key])
+    manifest["classes"] = [_located(_class_name, f"classes[{i}]", c)
+                           for i, c in enumerate(classes)]
     original = manifest.get("id")
     kept = {k: v for k, v in manifest.items() if k not in SERVER_FIELDS}
     try:
@@ -106,6 +112,18 @@ def check_manifest(raw: bytes, spec: NetworkSpec,
         where = ".".join(str(p) for p in first["loc"])
         raise refuse(f"manifest.json {where}: {first['msg']}") from exc
     return typed, original if isinstance(original, str) else None
+
+
+def _class_name(field: str, value: str) -> str:
+    return clean_text(field, value, limit=200, required=True)
+
+
+def _located(check: Callable[[str, str], str], field: str, value: str) -> str:
+    """A manifest text as stored (server.text's rule); its problem located at the file."""
+    try:
+        return check(field, value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"manifest.json: {exc.msg}", LOC) from exc
 
 
 def _preprocessing(pre: Any, spec: NetworkSpec) -> None:

@@ -24,7 +24,6 @@ import secrets
 import shutil
 import threading
 import time
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +32,11 @@ from typing import Any
 from pydantic import ValidationError
 from safetensors.torch import load_file, save_file
 
-from server.errors import InvalidInput, NotFound, PlaygroundError
+from server.errors import NotFound, PlaygroundError
 from server.nn.build import Network, build_model
 from server.nn.spec import NetworkSpec
 from server.store.manifest import Manifest
+from server.text import clean_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 FILES = ("spec.json", "weights.safetensors")
@@ -91,28 +91,12 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _quote(value: str, limit: int = 40) -> str:
-    return repr(value if len(value) <= limit else value[:limit] + "...")
-
-
-def clean_text(field: str, value: str) -> str:
-    """A name or description (`field`): stripped, within TEXT_LIMITS, no control characters
-    (a description may hold line breaks and tabs)."""
-    text, limit, multiline = value.strip(), TEXT_LIMITS[field], field == "description"
-    if field == "name" and not text:
-        raise InvalidInput("name is empty; give the model a name of 1 to 200 characters",
-                           [field])
-    if len(text) > limit:
-        raise InvalidInput(f"{field} {_quote(text)} is {len(text)} characters long; the limit "
-                           f"is {limit}: shorten it", [field])
-    allowed = "\n\t" if multiline else ""
-    bad = [c for c in text if c not in allowed
-           and unicodedata.category(c) in ("Cc", "Zl", "Zp")]
-    if bad:
-        fine = " (line breaks and tabs are fine)" if multiline else ""
-        raise InvalidInput(f"{field} {_quote(text)} contains the control character "
-                           f"{bad[0]!r}; remove it{fine}", [field])
-    return text
+def model_text(field: str, value: str) -> str:
+    """A model's name or description (`field`) as stored: server.text's rule (NFC, stripped,
+    within TEXT_LIMITS, no lone surrogates or control characters; a description may hold
+    line breaks and tabs; a name is not empty)."""
+    return clean_text(field, value, limit=TEXT_LIMITS[field],
+                      multiline=field == "description", required=field == "name")
 
 
 def new_id(name: str) -> str:
@@ -224,9 +208,9 @@ class ModelStore:
         "private"); returns the new manifest."""
         changes: dict[str, str] = {} if visibility is None else {"visibility": visibility}
         if name is not None:
-            changes["name"] = clean_text("name", name)
+            changes["name"] = model_text("name", name)
         if description is not None:
-            changes["description"] = clean_text("description", description)
+            changes["description"] = model_text("description", description)
         with self._lock:
             folder = self._folder(model_id)
             manifest = _read_manifest(folder)

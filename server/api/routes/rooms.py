@@ -5,7 +5,6 @@ The contract (bodies, answers, who may do what) is in docs/classroom.md."""
 from __future__ import annotations
 
 import json
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
@@ -16,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.api.deps import IdentityDep, ServicesDep
 from server.classroom.access import check_model_readable, run_missing
 from server.classroom.forking import fork
-from server.classroom.rooms import Broadcast, Room
+from server.classroom.rooms import NAME_LIMIT, TITLE_LIMIT, Broadcast, Room
 from server.classroom.sessions import Identity
 from server.errors import Forbidden, InvalidInput, TooLarge
 from server.nn.parse import parse_network
 from server.services import Services
+from server.text import clean, find_lone_surrogate
 
 router = APIRouter(tags=["rooms"])
 TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
@@ -28,25 +28,16 @@ TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
 MAX_KERNEL_LAB_BYTES = 64 * 1024
 
 
-def _text(value: str, field: str, limit: int) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        raise InvalidInput(f"{field} {text[:30]!r}... is {len(text)} characters; at most "
-                           f"{limit}: shorten it", [field])
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
-        raise InvalidInput(f"{field} {text[:30]!r} contains control characters; remove them",
-                           [field])
-    return text
-
-
 class NewRoom(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(default="", description="shown to students, at most 80 characters")
+    title: Annotated[str, clean(TITLE_LIMIT)] = Field(
+        default="", description=f"shown to students, at most {TITLE_LIMIT} characters")
 
 
 class JoinBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(default="", description="your name for the teacher, at most 40 chars")
+    name: Annotated[str, clean(NAME_LIMIT)] = Field(
+        default="", description=f"your name for the teacher, at most {NAME_LIMIT} characters")
 
 
 class BroadcastBody(BaseModel):
@@ -81,7 +72,7 @@ def create_room(body: NewRoom, request: Request, services: ServicesDep,
     the address this request came to), and the teacher key: shown this once, it lets a
     script or another device act as the teacher over REST (header X-Teacher-Key). An empty
     title becomes "Classroom"."""
-    title = _text(body.title, "title", 80) or "Classroom"
+    title = body.title or "Classroom"
     room, key = services.rooms.create(identity.session_id, title)
     base = services.settings.public_url or str(request.base_url)
     join_url = base.rstrip("/") + f"/join/{room.code}"
@@ -110,7 +101,7 @@ def join_room(code: str, body: JoinBody, services: ServicesDep,
               identity: IdentityDep) -> dict[str, Any]:
     """Case, spaces and dashes in the code do not matter. 404: no such room; 410: closed;
     403: the teacher removed you. Joining again just updates your name."""
-    room, teacher = services.rooms.join(code, identity.session_id, _text(body.name, "name", 40))
+    room, teacher = services.rooms.join(code, identity.session_id, body.name)
     return _view(room, identity, teacher)
 
 
@@ -120,6 +111,18 @@ def leave_room(code: str, services: ServicesDep, identity: IdentityDep) -> Respo
     room, _ = services.rooms.access(code, identity.session_id)
     services.rooms.leave(room, identity.session_id)
     return Response(status_code=204)
+
+
+def _check_kernel_lab(state: dict[str, Any]) -> None:
+    """Stored and sent to every student: valid Unicode (server.text) and small."""
+    bad = find_lone_surrogate(state)
+    if bad is not None:
+        raise InvalidInput("kernel_lab holds a lone surrogate (half of a UTF-16 pair, not a "
+                           "character); remove it", ["kernel_lab", *bad])
+    size = len(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_KERNEL_LAB_BYTES:
+        raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}: "
+                       "send fewer or smaller custom kernels", ["kernel_lab"])
 
 
 def _broadcast(services: Services, identity: Identity, room: Room,
@@ -147,11 +150,8 @@ def _broadcast(services: Services, identity: Identity, room: Room,
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:
             need("kernel_lab")
-        size = len(json.dumps(body.kernel_lab, separators=(",", ":"),
-                              ensure_ascii=False).encode())
-        if size > MAX_KERNEL_LAB_BYTES:
-            raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}: "
-                           "send fewer or smaller custom kernels", ["kernel_lab"])
+        assert body.kernel_lab is not None
+        _check_kernel_lab(body.kernel_lab)
         return Broadcast("kernel_lab", kernel_lab=body.kernel_lab, follow=body.follow,
                          title="the Kernel Lab")
     if body.kind == "model":
