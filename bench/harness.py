@@ -205,7 +205,7 @@ def serve(port: int) -> None:
     import uvicorn
 
     from server.api.ws_kernels import MAGIC
-    from server.config import Settings
+    from server.config import WS_MAX_BYTES, Settings
     from server.main import create_app
 
     app = create_app(Settings(port=port))
@@ -231,7 +231,7 @@ def serve(port: int) -> None:
 
     # The same options as server.cli.main.serve.
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning",
-                ws_per_message_deflate=False)
+                ws_per_message_deflate=False, ws_max_size=WS_MAX_BYTES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

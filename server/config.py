@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# The largest websocket frame a client may send (uvicorn's ws_max_size): anything bigger is
+# closed with 1009. Client messages are small JSON (a kernel pipeline is a few kB).
+WS_MAX_BYTES = 1024 * 1024
 
 
 class Settings(BaseSettings):

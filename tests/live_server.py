@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from server.config import WS_MAX_BYTES
+
 
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
@@ -20,7 +22,8 @@ def serving(app: FastAPI) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", ws_per_message_deflate=False))
+                                           log_level="warning", ws_per_message_deflate=False,
+                                           ws_max_size=WS_MAX_BYTES))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

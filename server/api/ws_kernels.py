@@ -4,7 +4,9 @@ Client -> server (text): {"type": "apply", "id": n, "source": {...}, "spec": {..
                           "preview_max_side": 512 | null}
 Server -> client: a text frame {"type": "result", "id": n, "width", "height", "stats", ...}
 followed by one binary frame: b"KLR1" + uint32 id, width, height (little-endian) + RGBA bytes.
-Errors come as {"type": "error", "id": n, "status": 422, "detail": [...]}; the socket stays open.
+Errors come as {"type": "error", "id": n, "status": 422, "detail": [...]}; the socket stays open
+(any message: binary, not JSON, too deep, huge numbers; server/api/frames.py). A client that
+stops reading is closed with 1013 after ws_send_timeout seconds.
 Requests that arrive while one is computing replace each other: only the newest is run.
 See docs/protocol.md.
 """
@@ -12,18 +14,19 @@ See docs/protocol.md.
 from __future__ import annotations
 
 import asyncio
-import json
 import struct
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import ws_identity
-from server.errors import PlaygroundError, describe_validation
+from server.api.fanout import Sender, Stalled, dumps
+from server.api.frames import error_message, parse_frame
 from server.imaging.codec import to_rgba
 from server.imaging.store import filter_image
 from server.kernels.spec import Pipeline, Source
@@ -68,35 +71,35 @@ def _frame(request_id: int, pixels: np.ndarray) -> bytes:
     return buffer.tobytes()
 
 
-async def _handle(websocket: WebSocket, services: Services, raw: str, owner: str) -> None:
+async def _handle(sender: Sender, services: Services, message: Mapping[str, Any],
+                  owner: str) -> None:
+    """Answer one client message: a result, or an error for anything that goes wrong.
+    Parsing, validation (the scale's bounds) and filtering run in worker threads."""
     request_id: Any = None
     try:
-        data = json.loads(raw)
-        request_id = data.get("id") if isinstance(data, dict) else None
-        req = LiveApply.model_validate(data)
+        data = await run_in_threadpool(parse_frame, message, True)
+        request_id = _id_of(data)
+        req = await run_in_threadpool(LiveApply.model_validate, data)
         header, frame = await run_in_threadpool(_compute, services, req, owner)
-    except json.JSONDecodeError as exc:
-        await websocket.send_json({"type": "error", "id": None, "status": 400, "detail": [
-            {"loc": [], "msg": f"message is not JSON ({exc.msg}); send a JSON object",
-             "type": "json_invalid"}]})
+    except Exception as exc:  # every failure is answered; the socket goes on
+        await sender.send_text(dumps(error_message(exc, id=request_id)))
         return
-    except ValidationError as exc:
-        await websocket.send_json({"type": "error", "id": request_id, "status": 422,
-                                   "detail": describe_validation(list(exc.errors()))})
-        return
-    except PlaygroundError as exc:
-        await websocket.send_json({"type": "error", "id": request_id, "status": exc.status,
-                                   "detail": exc.detail()})
-        return
-    await websocket.send_json(header)
-    await websocket.send_bytes(frame)
+    await sender.send_text(dumps(header))
+    await sender.send_bytes(frame)
+
+
+def _id_of(data: Any) -> int | None:
+    """The request's id as sent, when it is a number (to tag its error)."""
+    rid = data.get("id") if isinstance(data, dict) else None
+    return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
 
 
 @router.websocket("/ws/kernels")
 async def kernels_socket(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     await websocket.accept()
-    pending: list[str] = []
+    sender = Sender(websocket, services.settings.ws_send_timeout)  # a stalled client: 1013
+    pending: list[Mapping[str, Any]] = []
     wake = asyncio.Event()
 
     async def reader() -> None:
@@ -104,10 +107,7 @@ async def kernels_socket(websocket: WebSocket) -> None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
-            text = message.get("text")
-            if text is None:  # a binary frame: read as UTF-8 JSON, else answered "not JSON"
-                text = (message.get("bytes") or b"").decode("utf-8", "replace")
-            pending[:] = [text]  # newest wins: older unstarted edits are dropped
+            pending[:] = [message]  # newest wins: older unstarted edits are dropped
             wake.set()
 
     reading = asyncio.create_task(reader())
@@ -119,11 +119,13 @@ async def kernels_socket(websocket: WebSocket) -> None:
                 waiting.cancel()
                 break
             wake.clear()
-            raw = pending.pop() if pending else None
-            if raw is not None:
-                await _handle(websocket, services, raw, ws_identity(websocket).session_id)
+            message = pending.pop() if pending else None
+            if message is not None:
+                await _handle(sender, services, message, ws_identity(websocket).session_id)
     except WebSocketDisconnect:
         pass
+    except Stalled:
+        await sender.close_stalled()
     finally:
         reading.cancel()
         if reading.done() and not reading.cancelled():

@@ -11,52 +11,63 @@ ws_send_timeout seconds is closed (1013) and dropped (server/api/fanout.py).
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import ws_identity
 from server.api.fanout import Options, Sender, Stalled, dumps, send_heavy, stream
+from server.api.frames import error_message, parse_frame
 from server.api.handlers import refuse_socket
 from server.classroom.access import readable_run
 from server.classroom.sessions import Identity
-from server.errors import Forbidden, InvalidInput, PlaygroundError
+from server.errors import Forbidden, InvalidInput, PlaygroundError, short
 from server.services import Services
 
 router = APIRouter()
 
 
-async def client_messages(websocket: WebSocket, services: Services, run_id: str,
-                          options: Options, owner: str) -> None:
+async def client_messages(websocket: WebSocket, sender: Sender, services: Services,
+                          run_id: str, options: Options, owner: str) -> None:
     """owner: the viewer's session when it owns the run, else "" (only the owner may
-    change the probe)."""
+    change the probe). Every message is answered on failure; the socket goes on."""
     while True:
-        text = await websocket.receive_text()
+        received = await websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(received.get("code", 1000))
         try:
-            message = json.loads(text)
-            kind = message.get("type") if isinstance(message, dict) else None
-            if kind == "subscribe":
-                fps = float(message.get("max_fps", options.max_fps))
-                if not 0.1 <= fps <= 30:
-                    raise InvalidInput(f"max_fps {fps:g} is outside 0.1..30", ["max_fps"])
-                options.max_fps = fps
-                layers = message.get("layers")
-                options.layers = None if layers is None else {int(i) for i in layers}
-            elif kind == "probe":
-                if not owner:
-                    raise Forbidden("only the run's owner can change its probe image; everyone "
-                                    "watching sees the same one", ["probe"])
-                services.runs.probe(run_id, probe_command(message, services, owner))
-            else:
-                raise InvalidInput(f"unknown message type {kind!r}; send 'subscribe' or "
-                                   "'probe'", ["type"])
-        except PlaygroundError as exc:
-            await websocket.send_json({"type": "error", "status": exc.status,
-                                       "detail": exc.detail()})
-        except (TypeError, ValueError) as exc:
-            await websocket.send_json({"type": "error", "status": 422, "detail": [
-                {"loc": [], "msg": f"malformed message ({exc})", "type": "value_error"}]})
+            message = await run_in_threadpool(parse_frame, received)
+            if isinstance(message, dict) and message.get("type") == "ping":
+                await sender.send_text('{"type":"pong"}')
+                continue
+            await run_in_threadpool(_apply, message, services, run_id, options, owner)
+        except Stalled:
+            raise
+        except Exception as exc:  # every failure is answered; the socket goes on
+            await sender.send_text(dumps(error_message(exc)))
+
+
+def _apply(message: Any, services: Services, run_id: str, options: Options,
+           owner: str) -> None:
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == "subscribe":
+        fps = float(message.get("max_fps", options.max_fps))
+        if not 0.1 <= fps <= 30:
+            raise InvalidInput(f"max_fps {fps:g} is outside 0.1..30", ["max_fps"])
+        layers = message.get("layers")
+        if layers is not None and not (isinstance(layers, list) and len(layers) <= 1000):
+            raise InvalidInput("layers is a list of layer indexes (at most 1000)", ["layers"])
+        options.max_fps = fps
+        options.layers = None if layers is None else {int(i) for i in layers}
+    elif kind == "probe":
+        if not owner:
+            raise Forbidden("only the run's owner can change its probe image; everyone "
+                            "watching sees the same one", ["probe"])
+        services.runs.probe(run_id, probe_command(message, services, owner))
+    else:
+        raise InvalidInput(f"unknown message type {short(kind)}; send 'subscribe', "
+                           "'probe' or 'ping'", ["type"])
 
 
 def probe_command(message: dict[str, Any], services: Services,
@@ -104,8 +115,8 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
         for event in binary:
             await send_heavy(sender, event, options)
         tasks = [asyncio.create_task(stream(sender, subscriber, options, snapshot["seq"])),
-                 asyncio.create_task(client_messages(websocket, services, run_id, options,
-                                                     mine))]
+                 asyncio.create_task(client_messages(websocket, sender, services, run_id,
+                                                     options, mine))]
         if not mine:
             tasks.append(asyncio.create_task(watch_access(websocket, services, identity,
                                                           run_id)))

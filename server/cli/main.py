@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.config import Settings
+    from server.config import WS_MAX_BYTES, Settings
     from server.main import create_app
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port),
@@ -77,7 +77,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"CNN Playground on http://{settings.host}:{settings.port}/", flush=True)
     # Frames of pixels are already compact; per-message deflate would cost ~20x throughput.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level,
-                ws_per_message_deflate=False)
+                ws_per_message_deflate=False, ws_max_size=WS_MAX_BYTES)
     return 0
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import re
 from fractions import Fraction
 from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from server.errors import short
 from server.kernels.library import KERNELS
 
 MAX_KERNEL = 15
@@ -19,18 +22,52 @@ ChannelMode = Literal["separate", "grayscale", "sum"]
 OutputMode = Literal["clip", "abs", "normalize", "offset"]
 
 
+SCALE_MIN, SCALE_MAX = 1e-6, 1e6  # the library's scales run from 1/256 to 1
+MAX_SCALE_TEXT = 64
+_DECIMAL = re.compile(r"([+-]?)(\d{1,24}(?:\.\d{0,24})?|\.\d{1,24})(?:[eE]([+-]?\d{1,24}))?")
+_MAX_EXPONENT = 400  # with at most 24+24 digits, anything beyond is far out of range
+
+
+def _scale_error(value: object, why: str) -> ValueError:
+    return ValueError(f"scale {short(value)} {why}: use a number between 1e-6 and 1e6 in "
+                      "size (negative too) or a fraction like \"1/9\"")
+
+
+def _decimal(text: str, value: object) -> Fraction:
+    """One decimal number, its size checked before Fraction does any exact arithmetic (a
+    text such as "1e-3000000" would build a million-digit integer)."""
+    match = _DECIMAL.fullmatch(text.strip())
+    if match is None:
+        raise _scale_error(value, "is not a number or a fraction")
+    sign, digits, exponent = match.groups()
+    number = Fraction(sign + digits)
+    if number and exponent is not None and abs(int(exponent)) > _MAX_EXPONENT:
+        raise _scale_error(value, "is out of range")
+    return number * Fraction(10) ** int(exponent or 0)
+
+
 def parse_scale(value: float | str) -> float:
-    """A scale factor as a number or a fraction such as "1/9"."""
+    """A scale factor as a number or a fraction such as "1/9", bounded to SCALE_MIN..SCALE_MAX
+    in size (or exactly 0, which is refused with its own reason)."""
     if isinstance(value, int | float):
-        return float(value)
-    text = value.strip()
-    try:
-        result = float(Fraction(text))
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(
-            f"scale {value!r} is not a number or a fraction; write e.g. 0.25 or \"1/9\""
-        ) from None
-    return result
+        exact = Fraction(value) if math.isfinite(value) else None
+    elif len(value) > MAX_SCALE_TEXT:
+        raise _scale_error(value, f"is longer than {MAX_SCALE_TEXT} characters")
+    else:
+        parts = value.split("/")
+        if len(parts) > 2:
+            raise _scale_error(value, "is not a number or a fraction")
+        exact = _decimal(parts[0], value)
+        if len(parts) == 2:
+            denominator = _decimal(parts[1], value)
+            if not denominator:
+                raise _scale_error(value, "is not a number or a fraction (it divides by zero)")
+            exact /= denominator
+    if exact == 0:
+        raise ValueError("scale 0 makes every output 0; use a non-zero factor such as 1/9")
+    if exact is None or not SCALE_MIN <= abs(exact) <= SCALE_MAX:
+        raise _scale_error(value, "is out of range")
+    return float(exact)
 
 
 def _check_grid(grid: list[list[float]], what: str) -> None:
@@ -76,9 +113,7 @@ class FilterStep(BaseModel):
     @field_validator("scale")
     @classmethod
     def _scale(cls, value: float | str) -> float | str:
-        scaled = parse_scale(value)
-        if scaled == 0:
-            raise ValueError("scale 0 makes every output 0; use a non-zero factor such as 1/9")
+        parse_scale(value)  # bounded before any exact arithmetic
         return value
 
     @field_validator("matrix")

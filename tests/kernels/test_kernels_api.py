@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 import numpy as np
 import pytest
+from app_settings import make_settings
 from fastapi.testclient import TestClient
+from live_server import serving
 from pictures import decode_png, noise, png
 from reference import (
     assert_pixels_match,
@@ -20,6 +26,7 @@ from reference import (
 )
 
 from server.kernels.library import KERNELS
+from server.main import create_app
 
 PIXELS = noise(37, 41, 3, seed=21)
 SUM_BY_CATEGORY = {"basic": 1.0, "blur": 1.0, "sharpen": 1.0, "effects": 1.0, "edges": 0.0}
@@ -204,3 +211,61 @@ def test_explain_text_spells_out_small_kernels(client: TestClient, image_id: str
     terms = " + ".join(f"{a}*{b}" for a, b in zip(window, identity, strict=True))
     assert info["text"].split("; ")[0] == f"R: {terms} = {centre[0]}"
     assert info["text"].split("; ")[1].startswith("G: ")
+
+
+HOSTILE_SCALES = ['"1e-3000000"', '"1e400"', '"-1e400"', '"1e-30"', "1e300", '"2000000"',
+                  '"9' + "9" * 4999 + '"', '"1/1e-9"', '"1e999999999999999999999999"']
+
+
+@pytest.mark.parametrize("scale", HOSTILE_SCALES)
+def test_a_scale_out_of_range_is_a_clear_422(client: TestClient, scale: str) -> None:
+    spec = f'{{"steps": [{{"kernel": "box_blur_3", "scale": {scale}}}]}}'
+    applied = client.post("/api/kernels/apply", data={"sample": "coins", "spec": spec})
+    explained = client.post("/api/kernels/explain", content=(
+        f'{{"source": {{"sample": "coins"}}, "spec": {spec}, "x": 1, "y": 1}}'),
+        headers={"content-type": "application/json"})
+    for response in (applied, explained):
+        assert response.status_code == 422, response.text[:300]
+        [detail] = response.json()["detail"]
+        assert detail["loc"][-1] == "scale"
+        assert "1e-6 and 1e6" in detail["msg"]
+        assert '"1/9"' in detail["msg"]
+        assert len(detail["msg"]) < 300  # the value is shortened
+
+
+@pytest.mark.parametrize("scale", ['"1/256"', '"-1/256"', '"1e-6"', '"1e6"', "0.5", '"2.5e-3"',
+                                   '" 1/16 "', '"1/1e5"'])
+def test_scales_in_range_are_accepted(client: TestClient, scale: str) -> None:
+    spec = f'{{"steps": [{{"kernel": "box_blur_3", "scale": {scale}}}]}}'
+    response = client.post("/api/kernels/apply", data={"sample": "coins", "spec": spec})
+    assert response.status_code == 200, response.text[:300]
+
+
+def test_health_stays_fast_while_hostile_scales_are_answered() -> None:
+    """Parsing a scale such as 1e-3000000 exactly once took over a second on the event
+    loop; now it is refused before any exact arithmetic."""
+    spec = {"steps": [{"kernel": "box_blur_3", "scale": "1e-3000000"}]}
+    body = json.dumps({"source": {"sample": "coins"}, "spec": spec, "x": 0, "y": 0}).encode()
+    statuses: list[int] = []
+    with serving(create_app(make_settings())) as host:
+        def hostile() -> None:
+            for _ in range(4):
+                request = urllib.request.Request(
+                    f"http://{host}/api/kernels/explain", data=body,
+                    headers={"content-type": "application/json"})
+                try:
+                    urllib.request.urlopen(request, timeout=60).close()
+                    statuses.append(200)
+                except urllib.error.HTTPError as error:
+                    statuses.append(error.code)
+
+        sender = threading.Thread(target=hostile)
+        sender.start()
+        slowest = 0.0
+        while sender.is_alive() or not slowest:
+            started = time.perf_counter()
+            urllib.request.urlopen(f"http://{host}/api/health", timeout=60).close()
+            slowest = max(slowest, time.perf_counter() - started)
+        sender.join()
+    assert statuses == [422] * 4
+    assert slowest < 0.1, f"/api/health took {slowest * 1000:.0f} ms"

@@ -73,7 +73,7 @@ async def apply_kernels(
     if sum(x is not None for x in (file, sample, image_id)) != 1:
         raise InvalidInput("give exactly one image source: 'file', 'sample' or 'image_id'",
                            ["file"])
-    pipeline = parse_pipeline(spec, kernel)
+    pipeline = await run_in_threadpool(parse_pipeline, spec, kernel)  # off the event loop
     if file is not None:
         data = await read_upload(file, store.limits.max_bytes)
         decoded = await run_in_threadpool(decode_image, data, store.limits)
