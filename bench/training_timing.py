@@ -67,13 +67,13 @@ def process_cpu_s(pid: int) -> float:
     return total
 
 
-def find_process(match: Any) -> int | None:
-    """The newest process whose (cmdline, parent pid) matches."""
+def _matching(match: Any) -> list[tuple[int, int]]:
+    """(start time, pid) of every process whose (cmdline, parent pid) matches."""
     found: list[tuple[int, int]] = []
     try:
         entries = list(Path("/proc").iterdir())
     except OSError:  # not Linux: no CPU figures
-        return None
+        return found
     for entry in entries:
         if not entry.name.isdigit():
             continue
@@ -81,27 +81,24 @@ def find_process(match: Any) -> int | None:
             cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             if match(cmd, int(stat[1])):
-                found.append((int(stat[19]), int(entry.name)))  # (start time, pid)
+                found.append((int(stat[19]), int(entry.name)))
+    return found
+
+
+def find_process(match: Any) -> int | None:
+    """The newest process whose (cmdline, parent pid) matches."""
+    found = _matching(match)
     return max(found)[1] if found else None
+
+
+def find_processes(match: Any) -> list[int]:
+    """Every process whose (cmdline, parent pid) matches."""
+    return [pid for _, pid in _matching(match)]
 
 
 def thread_cpu_s(pid: int) -> float:
     """CPU seconds of a process's main thread (with 1 torch thread: where a worker trains)."""
     return _schedstat_s(Path(f"/proc/{pid}/task/{pid}/schedstat"))
-
-
-def find_processes(match: Any) -> list[int]:
-    """Every process whose (cmdline, parent pid) matches."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if match(cmd, int(stat[1])):
-                found.append(int(entry.name))
-    return found
 
 
 class CpuMeter:

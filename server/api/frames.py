@@ -11,6 +11,7 @@ over WS_MAX_BYTES never get here: the server closes the socket with 1009.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -107,3 +108,11 @@ def error_message(exc: BaseException, **extra: Any) -> dict[str, Any]:
                                 f"({type(exc).__name__}); the socket stays open: send the "
                                 "next one", "type": "internal_error"}]
     return {"type": "error", **extra, "status": status, "detail": detail}
+
+
+def stop_reader(task: asyncio.Task[Any]) -> None:
+    """Cancel a socket's reader task; an exception it ended with is retrieved, so asyncio
+    does not log "never retrieved" (the socket's own handler already dealt with it)."""
+    task.cancel()
+    if task.done() and not task.cancelled():
+        task.exception()

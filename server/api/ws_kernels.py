@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import ws_identity
 from server.api.fanout import Sender, Stalled, dumps
-from server.api.frames import error_message, parse_frame
+from server.api.frames import error_message, parse_frame, stop_reader
 from server.imaging.codec import to_rgba
 from server.imaging.store import filter_image
 from server.kernels.spec import Pipeline, Source
@@ -127,6 +127,4 @@ async def kernels_socket(websocket: WebSocket) -> None:
     except Stalled:
         await sender.close_stalled()
     finally:
-        reading.cancel()
-        if reading.done() and not reading.cancelled():
-            reading.exception()  # retrieve it so asyncio does not log "never retrieved"
+        stop_reader(reading)

@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import ws_identity
 from server.api.fanout import Sender, Stalled, dumps
-from server.api.frames import error_message, parse_frame
+from server.api.frames import error_message, parse_frame, stop_reader
 from server.api.handlers import refuse_socket
 from server.errors import InvalidInput, PlaygroundError, short
 from server.hub import Subscriber
@@ -108,9 +108,7 @@ async def room_socket(websocket: WebSocket, code: str) -> None:
     except Stalled:
         await sender.close_stalled()
     finally:
-        reader.cancel()
-        if reader.done() and not reader.cancelled():
-            reader.exception()  # retrieve it so asyncio does not log "never retrieved"
+        stop_reader(reader)
         services.hub.unsubscribe(topic, subscriber)
         if me is not None:
             rooms.online(room, identity.session_id, -1)

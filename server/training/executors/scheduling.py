@@ -17,6 +17,7 @@ from server.training.runs import Run
 
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Callable
 
     from server.training.executor import ExecutorConfig
     from server.training.executors.pool import Slot, WarmPool
@@ -29,11 +30,9 @@ class Scheduling:
     lock: threading.RLock
     pool: WarmPool
 
-    def _publish(self, run: Run, event: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def _send(self, run_id: str, command: dict[str, Any]) -> None:
-        raise NotImplementedError
+    # Provided by the executor that mixes this in (executors/local.py).
+    _publish: Callable[[Run, dict[str, Any]], None]
+    _send: Callable[[str, dict[str, Any]], None]
 
     def _check_limits(self, owner: str) -> None:
         """Under the lock: a session may have session_active + session_queued unfinished
