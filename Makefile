@@ -49,11 +49,13 @@ dev: $(VENV)/.dev-installed-$(TORCH_BUILD)
 run: install
 	$(BIN)/cnn-playground serve --host $(HOST) --port $(PORT)
 
-## Debian's chromium for browser tests (and docker-compose to validate the compose file).
+## Debian's chromium for browser tests, redis-server for the scale-out tests (started by a
+## fixture on 127.0.0.1) and docker-compose to validate the compose file.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing with apt-get"; \
