@@ -115,15 +115,19 @@ def read_forever(ws: ClientConnection) -> None:
 def test_a_frame_over_the_limit_closes_with_1009(live: tuple[str, Services], name: str) -> None:
     host, services = live
     url, headers, _ = sockets(host, services)[name]
-    with connect(url, additional_headers=headers, max_size=None, compression=None) as ws:
-        with pytest.raises(ConnectionClosed) as closed:
-            # The server may close while the frame is still going out, so the send itself
-            # can be what raises; either way the close frame it received says 1009.
-            ws.send("[" + "1," * (WS_MAX_BYTES // 2) + "1]")
-            read_forever(ws)
+    # The server may close while the frame is still going out, so the send itself can be
+    # what raises; either way the close frame it received says 1009.
+    with (connect(url, additional_headers=headers, max_size=None, compression=None) as ws,
+          pytest.raises(ConnectionClosed) as closed):
+        send_and_read(ws, "[" + "1," * (WS_MAX_BYTES // 2) + "1]")
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1009
     assert closed.value.rcvd.reason
+
+
+def send_and_read(ws: ClientConnection, text: str) -> None:
+    ws.send(text)
+    read_forever(ws)
 
 
 def stalled_client(url: str, headers: dict[str, str]) -> ClientConnection:
