@@ -117,16 +117,24 @@ def test_a_frame_over_the_limit_closes_with_1009(live: tuple[str, Services], nam
     url, headers, _ = sockets(host, services)[name]
     # The server may close while the frame is still going out, so the send itself can be
     # what raises; either way the close frame it received says 1009.
+    sent: list[bool] = []
     with (connect(url, additional_headers=headers, max_size=None, compression=None) as ws,
           pytest.raises(ConnectionClosed) as closed):
-        send_and_read(ws, "[" + "1," * (WS_MAX_BYTES // 2) + "1]")
-    assert closed.value.rcvd is not None
+        send_and_read(ws, "[" + "1," * (WS_MAX_BYTES // 2) + "1]", sent)
+    # When the server closes while the frame is still going out, TCP may reset the link
+    # before the client reads the close frame (known race, see the closing note); once the
+    # frame is fully sent, the close frame must arrive.
+    if closed.value.rcvd is None:
+        assert not sent, "the frame was sent whole, yet no close frame came back"
+        return
     assert closed.value.rcvd.code == 1009
     assert closed.value.rcvd.reason
 
 
-def send_and_read(ws: ClientConnection, text: str) -> None:
+def send_and_read(ws: ClientConnection, text: str, sent: list[bool]) -> None:
+    """Send, then read until closed; `sent` gets True once the frame went out whole."""
     ws.send(text)
+    sent.append(True)
     read_forever(ws)
 
 
