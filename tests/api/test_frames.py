@@ -115,15 +115,13 @@ def read_forever(ws: ClientConnection) -> None:
 def test_a_frame_over_the_limit_closes_with_1009(live: tuple[str, Services], name: str) -> None:
     host, services = live
     url, headers, _ = sockets(host, services)[name]
-    # The server may close while the frame is still going out, so the send itself can be
-    # what raises; either way the close frame it received says 1009.
     sent: list[bool] = []
     with (connect(url, additional_headers=headers, max_size=None, compression=None) as ws,
           pytest.raises(ConnectionClosed) as closed):
         send_and_read(ws, "[" + "1," * (WS_MAX_BYTES // 2) + "1]", sent)
-    # When the server closes while the frame is still going out, TCP may reset the link
-    # before the client reads the close frame (known race, see the closing note); once the
-    # frame is fully sent, the close frame must arrive.
+    # The server may close while the frame is still going out: the send then raises, and
+    # TCP may reset the link before the client reads the close frame. Once the frame went
+    # out whole, the close frame (1009) must arrive.
     if closed.value.rcvd is None:
         assert not sent, "the frame was sent whole, yet no close frame came back"
         return
