@@ -1,0 +1,67 @@
+"""POST /api/detection/iou and /api/detection/nms: the detection maths, exact and explained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from server.api.deps import ServicesDep
+from server.detection.boxes import box_errors, check_box
+from server.detection.explain import iou_explained
+from server.detection.nms import describe, nms
+from server.detection.spec import IoURequest, NMSRequest
+from server.errors import InvalidInput, ManyErrors, PlaygroundError
+
+router = APIRouter(tags=["detection"])
+
+
+@router.post("/api/detection/iou", summary="Intersection over union of two boxes, explained")
+def iou(req: IoURequest) -> dict[str, Any]:
+    """Computed in exact rational arithmetic. `text` writes out the areas, the intersection's
+    corners (max of the top-left corners, min of the bottom-right ones), I, U = A + B - I and
+    IoU = I / U; with integer inputs it writes exact fractions (`iou_exact`: "1/7").
+    `intersection_box` (x1, y1, x2, y2) is null when the boxes do not overlap (I = 0, which
+    includes boxes that only touch)."""
+    check_box(req.a, req.format, ["a"])
+    check_box(req.b, req.format, ["b"])
+    return iou_explained(req.a, req.b, req.format)
+
+
+@router.post("/api/detection/nms", summary="Non-maximum suppression, step by step")
+async def non_maximum_suppression(req: NMSRequest, services: ServicesDep) -> dict[str, Any]:
+    """Boxes scoring below `score_threshold` are dropped first (`dropped`). The rest are taken
+    highest score first (equal scores: the lower index first); each box still standing is
+    kept, and removes every later box of its class whose IoU with it is greater than
+    `iou_threshold`. `keep` lists the kept indices in that order; `steps` has one entry per
+    kept box, naming the boxes it removed and their IoU (float64)."""
+    limit = services.settings.max_detection_boxes
+    if len(req.boxes) > limit:
+        raise InvalidInput(f"boxes has {len(req.boxes)} boxes; at most {limit} per request "
+                           "(CNNPG_MAX_DETECTION_BOXES): send fewer, e.g. only those above a "
+                           "score threshold", ["boxes"])
+
+    def run() -> dict[str, Any]:  # CPU work proportional to N^2: off the event loop
+        errors = _length_errors(req) + box_errors(req.boxes, req.format)
+        if errors:
+            raise ManyErrors(errors)
+        result = nms(req.boxes, req.scores, req.classes, req.iou_threshold,
+                     req.score_threshold, req.format)
+        return {"keep": result.keep, "dropped": result.dropped,
+                "steps": describe(result, req.scores, req.classes, req.iou_threshold)}
+
+    return await run_in_threadpool(run)
+
+
+def _length_errors(req: NMSRequest) -> list[PlaygroundError]:
+    errors: list[PlaygroundError] = []
+    n = len(req.boxes)
+    if len(req.scores) != n:
+        errors.append(InvalidInput(f"scores has {len(req.scores)} numbers but boxes has {n} "
+                                   "boxes; give one score per box", ["scores"]))
+    if req.classes is not None and len(req.classes) != n:
+        errors.append(InvalidInput(f"classes has {len(req.classes)} numbers but boxes has {n} "
+                                   "boxes; give one class per box, or leave classes out",
+                                   ["classes"]))
+    return errors

@@ -1,0 +1,1 @@
+"""Detection maths: box formats, intersection over union and non-maximum suppression."""
