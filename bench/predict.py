@@ -20,11 +20,14 @@ built-in MNIST test split, encoded as 28x28 grayscale PNG files with Pillow.
 floor; (b) images/s through /predict/batch with 64 files per request, against the bare
 forward of the same 64 images (target: ratio >= 0.8); (c) throughput of single requests
 from 1 and from 8 client threads (opportunistic batching); (d) the route's steps timed in
-this process. Machines are noisy: absolute times are indicative, the ratios are the result.
+this process; (e) POST /v2/models/{id}/infer (the Open Inference Protocol) with binary
+tensors, one image and 64, against the bare forward of the same images (bare threads as in
+(b)). Machines are noisy: absolute times are indicative, the ratios are the result.
 This is a benchmark, not a test: it exits 0 unless something breaks (2: no endpoint yet).
 
 The parts: predict_client.py (digits, bare model, HTTP client), predict_floor.py,
-predict_measure.py ((a) to (c)), predict_sections.py ((d)), predict_report.py (tables).
+predict_measure.py ((a) to (c)), predict_sections.py ((d)), predict_protocol.py ((e)),
+predict_report.py (tables).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from bench.predict_client import (
 )
 from bench.predict_floor import running_floor
 from bench.predict_measure import batch, concurrent, single
+from bench.predict_protocol import print_protocol, protocol, summarize_protocol
 from bench.predict_report import (
     print_batch,
     print_concurrent,
@@ -159,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         b = summarize_batch(batch(ours, floor, model_id, model, digits, batches))
         b["bare_threads"] = b_threads
         print_batch(b)
+        e = summarize_protocol([protocol(ours, model_id, model, digits, requests, 1),
+                                protocol(ours, model_id, model, digits, batches, 64)])
+        print_protocol(e)
         torch.set_num_threads(default_threads)  # (d) runs the route's steps as the server
         c = summarize_concurrent(concurrent(ours, floor, model_id, digits, rounds, burst,
                                             args.clients))
@@ -170,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({
             "machine": machine(), "model_id": model_id, "single": a, "batch": b,
-            "concurrent": c, "sections_ms": dict(d),
+            "concurrent": c, "protocol": e, "sections_ms": dict(d),
             "batch_sections_ms": dict(d_batch)}, indent=2))
     return 0
 

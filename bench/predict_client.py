@@ -31,12 +31,13 @@ SHIPPED_PREFIX = "lenet-mnist-shipped-"
 
 @dataclass
 class Digits:
-    """The same test digits three ways: PNG files (what is uploaded), the bare model's
-    preprocessed input, and the labels."""
+    """The same test digits four ways: PNG files (what is uploaded), the bare model's
+    preprocessed input, the labels, and the raw pixels (the protocol's UINT8 tensor)."""
 
     pngs: list[bytes]
     x: torch.Tensor  # (N, 1, 28, 28) float32, scaled by 1/255 and normalized
     labels: np.ndarray
+    pixels: np.ndarray  # (N, 28, 28, 1) uint8
 
     def __len__(self) -> int:
         return len(self.pngs)
@@ -76,7 +77,7 @@ def load_digits(count: int, manifest: Manifest) -> Digits:
     mean = torch.tensor(pre["mean"], dtype=torch.float32).view(1, -1, 1, 1)
     std = torch.tensor(pre["std"], dtype=torch.float32).view(1, -1, 1, 1)
     return Digits([png_bytes(im) for im in images], ((x - mean) / std).contiguous(),
-                  np.asarray(labels))
+                  np.asarray(labels), np.ascontiguousarray(images))
 
 
 def forward_ms(model: nn.Module, x: torch.Tensor) -> float:

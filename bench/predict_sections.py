@@ -15,7 +15,8 @@ from bench.harness import interleaved, median
 from bench.predict_client import Digits
 from server.config import Settings
 from server.imaging import IntakeLimits, decode_image
-from server.inference.predictor import Predictor, top_k
+from server.inference.answers import top_k
+from server.inference.predictor import Predictor
 from server.inference.preprocess import describe, prepare
 from server.store import ModelStore
 

@@ -1,33 +1,47 @@
 """Loaded models, shared by all requests, and opportunistic batching.
 
 A model is loaded (and its checksums verified) once, then kept while its files are
-unchanged (size and modification time). Forward passes run in threads, off the event loop;
+unchanged (size and modification time); loaded models are bounded by count and by bytes
+(the preloaded ones, CNNPG_PRELOAD_MODELS, are pinned); loading runs one warm-up pass.
+Forward passes run in threads, off the event loop;
 while one runs, the requests that arrive for the same model wait together and go through
 the next pass as one batch. A lone request never waits for company, so batching costs
-single requests nothing and raises throughput when many arrive at once.
+single requests nothing and raises throughput when many arrive at once. A pass holds at
+most `max_pass_bytes` of activations (the network's estimate per sample times the
+images): a bigger batch is split into passes that fit, its results put back in order.
+With `batch_delay` seconds (CNNPG_BATCH_DELAY_MS), a pass about to start waits up to that
+long for requests still being decoded to join it; never when none are.
+
+`Predictor.on_batch(model_id, images, requests)` is called for every forward pass, with
+how many requests it joined (a no-op unless set); the `observer` (the metrics) is told
+of every pass's images and seconds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 import torch
 
 from server.datasets.registry import Preprocessing
+from server.inference.batcher import Batcher, PassObserver
 from server.inference.preprocess import from_manifest
+from server.nn.analysis import BYTES_PER_VALUE, analyze
 from server.nn.build import Network
 from server.nn.spec import NetworkSpec
 from server.store.disk import ID_PATTERN, ModelStore
 from server.store.manifest import Manifest
 
-T = TypeVar("T")
+BatchObserver = Callable[[str, int, int], None]
+
+
+def ignore_batch(model_id: str, images: int, requests: int) -> None:
+    """The default batch observer: nothing is recorded."""
 
 
 @dataclass
@@ -39,10 +53,24 @@ class Loaded:
     preprocessing: Preprocessing
     stamp: tuple[int, ...]
     classes: list[str] = field(default_factory=list)
+    warm: bool = False  # its warm-up forward pass ran
+    warm_error: str = ""  # why the warm-up failed (the model cannot run on its input)
 
     def __post_init__(self) -> None:
         if not self.classes:
             self.classes = list(self.manifest.classes)
+
+    @property
+    def sample_bytes(self) -> int:
+        """Activation bytes one image needs in a forward pass (the input included)."""
+        size = self.spec.input
+        held = analyze(self.spec).totals()["activation_bytes_per_sample"]
+        return int(held + size.channels * size.height * size.width * BYTES_PER_VALUE)
+
+    @property
+    def weight_bytes(self) -> int:
+        tensors = [*self.model.parameters(), *self.model.buffers()]
+        return sum(t.numel() * t.element_size() for t in tensors)
 
     def label(self, index: int) -> str:
         return self.classes[index] if index < len(self.classes) else str(index)
@@ -60,12 +88,26 @@ def _stamp(folder: Path) -> tuple[int, ...]:
 
 
 class Predictor:
-    """Keeps up to `capacity` models in memory (least recently used goes first)."""
+    """Keeps up to `capacity` models and `max_loaded_bytes` of weights in memory (least
+    recently used goes first; the newest always stays)."""
 
-    def __init__(self, store: ModelStore, capacity: int = 8, max_batch: int = 64):
+    def __init__(self, store: ModelStore, capacity: int = 8, max_batch: int = 64,
+                 max_pass_bytes: int = 512 * 1024 * 1024,
+                 max_loaded_bytes: int = 1024 * 1024 * 1024,
+                 observer: PassObserver | None = None, batch_delay: float = 0.0,
+                 threads: int = 0):
+        if threads:  # process-wide: training runs in worker processes with their own
+            torch.set_num_threads(threads)
         self.store = store
+        self.observer = observer
+        self.batch_delay = batch_delay
+        self.on_batch: BatchObserver = ignore_batch
+        self.pinned: set[str] = set()  # never evicted (the preloaded models)
+        self.warmups = 0
         self.capacity = capacity
         self.max_batch = max_batch
+        self.max_pass_bytes = max_pass_bytes
+        self.max_loaded_bytes = max_loaded_bytes
         self._models: OrderedDict[str, Loaded] = OrderedDict()
         self._lock = threading.Lock()
         self._batchers: dict[str, Batcher] = {}
@@ -104,12 +146,46 @@ class Predictor:
             parameter.requires_grad_(False)  # explanations ask for input gradients only
         loaded = Loaded(model_id, spec, model, manifest,
                         from_manifest(manifest.preprocessing or {}, manifest.dataset), stamp)
+        self._warm(loaded)
         with self._lock:
             self._models[model_id] = loaded
             self._models.move_to_end(model_id)
-            while len(self._models) > self.capacity:
-                self._models.popitem(last=False)
+            self._evict()
         return loaded
+
+    def _warm(self, loaded: Loaded) -> None:
+        """One forward pass on a blank image: lazy set-up happens now, not in the first
+        request. A model that cannot run is still served (409s name why); readiness says."""
+        size = loaded.spec.input
+        try:
+            loaded.probabilities(torch.zeros(1, size.channels, size.height, size.width))
+        except RuntimeError as exc:
+            loaded.warm_error = str(exc)[:300]
+            return
+        loaded.warm = True
+        with self._lock:
+            self.warmups += 1
+        if self.observer is not None:
+            self.observer.warmed(loaded.id, loaded.manifest)
+
+    def loaded_count(self) -> int:
+        with self._lock:
+            return len(self._models)
+
+    def loaded_bytes(self) -> int:
+        with self._lock:
+            return sum(m.weight_bytes for m in self._models.values())
+
+    def _evict(self) -> None:
+        """Under the lock: the least recently used out until both bounds hold (never a
+        pinned model, nor the newest)."""
+        held = sum(m.weight_bytes for m in self._models.values())
+        while len(self._models) > 1 and (len(self._models) > self.capacity
+                                         or held > self.max_loaded_bytes):
+            oldest = next((k for k in list(self._models)[:-1] if k not in self.pinned), None)
+            if oldest is None:
+                return
+            held -= self._models.pop(oldest).weight_bytes
 
     def forget(self, model_id: str) -> None:
         with self._lock:
@@ -120,83 +196,13 @@ class Predictor:
         with self._lock:
             batcher = self._batchers.get(loaded.id)
             if batcher is None or batcher.loaded is not loaded:
-                batcher = self._batchers[loaded.id] = Batcher(loaded, self.max_batch)
+                batcher = self._batchers[loaded.id] = Batcher(
+                    loaded, self.pass_size(loaded), self.batch_delay,
+                    lambda images, requests: self.on_batch(loaded.id, images, requests),
+                    self.observer)
             return batcher
 
-
-class Batcher:
-    """Runs the forward passes of one model: one at a time, each taking every request
-    that is waiting (up to max_batch)."""
-
-    def __init__(self, loaded: Loaded, max_batch: int):
-        self.loaded = loaded
-        self.max_batch = max_batch
-        self._waiting: list[tuple[torch.Tensor, asyncio.Future[torch.Tensor]]] = []
-        self._running = False
-        self._task: asyncio.Task[None] | None = None  # kept: the loop holds tasks weakly
-
-    async def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (n, C, H, W) -> (n, classes) probabilities."""
-        future: asyncio.Future[torch.Tensor] = asyncio.get_running_loop().create_future()
-        self._waiting.append((x, future))
-        if not self._running:
-            self._running = True
-            self._task = asyncio.create_task(self._drain())
-        return await future
-
-    async def prepare_and_run(self, prepare: Callable[[], T],
-                              tensor: Callable[[T], torch.Tensor]) -> tuple[T, torch.Tensor]:
-        """prepare() (decoding, preprocessing) then the forward pass. When no pass is running
-        both happen in one worker thread (one hand-off, not two); otherwise the prepared
-        input joins the next batch."""
-        if self._running:
-            prepared = await asyncio.to_thread(prepare)
-            return prepared, await self(tensor(prepared))
-        self._running = True
-        try:
-            def both() -> tuple[T, torch.Tensor]:
-                prepared = prepare()
-                return prepared, self.loaded.probabilities(tensor(prepared))
-            return await asyncio.to_thread(both)
-        finally:
-            if self._waiting:  # requests that arrived meanwhile: drain them now
-                self._task = asyncio.create_task(self._drain())
-            else:
-                self._running = False
-
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch: list[tuple[torch.Tensor, asyncio.Future[torch.Tensor]]] = []
-                total = 0
-                while self._waiting and (not batch or total + len(self._waiting[0][0])
-                                         <= self.max_batch):
-                    item = self._waiting.pop(0)
-                    batch.append(item)
-                    total += len(item[0])
-                await self._run(batch)
-        finally:
-            self._running = False
-
-    async def _run(self, batch: list[tuple[torch.Tensor, asyncio.Future[torch.Tensor]]]) -> None:
-        inputs = [x for x, _ in batch]
-        try:
-            x = inputs[0] if len(inputs) == 1 else torch.cat(inputs)
-            probabilities = await asyncio.to_thread(self.loaded.probabilities, x)
-        except Exception as exc:  # handed to every waiting request, which reports it
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        start = 0
-        for x_i, future in batch:
-            if not future.done():
-                future.set_result(probabilities[start:start + len(x_i)])
-            start += len(x_i)
-
-
-def top_k(loaded: Loaded, probabilities: torch.Tensor, k: int) -> list[dict[str, Any]]:
-    """One image's probabilities -> the k most likely classes, most likely first."""
-    values, indices = probabilities.topk(min(k, probabilities.numel()))
-    return [{"label": loaded.label(int(i)), "index": int(i), "probability": float(v)}
-            for v, i in zip(values.tolist(), indices.tolist(), strict=True)]
+    def pass_size(self, loaded: Loaded) -> int:
+        """Images per forward pass: within max_batch and max_pass_bytes; one image always
+        runs (its activations are within the network limits it was accepted under)."""
+        return max(1, min(self.max_batch, self.max_pass_bytes // loaded.sample_bytes))

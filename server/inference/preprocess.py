@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import torch
 
+from server.datasets.normalize import normalize
 from server.datasets.registry import KNOWN, Preprocessing
 from server.training.data import to_tensor
 
@@ -155,14 +156,88 @@ def prepare(pixels: np.ndarray, pre: Preprocessing) -> PreparedInput:
         image, inverted = _levels(image, pre, steps)
     if image.shape[:2] == (pre.height, pre.width) and not inverted:
         steps.append(f"already {pre.width}x{pre.height}: used as it is")
+    elif pre.resize in ("pad_border", "crop"):  # a dataset of your own: its own fit
+        image = normalize(image, pre.height, pre.channels,
+                          "pad" if pre.resize == "pad_border" else "crop")
+        how = "padded with its border colour" if pre.resize == "pad_border" else "cropped"
+        steps.append(f"{how} to a square and resized to {pre.width}x{pre.height}, as your "
+                     "dataset's pictures were")
     elif pre.content in ("digit", "object"):
         image = _place(_crop_to_content(image, steps), pre, pre.content == "digit", steps)
     else:
         image = _fit_pad(image, pre, steps)
     image = np.ascontiguousarray(image)
-    steps.append(f"scaled by 1/{round(1 / pre.scale)} and normalized with mean "
-                 f"{_numbers(pre.mean)} and std {_numbers(pre.std)}")
+    steps.append(_scaling_step(pre))
     return PreparedInput(to_tensor(image[None], pre), image, steps, inverted)
+
+
+def _levels_needed(pixels: np.ndarray, pre: Preprocessing) -> np.ndarray:
+    """(N, H, W, C) uint8 at the model's size -> which images prepare() would invert or
+    stretch (light-on-dark datasets only): those cannot be scaled and normalized together."""
+    if pre.background != "dark":
+        return np.zeros(len(pixels), dtype=bool)
+    gray = pixels.mean(axis=3) if pixels.shape[3] > 1 else pixels[..., 0]
+    edges = np.concatenate([gray[:, 0], gray[:, -1], gray[:, :, 0], gray[:, :, -1]], axis=1)
+    low = np.median(edges, axis=1)
+    high = pixels.reshape(len(pixels), -1).max(axis=1).astype(np.float64)
+    stretched = (high - low >= 8) & ((low > LEVELS_BACKGROUND) | (high < LEVELS_BRIGHT))
+    needed: np.ndarray = (low > 127) | stretched
+    return needed
+
+
+def prepare_at_size(pixels: np.ndarray, pre: Preprocessing) -> torch.Tensor:
+    """(N, H, W, C) uint8 already at the model's size and channels -> (N, C, H, W), each
+    image exactly as prepare() makes it. Those prepare() uses as they are (the usual case)
+    are scaled and normalized together; the others (light-on-dark datasets: a light
+    background to invert, a grey one to stretch) go through prepare() one by one."""
+    x = _scaled(pixels, pre)
+    for i in np.flatnonzero(_levels_needed(pixels, pre)):
+        x[i] = prepare(pixels[i], pre).tensor[0]
+    return x
+
+
+def prepare_many(images: list[np.ndarray], pre: Preprocessing
+                 ) -> tuple[torch.Tensor, list[list[str]]]:
+    """Decoded images of any sizes -> the (N, C, H, W) batch and each image's steps, equal
+    to prepare() image by image. Those already at the model's size and channels that
+    prepare() would use as they are are scaled and normalized in one go (the per-image
+    Python work of prepare() costs more than the arithmetic for small images)."""
+    shape = (pre.height, pre.width, pre.channels)
+    steps: list[list[str]] = [[] for _ in images]
+    at_size = [i for i, image in enumerate(images) if image.shape == shape]
+    x = torch.empty((len(images), pre.channels, pre.height, pre.width))
+    rest = set(range(len(images))) - set(at_size)
+    if at_size:
+        stacked = np.stack([images[i] for i in at_size])
+        scaled = _scaled(stacked, pre)
+        if not rest:
+            x = scaled
+        else:
+            for row, i in zip(scaled, at_size, strict=True):
+                x[i] = row  # one image at a time: below torch's threading grain
+        as_they_are = [f"already {pre.width}x{pre.height}: used as it is",
+                       _scaling_step(pre)]
+        for i in at_size:
+            steps[i] = list(as_they_are)
+        rest.update(at_size[j] for j in np.flatnonzero(_levels_needed(stacked, pre)))
+    for i in sorted(rest):
+        prepared = prepare(images[i], pre)
+        x[i], steps[i] = prepared.tensor[0], prepared.steps
+    return x, steps
+
+
+def _scaled(pixels: np.ndarray, pre: Preprocessing) -> torch.Tensor:
+    """(N, H, W, C) uint8 -> (N, C, H, W) float32, bit for bit what to_tensor() gives, in
+    NumPy: torch's intra-op threads stall for tens of ms on such small tensors when the
+    cores are busy with other work (measured: 25 ms against 0.2 ms for 64 MNIST digits)."""
+    mean, std = np.asarray(pre.mean, np.float32), np.asarray(pre.std, np.float32)
+    x = (pixels.astype(np.float32) * np.float32(pre.scale) - mean) / std
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+
+
+def _scaling_step(pre: Preprocessing) -> str:
+    return (f"scaled by 1/{round(1 / pre.scale)} and normalized with mean "
+            f"{_numbers(pre.mean)} and std {_numbers(pre.std)}")
 
 
 def _numbers(values: tuple[float, ...]) -> str:

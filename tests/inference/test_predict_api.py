@@ -156,3 +156,22 @@ def test_every_answer_is_json_with_the_documented_fields(api: TestClient) -> Non
     assert set(body) == {"model_id", "predictions", "preprocessing", "time_ms"}
     assert "no content found" in " ".join(body["preprocessing"]["steps"])  # blank: no crash
     json.dumps(body)
+
+
+def test_prepare_at_size_equals_prepare_image_by_image() -> None:
+    """The protocol's batch preparation against prepare() of each image (MNIST's levels
+    rule: some images as they are, some inverted, some stretched; and a photo model)."""
+    from server.inference.preprocess import from_manifest, prepare, prepare_at_size
+
+    rng = np.random.default_rng(3)
+    dark = from_manifest({"channels": 1, "height": 28, "width": 28, "mean": [0.1307],
+                          "std": [0.3081]}, "mnist")
+    photo = from_manifest({"channels": 3, "height": 8, "width": 8, "mean": [0.5] * 3,
+                           "std": [0.25] * 3})
+    for pre, shape in ((dark, (40, 28, 28, 1)), (photo, (10, 8, 8, 3))):
+        pixels = rng.integers(0, 256, shape, dtype=np.uint8)
+        pixels[::4] //= 8  # dark, as MNIST digits are
+        pixels[1::4, 2:-2, 2:-2] = 255  # bright content on a random border
+        together = prepare_at_size(pixels, pre)
+        alone = torch.cat([prepare(image, pre).tensor for image in pixels])
+        assert torch.equal(together, alone)

@@ -5,20 +5,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import torch
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from server.api.deps import IdentityDep, ServicesDep
 from server.api.uploads import read_upload
 from server.classroom.access import check_model_readable
 from server.classroom.sessions import Identity
-from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError, TooLarge
+from server.errors import InvalidInput, NotFound, PlaygroundError, TooLarge
 from server.imaging import decode_image
 from server.inference import explain as explaining
-from server.inference.predictor import Loaded, top_k
+from server.inference.answers import run_failed, top_k
+from server.inference.batch_input import prepare_batch
+from server.inference.predictor import Loaded
 from server.inference.preprocess import PreparedInput, describe, prepare
 from server.services import Services
+from server.serving.names import resolve
 
 router = APIRouter(tags=["models"])
 
@@ -26,25 +29,43 @@ TOP_K = Query(5, ge=1, le=1000, alias="top_k",
               description="how many classes to return, most likely first")
 
 
-def _check(services: Services, identity: Identity, model_id: str) -> None:
+# Answers with at most this many classes are encoded on the event loop.
+SMALL_ANSWER = 100
+
+
+def readable_model(services: Services, identity: Identity, model_id: str) -> Loaded:
+    """In a worker thread: the ownership check, then the loaded model (one hop, not two).
+    `model_id` that is no model you may read is tried as a model name: the version its
+    `default` alias points to (as /v2/models/{name} does)."""
+    try:
+        check_readable(services, identity, model_id)
+    except NotFound as missing:
+        try:
+            model_id = resolve(services, identity, model_id).model_id
+        except PlaygroundError:
+            raise NotFound(f"no model {model_id[:80]!r}: not a model id or name you may "
+                           "read; list them with GET /api/models", ["model_id"]) from missing
+    return services.predictor.get(model_id)
+
+
+async def usable_model(services: Services, identity: Identity, model_id: str) -> Loaded:
+    """The model, if the caller may read it. A model already in memory, unchanged (three
+    stat calls), public or the caller's own needs no I/O to check: answered on the event
+    loop. Anything else (loading, room shares that may ask Redis) in a worker thread."""
+    loaded = services.predictor.cached(model_id)
+    if loaded is not None and (loaded.manifest.is_public
+                               or loaded.manifest.owner == identity.session_id):
+        return loaded
+    return await run_in_threadpool(readable_model, services, identity, model_id)
+
+
+def check_readable(services: Services, identity: Identity, model_id: str) -> None:
     """Before anything is loaded: another session's private model is simply not there.
     A model already in memory answers from its manifest there (reading manifest.json,
     with its training history, costs ~0.3 ms a request)."""
     loaded = services.predictor.cached(model_id)
     manifest = loaded.manifest if loaded is not None else services.models.manifest(model_id)
     check_model_readable(services, identity, model_id, manifest)
-
-
-def _failed(loaded: Loaded, exc: Exception) -> Conflict:
-    return Conflict(f"model {loaded.id!r} failed to run: {exc}; it may be damaged: delete it "
-                    "or import it again", ["model_id"])
-
-
-async def _probabilities(services: Services, loaded: Loaded, x: Any) -> Any:
-    try:
-        return await services.predictor.batcher(loaded)(x)
-    except RuntimeError as exc:  # a model that cannot run on its own input shape
-        raise _failed(loaded, exc) from exc
 
 
 def _extras(loaded: Loaded, prepared: PreparedInput, class_index: int, explain: bool,
@@ -66,7 +87,7 @@ async def predict(
                                                  "(Grad-CAM or gradient x input)"),
         activations: bool = Query(False, description="add per-layer activation summaries"),
         input: bool = Query(False, description="add the preprocessed input as a PNG")
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The image (PNG, JPEG, WebP, BMP, GIF, TIFF) goes through the model's own stored
     preprocessing, every step listed in `preprocessing.steps`: channels converted, a photo
     of dark ink on paper inverted for MNIST-like models, the content cropped and centred as
@@ -75,8 +96,7 @@ async def predict(
     model looks at, not proofs of why it decided."""
     started = time.perf_counter()
     data = await read_upload(file, services.images.limits.max_bytes)
-    await run_in_threadpool(_check, services, identity, model_id)
-    loaded = await run_in_threadpool(services.predictor.get, model_id)
+    loaded = await usable_model(services, identity, model_id)
     limits = services.images.limits
 
     def prepared_input() -> PreparedInput:
@@ -86,41 +106,31 @@ async def predict(
         prepared, output = await services.predictor.batcher(loaded).prepare_and_run(
             prepared_input, lambda p: p.tensor)
     except RuntimeError as exc:  # a model that cannot run on its own input shape
-        raise _failed(loaded, exc) from exc
+        raise run_failed(loaded, exc) from exc
     probabilities = output[0]
     predictions = top_k(loaded, probabilities, top_k_)
     result: dict[str, Any] = {"model_id": loaded.id, "predictions": predictions,
                               "preprocessing": describe(loaded.preprocessing, prepared)}
-    if explain or activations or input:
-        result |= await run_in_threadpool(_extras, loaded, prepared, predictions[0]["index"],
-                                          explain, activations)
-    result["time_ms"] = round((time.perf_counter() - started) * 1000, 3)
-    return result
+    def answer() -> JSONResponse:  # saliency maps, PNGs and their JSON: CPU work, in a thread
+        if explain or activations or input:
+            result.update(_extras(loaded, prepared, predictions[0]["index"], explain,
+                                  activations))
+        result["time_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return JSONResponse(result)
 
-
-def _prepare_batch(services: Services, identity: Identity, model_id: str,
-                   files: list[tuple[str, bytes]]) -> tuple[Loaded, list[PreparedInput]]:
-    _check(services, identity, model_id)
-    loaded = services.predictor.get(model_id)
-    prepared, errors = [], []
-    for i, (name, data) in enumerate(files):
-        try:
-            decoded = decode_image(data, services.images.limits, "files")
-            prepared.append(prepare(decoded.pixels, loaded.preprocessing))
-        except PlaygroundError as exc:
-            errors.append(type(exc)(f"{name or f'file {i}'}: {exc.msg}", ["files", i]))
-    if errors:
-        raise errors[0] if len(errors) == 1 else ManyErrors(errors)
-    return loaded, prepared
+    if explain or activations or input or top_k_ > SMALL_ANSWER:
+        return await run_in_threadpool(answer)
+    return answer()  # a few rows of JSON (~50 us): a hop to a thread would cost more
 
 
 @router.post("/api/models/{model_id}/predict/batch", summary="Classify several images at once")
 async def predict_batch(
         model_id: str, services: ServicesDep, identity: IdentityDep,
-        files: list[UploadFile] = File(...), top_k_: int = TOP_K) -> dict[str, Any]:
+        files: list[UploadFile] = File(...), top_k_: int = TOP_K) -> JSONResponse:
     """Several `files` fields (up to CNNPG_MAX_BATCH_FILES), classified in one pass on the
-    device. If any file is not a usable image, nothing is classified and every bad file is
-    reported (`loc`: ["files", i]), so results always line up with the files sent."""
+    device, in passes that hold at most CNNPG_MAX_PREDICT_BYTES of activations. If any file
+    is not a usable image, nothing is classified and every bad file is reported (`loc`:
+    ["files", i]), so results always line up with the files sent."""
     started = time.perf_counter()
     limit = services.settings.max_batch_files
     if len(files) > limit:
@@ -130,12 +140,22 @@ async def predict_batch(
         raise InvalidInput("no files sent; add one or more `files` fields", ["files"])
     uploads = [(f.filename or "", await read_upload(f, services.images.limits.max_bytes))
                for f in files]
-    loaded, prepared = await run_in_threadpool(_prepare_batch, services, identity, model_id,
-                                               uploads)
-    probabilities = await _probabilities(services, loaded,
-                                         torch.cat([p.tensor for p in prepared]))
-    results = [{"filename": name, "predictions": top_k(loaded, row, top_k_),
-                "preprocessing_steps": p.steps}
-               for (name, _), p, row in zip(uploads, prepared, probabilities, strict=True)]
-    return {"model_id": loaded.id, "results": results,
-            "time_ms": round((time.perf_counter() - started) * 1000, 3)}
+    loaded = await usable_model(services, identity, model_id)
+    limits, pre = services.images.limits, loaded.preprocessing
+    try:  # decoded in parallel and run in one hand-off to a worker thread when idle
+        batch, probabilities = await services.predictor.batcher(loaded).prepare_and_run(
+            lambda: prepare_batch(uploads, limits, pre), lambda b: b.held[0])
+    except RuntimeError as exc:  # a model that cannot run on its own input shape
+        raise run_failed(loaded, exc) from exc
+    steps = batch.steps
+
+    def answer() -> JSONResponse:  # up to 64 x top_k rows of JSON: in a thread
+        batch.held.clear()  # the last reference: hundreds of MB are freed here, not on the loop
+        results = [{"filename": name, "predictions": top_k(loaded, row, top_k_),
+                    "preprocessing_steps": image_steps}
+                   for (name, _), image_steps, row in zip(uploads, steps, probabilities,
+                                                          strict=True)]
+        return JSONResponse({"model_id": loaded.id, "results": results,
+                             "time_ms": round((time.perf_counter() - started) * 1000, 3)})
+
+    return await run_in_threadpool(answer)

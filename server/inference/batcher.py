@@ -1,0 +1,156 @@
+"""One model's forward passes: one at a time, each taking every request that is waiting.
+
+Split from predictor.py (which keeps the loaded models); see its docstring for the
+batching rules and CNNPG_BATCH_DELAY_MS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+import torch
+
+from server.store.manifest import Manifest
+
+if TYPE_CHECKING:
+    from server.inference.predictor import Loaded
+
+T = TypeVar("T")
+
+
+class PassObserver(Protocol):
+    """Told of every forward pass and warm-up (the metrics; called from worker threads)."""
+
+    def forward_pass(self, model_id: str, manifest: Manifest, images: int,
+                     seconds: float) -> None: ...
+
+    def warmed(self, model_id: str, manifest: Manifest) -> None: ...
+
+
+class Batcher:
+    """Runs the forward passes of one model: one at a time, each taking every request
+    that is waiting (up to max_batch)."""
+
+    def __init__(self, loaded: Loaded, max_batch: int, delay: float = 0.0,
+                 on_batch: Callable[[int, int], None] | None = None,
+                 observer: PassObserver | None = None):
+        self.loaded = loaded
+        self.max_batch = max_batch
+        self.delay = delay
+        self.on_batch = on_batch or (lambda images, requests: None)
+        self.observer = observer
+        self._waiting: list[tuple[torch.Tensor, asyncio.Future[torch.Tensor]]] = []
+        self._running = False
+        self._preparing = 0  # requests decoding now, that will join the next pass
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None  # kept: the loop holds tasks weakly
+
+    async def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (n, C, H, W) -> (n, classes) probabilities, in passes of at most max_batch."""
+        if len(x) <= self.max_batch:
+            return await self._submit(x)
+        step = self.max_batch
+        parts = await asyncio.gather(*(self._submit(x[i:i + step])
+                                       for i in range(0, len(x), step)))
+        return torch.cat(parts)
+
+    async def _submit(self, x: torch.Tensor) -> torch.Tensor:
+        future: asyncio.Future[torch.Tensor] = asyncio.get_running_loop().create_future()
+        self._waiting.append((x, future))
+        self._changed.set()
+        if not self._running:
+            self._running = True
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def prepare_and_run(self, prepare: Callable[[], T],
+                              tensor: Callable[[T], torch.Tensor]) -> tuple[T, torch.Tensor]:
+        """prepare() (decoding, preprocessing) then the forward pass, in passes of at most
+        max_batch. When no pass is running both happen in one worker thread (one hand-off,
+        not two); otherwise the prepared input joins the next batch."""
+        if self._running:
+            self._preparing += 1
+            try:
+                prepared = await asyncio.to_thread(prepare)
+            finally:
+                self._preparing -= 1
+                self._changed.set()
+            return prepared, await self(tensor(prepared))
+        self._running = True
+        try:
+            def both() -> tuple[T, torch.Tensor]:
+                prepared = prepare()
+                x, step = tensor(prepared), self.max_batch
+                if len(x) <= step:
+                    return prepared, self._pass(x, 1)
+                return prepared, torch.cat([self._pass(x[i:i + step], 1)
+                                            for i in range(0, len(x), step)])
+            return await asyncio.to_thread(both)
+        finally:
+            if self._waiting:  # requests that arrived meanwhile: drain them now
+                self._task = asyncio.create_task(self._drain())
+            else:
+                self._running = False
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                await self._gather()
+                batch: list[tuple[torch.Tensor, asyncio.Future[torch.Tensor]]] = []
+                total = 0
+                while self._waiting and (not batch or total + len(self._waiting[0][0])
+                                         <= self.max_batch):
+                    item = self._waiting.pop(0)
+                    batch.append(item)
+                    total += len(item[0])
+                await self._run(batch)
+        finally:
+            self._running = False
+
+    async def _gather(self) -> None:
+        """With a delay: wait while requests still decoding may fill the pass (up to the
+        delay, and only while some are)."""
+        if self.delay <= 0:
+            return
+        deadline = asyncio.get_running_loop().time() + self.delay
+        while (self._preparing and sum(len(x) for x, _ in self._waiting) < self.max_batch):
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+
+    def _forward(self, inputs: list[torch.Tensor]) -> torch.Tensor:
+        """In a worker thread: the requests' inputs joined (a copy) and one pass."""
+        return self._pass(inputs[0] if len(inputs) == 1 else torch.cat(inputs), len(inputs))
+
+    async def _run(self, batch: list[tuple[torch.Tensor, asyncio.Future[torch.Tensor]]]) -> None:
+        inputs = [x for x, _ in batch]
+        try:
+            probabilities = await asyncio.to_thread(self._forward, inputs)
+        except Exception as exc:  # handed to every waiting request, which reports it
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        start = 0
+        for x_i, future in batch:
+            if not future.done():
+                future.set_result(probabilities[start:start + len(x_i)])
+            start += len(x_i)
+
+    def _pass(self, x: torch.Tensor, requests: int) -> torch.Tensor:
+        """(n, C, H, W) -> (n, classes) for `requests` requests, timed for the metrics (in
+        a worker thread)."""
+        self.on_batch(len(x), requests)
+        started = time.perf_counter()
+        probabilities = self.loaded.probabilities(x)
+        if self.observer is not None:
+            self.observer.forward_pass(self.loaded.id, self.loaded.manifest, len(x),
+                                       time.perf_counter() - started)
+        return probabilities
