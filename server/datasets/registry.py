@@ -8,12 +8,9 @@ takes precedence over the built-in subset of the same name.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from server.config import DATA_DIR
 from server.datasets.cifar import CLASSES as CIFAR_CLASSES
@@ -21,51 +18,12 @@ from server.datasets.cifar import read_cifar_folder
 from server.datasets.decoded import load_decoded
 from server.datasets.folder import read_image_folder
 from server.datasets.idx import read_idx_split
+from server.datasets.info import Arrays, DatasetInfo, Preprocessing
+from server.datasets.user_files import load_record
+from server.datasets.user_packs import stamp
+from server.datasets.user_source import user_dataset
 from server.errors import InvalidInput, NotFound
 from server.imaging import IntakeLimits
-
-Arrays = tuple[np.ndarray, np.ndarray]  # (N, H, W, C) uint8, (N,) int64
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """Applied identically in training and prediction; stored with every trained model."""
-
-    channels: int
-    height: int
-    width: int
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    scale: float = 1 / 255  # uint8 -> 0..1 before mean/std
-    # Other image sizes: converted to `channels` (luma or replicated gray), then resized
-    # to height x width keeping the aspect ratio and padding with the background.
-    resize: str = "fit_pad"
-    # How the dataset's images look, so prediction can make a user's photo look the same:
-    # "dark": light strokes on black (MNIST); a photo of dark ink on paper is inverted.
-    background: str = "any"
-    # "digit": the content is cropped and its long side fills `content_fraction` of the frame,
-    # centred by its centre of mass (how MNIST was made: 20x20 in 28x28); "object": cropped
-    # and fitted to the frame; "photo": the whole image is fitted (no crop).
-    content: str = "photo"
-    content_fraction: float = 1.0
-
-    def describe(self) -> dict[str, Any]:
-        return {"channels": self.channels, "height": self.height, "width": self.width,
-                "scale": self.scale, "mean": list(self.mean), "std": list(self.std),
-                "resize": self.resize, "background": self.background,
-                "content": self.content, "content_fraction": self.content_fraction}
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    title: str
-    classes: tuple[str, ...]
-    preprocessing: Preprocessing
-    licence: str
-    full_counts: dict[str, int]
-    folder_name: str
-    reader: Callable[[Path, str], Arrays]
 
 
 def _idx(folder: Path, split: str) -> Arrays:
@@ -91,6 +49,7 @@ KNOWN: dict[str, DatasetInfo] = {d.name: d for d in (
                 {"train": 50000, "test": 10000}, "cifar-10-batches-py", read_cifar_folder),
 )}
 BUILTIN_DIR = DATA_DIR / "datasets"
+__all__ = ["KNOWN", "Arrays", "DatasetInfo", "DatasetRegistry", "Preprocessing"]
 
 
 def _cats_vs_dogs(folder: Path, split: str) -> Arrays:
@@ -109,26 +68,63 @@ KNOWN["cats-vs-dogs"] = DatasetInfo(
 
 
 class DatasetRegistry:
-    """Finds dataset files and caches decoded arrays (they are small: MNIST is 47 MB)."""
+    """Finds dataset files and caches decoded arrays (MNIST is 47 MB, CIFAR-10 180 MB),
+    at most `cache_bytes` of them: the least recently used split goes first (the newest
+    always stays; it is decoded again when asked for again)."""
 
     def __init__(self, download_dir: Path, builtin_dir: Path = BUILTIN_DIR,
-                 decoded_dir: Path | None = None):
+                 decoded_dir: Path | None = None, cache_bytes: int = 512 * 1024 * 1024,
+                 user_dir: Path | None = None):
         """decoded_dir: where decoded arrays are kept memory-mapped and shared between
-        processes (the warm training workers); None decodes into this process's memory."""
+        processes (the warm training workers); None decodes into this process's memory.
+        user_dir: the sessions' own datasets (ids "ds-..."; server/datasets/user_store.py)."""
+        self._user_dir = user_dir
+        self._users: OrderedDict[tuple[str, tuple[int, ...]], tuple[
+            DatasetInfo, dict[str, Arrays]]] = OrderedDict()
         self._download_dir = download_dir
         self._builtin_dir = builtin_dir
         self._decoded_dir = decoded_dir
-        self._cache: dict[tuple[str, str], Arrays] = {}
+        self._cache: OrderedDict[tuple[str, str], Arrays] = OrderedDict()
+        self._cache_bytes = cache_bytes
         self._lock = threading.Lock()
 
+    def held_bytes(self) -> int:
+        with self._lock:
+            return sum(a.nbytes + b.nbytes for a, b in self._cache.values())
+
+    def is_user(self, name: str) -> bool:
+        return self._user_dir is not None and name.startswith("ds-")
+
+    def _user(self, name: str) -> tuple[DatasetInfo, dict[str, Arrays]]:
+        """A session's dataset, read once per version of it (its stamp)."""
+        assert self._user_dir is not None
+        key = (name, stamp(self._user_dir, load_record(self._user_dir, name)))
+        with self._lock:
+            if key in self._users:
+                self._users.move_to_end(key)
+                return self._users[key]
+        made = user_dataset(self._user_dir, name)
+        with self._lock:
+            self._users[key] = made
+            while len(self._users) > 4:  # a few datasets in use at once
+                self._users.popitem(last=False)
+        return made
+
     def info(self, name: str) -> DatasetInfo:
+        if self.is_user(name):
+            return self._user(name)[0]
         if name not in KNOWN:
             raise NotFound(f"unknown dataset {name!r}; datasets: {', '.join(KNOWN)}",
                            ["dataset"])
         return KNOWN[name]
 
     def folder(self, name: str) -> tuple[Path, str] | None:
-        """(folder, 'full' | 'built-in subset') or None when the dataset is not on disk."""
+        """(folder, 'full' | 'built-in subset' | 'yours') or None when the dataset is not
+        on disk."""
+        if self.is_user(name):
+            assert self._user_dir is not None
+            found = self._user_dir / name
+            return (found, "yours") if (found / "dataset.json").is_file() else None
         info = self.info(name)
         for base, variant in ((self._download_dir, "full"), (self._builtin_dir,
                                                                "built-in subset")):
@@ -140,6 +136,8 @@ class DatasetRegistry:
     def load(self, name: str, split: str) -> Arrays:
         if split not in ("train", "test"):
             raise InvalidInput(f"split {split!r} is not 'train' or 'test'", ["split"])
+        if self.is_user(name):
+            return self._user(name)[1][split]
         found = self.folder(name)
         if found is None:
             raise NotFound(f"dataset {name!r} is not on this machine; run `cnn-playground "
@@ -151,7 +149,17 @@ class DatasetRegistry:
                 self._cache[key] = (reader(found[0], split) if self._decoded_dir is None else
                                     load_decoded(self._decoded_dir, name, split, found[0],
                                                  reader))
+                self._evict()
+            self._cache.move_to_end(key)
             return self._cache[key]
+
+    def _evict(self) -> None:
+        """Under the lock. Memory-mapped arrays count too: their pages are the OS's to drop,
+        but a split that is not used should not pin them."""
+        held = sum(a.nbytes + b.nbytes for a, b in self._cache.values())
+        while held > self._cache_bytes and len(self._cache) > 1:
+            _, (images, labels) = self._cache.popitem(last=False)
+            held -= images.nbytes + labels.nbytes
 
     def describe(self, name: str) -> dict[str, Any]:
         info = self.info(name)

@@ -10,7 +10,7 @@ import torch
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from server.api.deps import ServicesDep
+from server.api.deps import IdentityDep, ServicesDep
 from server.datasets.registry import KNOWN, DatasetRegistry
 from server.imaging.codec import encode_png
 from server.training.data import augment_batch, to_tensor
@@ -20,11 +20,27 @@ from server.training.spec import Augment
 router = APIRouter(tags=["datasets"])
 
 
-@router.get("/api/datasets", summary="Known datasets, their classes, counts and presence")
-async def list_datasets(services: ServicesDep) -> dict[str, Any]:
-    registry = services.datasets
-    items = await run_in_threadpool(lambda: [registry.describe(name) for name in KNOWN])
-    return {"datasets": items}
+@router.get("/api/datasets", summary="Known datasets, their classes, counts and presence; "
+            "then yours")
+async def list_datasets(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    """The built-in and downloadable datasets, then the ones your session made (`kind`
+    "yours", `name` is the id that runs take as their `dataset`)."""
+    registry, store = services.datasets, services.user_datasets
+
+    def listing() -> list[dict[str, Any]]:
+        items = [{**registry.describe(name), "kind": "builtin"} for name in KNOWN]
+        for record in store.owned_by(identity.session_id):
+            counts = store.counts(record)
+            items.append({"name": record.id, "id": record.id, "title": record.name,
+                          "kind": "yours", "present": True, "classes": [
+                              {"index": i, "name": c.name} for i, c in enumerate(
+                                  record.classes)],
+                          "counts": counts, "total": sum(counts.values()),
+                          "input_shape": [record.channels, record.size, record.size],
+                          "fit": record.fit})
+        return items
+
+    return {"datasets": await run_in_threadpool(listing)}
 
 
 def _samples(registry: DatasetRegistry, name: str, split: str, n: int, seed: int) -> list[
