@@ -338,8 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = summarize(trials, viewers)  # pairs: consecutive trials
     print_report(trials, summary, hwm, judged=not args.quick)
     if args.json:
-        raw = [{**asdict(t), "seen": {k: v for k, v in t.seen.items() if k != "delays"}}
-               for t in trials]
+        raw = [{**asdict(t), "seen": {k: v for k, v in t.seen.items()
+                                      if k not in ("delays", "stamps")}} for t in trials]
         args.json.write_text(json.dumps({"trials": raw,
                                          "summary": summary, "vm_hwm_kib": hwm}, indent=2))
     return 0

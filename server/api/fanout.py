@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 
 from fastapi import WebSocket, WebSocketDisconnect
 
-from server.hub import MARKER, Event, Subscriber
+from server.hub import MARKER, RESYNC, Event, Subscriber
 from server.training.runs import BINARY
 
 MAGIC = b"CNR1"
@@ -99,6 +99,13 @@ class Stalled(Exception):
     """A send did not complete within ws_send_timeout: the viewer is not reading."""
 
 
+class Resync(Exception):
+    """The shared state (Redis) was lost: the viewer reconnects and reads a new snapshot."""
+
+
+RESYNC_CODE, RESYNC_REASON = 1012, "the shared state restarted: reconnect"
+
+
 @dataclass
 class Sender:
     """Sends to one viewer; a send that takes longer than `timeout` seconds raises Stalled
@@ -144,6 +151,8 @@ async def stream(sender: Sender, subscriber: Subscriber, options: Options,
     loop = asyncio.get_running_loop()
     while True:
         item = await subscriber.queue.get()
+        if item["type"] == RESYNC:
+            raise Resync()
         if item["type"] == MARKER:
             kind = item["kind"]
             wait = 1 / options.max_fps - (time.monotonic() - options.last_sent.get(kind, 0))

@@ -1,7 +1,8 @@
-"""Event fan-out: the in-memory hub (`memory`); a Redis hub will sit beside it."""
+"""Event fan-out: the in-memory hub (`memory`), and across API replicas the Redis hub
+(`redis`, with what it keeps of runs in `run_log`), imported only when CNNPG_REDIS_URL is set."""
 
 from __future__ import annotations
 
-from server.hub.memory import MARKER, Event, Hub, Subscriber
+from server.hub.memory import MARKER, RESYNC, Event, Hub, Subscriber
 
-__all__ = ["MARKER", "Event", "Hub", "Subscriber"]
+__all__ = ["MARKER", "RESYNC", "Event", "Hub", "Subscriber"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MARKER = "_heavy"  # a queue item that means "a heavy frame of this kind is waiting"
+RESYNC = "_resync"  # a queue item that means "the shared state was lost: reconnect"
 
 
 class Event(dict[str, Any]):

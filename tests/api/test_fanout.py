@@ -25,6 +25,7 @@ from app_settings import make_settings
 from fastapi import WebSocket
 from fastapi.testclient import TestClient
 from live_server import serving
+from scrape import moved, parse, scrape_url, value
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -205,7 +206,14 @@ def test_a_viewer_that_stops_reading_is_dropped_and_the_rest_carry_on(
                  compression=None, max_size=None) as stalled, \
             connect(url, additional_headers=headers, compression=None,
                     max_size=None) as watcher:
+        before = parse(scrape_url(host))
         check_stall(services, run, made, stalled, watcher)
+    assert value(before, "cnnpg_websockets_open", kind="runs") == 2
+    deadline = time.monotonic() + 10
+    while value(after := parse(scrape_url(host)), "cnnpg_websockets_open", kind="runs"):
+        assert time.monotonic() < deadline, "the closed sockets are still counted as open"
+        time.sleep(0.05)  # the server sees the watcher's close
+    assert moved(before, after, "cnnpg_viewers_dropped_total", kind="runs") == 1
 
 
 def check_stall(services: Services, run: Run, made: list[Subscriber], stalled: Any,

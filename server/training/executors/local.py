@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from server.errors import Conflict, NotFound
@@ -19,7 +20,7 @@ from server.nn.spec import NetworkSpec
 from server.training.checkpoints import Checkpoints
 from server.training.executor import ExecutorConfig, PoolState
 from server.training.executors.admission import refuse_if_never_fits
-from server.training.executors.pool import Slot, WarmPool
+from server.training.executors.pool import Pool, Slot, WarmPool
 from server.training.executors.scheduling import Scheduling
 from server.training.runs import BINARY, HEAVY, Run
 from server.training.spec import RunRequest
@@ -32,18 +33,26 @@ ALLOWED = {  # command -> statuses it applies to
 
 
 class LocalExecutor(Scheduling):
-    def __init__(self, config: ExecutorConfig, hub: Hub, start: bool = True):
+    def __init__(self, config: ExecutorConfig, hub: Hub, start: bool = True,
+                 discard: Callable[[str], object] | None = None):
+        """discard: deletes a model that a run of a deleted session saved while stopping."""
         self.config = config
         self.hub = hub
+        self.discard = discard
         self.runs: dict[str, Run] = {}
         self.bound: dict[str, Slot] = {}  # run id -> the worker training it
         self.lock = threading.RLock()
         self.checkpoints = Checkpoints()
         self.counter = itertools.count()
-        self.pool = WarmPool(config, self._on_message, self._on_exit)
+        # Told when a run takes its first step (the metrics' time to first step).
+        self.first_step_listeners: list[Callable[[Run], None]] = []
+        self.pool: Pool = self._make_pool()
         self.started = False
         if start:
             self.start()
+
+    def _make_pool(self) -> Pool:
+        return WarmPool(self.config, self._on_message, self._on_exit)
 
     def start(self) -> None:
         """Start the warm workers (once; submit starts them when the server did not)."""
@@ -69,9 +78,10 @@ class LocalExecutor(Scheduling):
 
     def get(self, run_id: str) -> Run:
         with self.lock:
-            if run_id not in self.runs:
+            run = self.runs.get(run_id)
+            if run is None or run.deleted:
                 raise NotFound(f"no run {run_id!r}; list them with GET /api/runs", ["run_id"])
-            return self.runs[run_id]
+            return run
 
     def snapshot(self, run_id: str, viewer: str | None = None) -> tuple[dict[str, Any],
                                                                          list[dict[str, Any]]]:
@@ -81,9 +91,34 @@ class LocalExecutor(Scheduling):
             binary = [e for kind, e in run.heavy.items() if kind in BINARY]
             return run.snapshot(viewer), binary
 
-    def list(self) -> list[Run]:
+    def list(self, owner: str | None = None) -> list[Run]:
         with self.lock:
-            return list(self.runs.values())
+            return [r for r in self.runs.values()
+                    if not r.deleted and (owner is None or r.owner == owner)]
+
+    def prune(self, before: float) -> Sequence[Run]:
+        with self.lock:
+            old = [r for r in self.runs.values() if r.final and r.id not in self.bound
+                   and (r.ended or r.created) < before]
+            for run in old:
+                del self.runs[run.id]
+        return old
+
+    def forget_owner(self, owner: str) -> int:
+        with self.lock:
+            mine = [r for r in self.runs.values() if r.owner == owner and not r.deleted]
+            for run in mine:
+                run.deleted = True
+                if run.final:
+                    del self.runs[run.id]
+                elif run.id in self.bound:
+                    self._send(run.id, {"op": "stop", "value": None})
+                else:  # queued: it never starts
+                    self._publish(run, {"type": "status", "status": "stopped",
+                                        "message": "its session deleted its data"})
+                    del self.runs[run.id]
+        self._schedule()
+        return len(mine)
 
     def probe(self, run_id: str, command: dict[str, Any]) -> None:
         """Pick the probe image: {"index": i} or {"pixels": uint8 array, "image_id": id}."""
@@ -170,10 +205,16 @@ class LocalExecutor(Scheduling):
             return
         first_step = event.get("type") == "step" and run.first_step is None
         self._publish(run, event)
+        for listener in self.first_step_listeners if first_step else ():
+            listener(run)
+        if run.deleted and event.get("type") == "model" and self.discard is not None:
+            self.discard(str(event["model_id"]))
         if run.final:
             self.checkpoints.abandon(run.id, run.status)
             with self.lock:
                 self.bound.pop(run.id, None)
+                if run.deleted:
+                    self.runs.pop(run.id, None)
             self._schedule()
         elif (first_step or event.get("type") == "epoch") and self._anyone_waiting():
             self._schedule()  # a training run's pace is known or changed: new wait estimates
@@ -192,10 +233,13 @@ class LocalExecutor(Scheduling):
             code = info.get("exitcode")
             how = f"killed by signal {-code}" if isinstance(code, int) and code < 0 else (
                 f"exit code {code}")
-            self._publish(run, {"type": "status", "status": "failed", "message": (
-                f"the worker process died ({how}); the server and other runs are unaffected, "
-                "and a fresh worker takes its place")})
+            self._publish(run, {"type": "status", "status": "failed", "message": info.get(
+                "reason") or (f"the worker process died ({how}); the server and other runs "
+                              "are unaffected, and a fresh worker takes its place")})
             self.checkpoints.abandon(run.id, "failed")
+            with self.lock:
+                if run.deleted:
+                    self.runs.pop(run.id, None)
         self._schedule()
 
     def _publish(self, run: Run, event: dict[str, Any]) -> None:

@@ -14,10 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from server.training.executor import ExecutorConfig, PoolState
 from server.training.worker import serve
+
+if TYPE_CHECKING:
+    from server.training.runs import Run
 
 Listener = Callable[["Slot", dict[str, Any]], None]
 MAX_START_FAILURES = 3
@@ -38,7 +41,27 @@ class Slot:
     total_bytes: int | None = None
 
 
+class Pool(Protocol):
+    """What the scheduler drives: this module's WarmPool (processes on this machine) or
+    executors/ray_pool.py's RayPool (Ray actors on a cluster)."""
+
+    broken: str
+    devices: int  # devices runs spread over (GPUs, or nodes of a CPU cluster): capacity
+
+    def start(self) -> None: ...
+
+    def idle(self, run: Run | None = None) -> Slot | None: ...
+
+    def device_total(self) -> tuple[str | None, int | None]: ...
+
+    def state(self) -> PoolState: ...
+
+    def shutdown(self, timeout: float = 5.0) -> None: ...
+
+
 class WarmPool:
+    devices = 1  # one machine
+
     def __init__(self, config: ExecutorConfig, on_message: Listener, on_exit: Listener):
         self.config = config
         self.on_message, self.on_exit = on_message, on_exit
@@ -90,8 +113,8 @@ class WarmPool:
         self.slots[number] = slot
         return slot
 
-    def idle(self) -> Slot | None:
-        """A ready worker, or None (under the executor's lock)."""
+    def idle(self, run: Run | None = None) -> Slot | None:
+        """A ready worker, or None (under the executor's lock); any worker fits any run."""
         with self.lock:
             return next((s for s in self.slots.values() if s.state == "ready"), None)
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from server.training.executor import ExecutorConfig
-    from server.training.executors.pool import Slot, WarmPool
+    from server.training.executors.pool import Pool, Slot
 
 
 class Scheduling:
@@ -28,7 +28,7 @@ class Scheduling:
     runs: dict[str, Run]
     bound: dict[str, Slot]
     lock: threading.RLock
-    pool: WarmPool
+    pool: Pool
 
     # Provided by the executor that mixes this in (executors/local.py).
     _publish: Callable[[Run, dict[str, Any]], None]
@@ -54,7 +54,7 @@ class Scheduling:
         device, total = self.pool.device_total()
         if device == "cpu":
             total = self.config.memory_bytes or total
-        return int((total or 0) * self.config.headroom)
+        return int((total or 0) * self.config.headroom * self.pool.devices)
 
     def _schedule(self) -> None:
         """Start what can start, rebalance threads, tell the queued where they stand."""
@@ -78,7 +78,7 @@ class Scheduling:
                 if reason:
                     reasons[run.id] = reason
                     continue
-                slot = self.pool.idle()
+                slot = self.pool.idle(run)
                 if slot is None:
                     reasons[run.id] = (f"no worker can start: {self.pool.broken}"
                                        if self.pool.broken else "waiting for a warm worker")
