@@ -11,7 +11,9 @@ from server.errors import human_bytes
 
 class BodyLimit:
     """ASGI middleware: 413 when a body is larger than max_bytes plus a small allowance for
-    multipart framing (declared or actual). Messages quote the setting, not the allowance."""
+    multipart framing (declared or actual). Messages quote the setting, not the allowance.
+    Under /v2/ (the Open Inference Protocol) the answer also carries the protocol's
+    `error` field."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, allowance: int = 64 * 1024,
                  paths: dict[str, tuple[int, str]] | None = None):
@@ -31,7 +33,7 @@ class BodyLimit:
         limit = nominal + self.allowance
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, int(declared), nominal, setting)
+            await self._refuse(scope, send, int(declared), nominal, setting)
             return
         # Buffer the body (bounded) so a lying or chunked client cannot exceed the limit.
         messages: list[Message] = []
@@ -43,7 +45,7 @@ class BodyLimit:
                 break
             size += len(message.get("body", b""))
             if size > limit:
-                await self._refuse(send, size, nominal, setting)
+                await self._refuse(scope, send, size, nominal, setting)
                 return
             if not message.get("more_body", False):
                 break
@@ -53,10 +55,15 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, size: int, nominal: int, setting: str) -> None:
+    async def _refuse(self, scope: Scope, send: Send, size: int, nominal: int,
+                      setting: str) -> None:
         msg = (f"the request body is {human_bytes(size)} or more; the upload limit is "
                f"{human_bytes(nominal)} (setting {setting}); send a smaller file")
-        body = json.dumps({"detail": [{"loc": ["body"], "msg": msg, "type": "too_large"}]}).encode()
+        refusal: dict[str, object] = {"detail": [{"loc": ["body"], "msg": msg,
+                                                  "type": "too_large"}]}
+        if scope.get("path", "").startswith("/v2/"):
+            refusal["error"] = msg
+        body = json.dumps(refusal).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()),
