@@ -50,12 +50,15 @@ run: install
 	$(BIN)/cnn-playground serve --host $(HOST) --port $(PORT)
 
 ## Debian's chromium for browser tests, redis-server for the scale-out tests (started by a
-## fixture on 127.0.0.1) and docker-compose to validate the compose file.
+## fixture on 127.0.0.1), docker-compose to validate the compose file and nginx to check
+## deploy/nginx.conf (`nginx -t`, and a test runs it on a loopback port; Debian's package
+## starts its own service where services may start: `systemctl disable --now nginx` then).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing with apt-get"; \

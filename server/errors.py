@@ -166,3 +166,11 @@ def describe_validation(errors: list[Any]) -> list[dict[str, Any]]:
             msg = f"{field}: {msg}"
         out.append({"loc": loc, "msg": msg, "type": err.get("type", "value_error")})
     return out
+
+
+class Unavailable(PlaygroundError):
+    """503: a shared service this server needs (Redis, another replica) does not answer;
+    trying again later works."""
+
+    status = 503
+    kind = "unavailable"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ import cv2
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import server
 from server.api.body_limit import BodyLimit
@@ -17,31 +19,54 @@ from server.api.cross_origin import CrossOrigin
 from server.api.docs_page import docs_router
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
+from server.api.rate_limits import RateLimiter, RateLimits, storage_uri
 from server.api.routes import (
     datasets,
+    detection,
     health,
     images,
+    inference_protocol,
     kernel_vocabulary,
     kernels,
     matrix,
+    metrics,
+    model_names,
     networks,
     predict,
     rooms,
     runs,
     sessions,
     store,
+    user_datasets,
 )
+from server.api.ws_classify import router as ws_classify_router
 from server.api.ws_kernels import router as ws_router
 from server.api.ws_rooms import router as ws_rooms_router
 from server.api.ws_runs import router as ws_runs_router
-from server.classroom.sessions import Sessions
+from server.classroom.sessions import Sessions, mints
 from server.config import Settings
+from server.metrics import RequestMetrics
 from server.services import Services
 
 DESCRIPTION = """Learn and demonstrate convolutional neural networks.
 
 Every error answers with `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`; the
 message names the field, the value and the fix. See README.md and docs/api.md."""
+
+
+def include_routes(app: FastAPI, settings: Settings) -> None:
+    """Every route, socket and page of the app, and its static files."""
+    for module in (health, metrics, sessions, images, kernels, matrix, networks, datasets,
+                   user_datasets, runs, model_names, store, predict, rooms, kernel_vocabulary,
+                   inference_protocol, detection):
+        app.include_router(module.router)
+    app.include_router(ws_router)
+    app.include_router(ws_runs_router)
+    app.include_router(ws_rooms_router)
+    app.include_router(ws_classify_router)
+    templates = Jinja2Templates(directory=settings.web_dir / "templates")
+    app.include_router(page_router(templates))
+    app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,10 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         import torch  # noqa: F401  - ~1 s: paid at start-up, not by the first request
 
+        app.state.services.start()  # the retention pruner's thread
         try:
             yield
         finally:
-            app.state.services.runs.shutdown()
+            app.state.services.close()  # the pruner, then the warm workers
 
     app = FastAPI(title="CNN Playground", version=server.__version__, description=DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -64,21 +90,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = Services.build(settings)
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes, paths={
-        "/api/models/import": (settings.max_model_bytes, "CNNPG_MAX_MODEL_BYTES")})
+        "/api/models/import": (settings.max_model_bytes, "CNNPG_MAX_MODEL_BYTES"),
+        "/api/datasets": (settings.max_dataset_import_bytes, "CNNPG_MAX_DATASET_IMPORT_BYTES")})
     # Who is asking (cookie or bearer token); outside the body limit, inside the origin check.
-    app.add_middleware(Sessions, signer=app.state.services.signer)
+    signer = app.state.services.signer
+    app.add_middleware(Sessions, signer=signer)
+    # Per-address rate limits: before a session is made or a body read, after the checks
+    # that refuse a request outright (those cost nothing and count against nothing).
+    app.add_middleware(RateLimits, limiter=rate_limiter(settings),
+                       mints=functools.partial(mints, signer=signer))
     # Added last, so it runs first: a cross-site request is refused before its body is read.
     app.add_middleware(CrossOrigin, allowed=settings.allowed_origins)
     # Outermost: a request to a name this server does not answer to goes no further.
     app.add_middleware(BrowserGuard, hosts=allowed_hosts(settings.allowed_hosts,
                                                          settings.public_url))
-    for module in (health, sessions, images, kernels, matrix, networks, datasets, runs, store,
-                   predict, rooms, kernel_vocabulary):
-        app.include_router(module.router)
-    app.include_router(ws_router)
-    app.include_router(ws_runs_router)
-    app.include_router(ws_rooms_router)
-    templates = Jinja2Templates(directory=settings.web_dir / "templates")
-    app.include_router(page_router(templates))
-    app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")
+    app.add_middleware(RequestMetrics, metrics=app.state.services.metrics)  # refusals too
+    if settings.trusted_proxies:
+        # Around everything: the client address and scheme every layer sees are the real
+        # ones, whichever server runs the app (`serve` tells uvicorn the same list).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    include_routes(app, settings)
     return app
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """Counters in CNNPG_RATE_STORAGE when it is set, else in CNNPG_REDIS_URL's Redis (shared
+    by the replicas), else in this process."""
+    explicit = "rate_storage" in settings.model_fields_set
+    return RateLimiter(storage_uri(settings.rate_storage, settings.redis_url, explicit), {
+        "sessions": settings.rate_sessions, "joins": settings.rate_joins,
+        "uploads": settings.rate_uploads, "runs": settings.rate_runs})

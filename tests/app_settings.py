@@ -17,6 +17,10 @@ DEFAULTS: dict[str, Any] = {
     "warm_start": False,
     # Starlette's TestClient sends `Host: testserver`, a name the server answers to only here.
     "allowed_hosts": ["testserver"],
+    # Rate limits off: every TestClient comes from one address ("testclient") and a suite
+    # makes hundreds of sessions and runs a minute. tests/api/test_rate_limits.py turns
+    # them on (the shipped defaults among them).
+    "rate_sessions": "", "rate_joins": "", "rate_uploads": "", "rate_runs": "",
 }
 
 

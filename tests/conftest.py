@@ -10,6 +10,8 @@ import pytest
 import torch
 from app_settings import DEFAULTS, make_settings
 from fastapi.testclient import TestClient
+from redis_server import RedisServer
+from redis_server import redis_server as start_redis
 
 from server.main import create_app
 
@@ -55,3 +57,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if gpu:
         config.hook.pytest_deselected(items=gpu)
         items[:] = [item for item in items if "gpu" not in item.keywords]
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server of this test's own on 127.0.0.1 (empty; `.url`, `.restart()`)."""
+    with start_redis() as server:
+        yield server

@@ -21,9 +21,15 @@ def serving(app: FastAPI) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # Like `serve`: proxy headers only from the app's CNNPG_TRUSTED_PROXIES (uvicorn's own
+    # default would trust 127.0.0.1, every test's peer).
+    # (An app wrapped in test middleware has no state: nothing trusted.)
+    services = getattr(getattr(app, "state", None), "services", None)
+    trusted = services.settings.trusted_proxies if services else []
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", ws_per_message_deflate=False,
-                                           ws_max_size=WS_MAX_BYTES))
+                                           ws_max_size=WS_MAX_BYTES,
+                                           forwarded_allow_ips=trusted))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -30,6 +30,18 @@ def png(array: np.ndarray) -> bytes:
     return encode(array, "PNG")
 
 
+def stripes(vertical: bool, seed: int) -> bytes:
+    """A 40x30 picture of dark and light stripes (vertical or horizontal) with noise, at a
+    random phase: two classes a small network tells apart, whatever the picture's size."""
+    rng = np.random.default_rng(seed)
+    period, phase = int(rng.integers(6, 10)), int(rng.integers(0, 10))
+    axis = np.arange(40 if vertical else 30)
+    wave = ((axis + phase) // (period // 2)) % 2 * 180 + 40
+    image = np.tile(wave, (30, 1)) if vertical else np.tile(wave[:, None], (1, 40))
+    noisy = image + rng.normal(0, 20, image.shape)
+    return png(np.clip(noisy, 0, 255).astype(np.uint8)[..., None])
+
+
 def decode_png(data: bytes) -> np.ndarray:
     """PNG bytes -> uint8 (H, W, C) with Pillow (independent of the server's OpenCV encoder)."""
     with Image.open(io.BytesIO(data)) as image:

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
 CORE = {"nn", "kernels", "imaging", "datasets", "detection", "text"}
-FEATURES = {"store", "classroom", "training", "inference", "hub", "cli", "api"}
+FEATURES = {"store", "classroom", "training", "inference", "hub", "cli", "api", "metrics"}
 WIRING = {"__init__", "__main__", "main", "config", "errors", "services"}
 # Root modules a core package (or the store) may use: settings and the error types.
 SHARED = {"config", "errors"}

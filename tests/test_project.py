@@ -74,6 +74,7 @@ def test_javascript_imports_resolve_to_committed_files() -> None:
 
 
 def test_docker_compose_is_valid() -> None:
+    """The single machine (the scale-out profiles: tests/test_compose_scale_out.py)."""
     compose = ROOT / "docker-compose.yml"
     if shutil.which("docker-compose"):
         result = subprocess.run(["docker-compose", "-f", str(compose), "config", "-q"],
@@ -87,7 +88,7 @@ def test_docker_compose_is_valid() -> None:
     assert device["driver"] == "nvidia"
     assert "gpu" in device["capabilities"]
     for service in (app, gpu):
-        assert "/api/health" in " ".join(service["healthcheck"]["test"])
+        assert "/api/ready" in " ".join(service["healthcheck"]["test"])  # readiness
         assert any(v.startswith("./models:") for v in service["volumes"])
 
 

@@ -10,7 +10,8 @@ from server.classroom.sessions import Identity
 from server.services import Services
 
 
-def _services(request: Request) -> Services:
+# async: a plain function would cost each request a hop to a worker thread and back.
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -23,7 +24,7 @@ def ws_services(websocket: WebSocket) -> Services:
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-def _identity(request: Request) -> Identity:
+async def _identity(request: Request) -> Identity:
     """Set by the Sessions middleware on every request (a new session when none came)."""
     identity: Identity = request.state.identity
     return identity

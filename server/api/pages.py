@@ -13,6 +13,7 @@ import server
 # path -> (template, the nav entry it highlights). A {code} in the path (a room's join code)
 # reaches the template as `code`, upper-cased, so the join form is filled in without script.
 PAGES = {"/": ("kernel_lab.html", "kernels"), "/builder": ("builder.html", "builder"),
+         "/datasets": ("datasets.html", "datasets"),
          "/training": ("training.html", "training"), "/classify": ("classify.html", "classify"),
          "/classroom": ("classroom.html", "classroom"), "/join": ("join.html", "classroom"),
          "/join/{code}": ("join.html", "classroom"), "/room/{code}": ("room.html", "classroom")}

@@ -49,7 +49,7 @@ def _compute(services: Services, req: LiveApply, owner: str) -> tuple[dict[str, 
     started = time.perf_counter()
     item = services.images.resolve(req.source.image_id, req.source.sample, owner)
     result = filter_image(item, req.spec, services.images.limits.max_pixels,
-                          req.preview_max_side)
+                          req.preview_max_side, max_cost=services.images.max_filter_cost)
     height, width = result.pixels.shape[:2]
     frame = _frame(req.id, result.pixels)
     header = {"type": "result", "id": req.id, "width": width, "height": height,
@@ -125,6 +125,7 @@ async def kernels_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     except Stalled:
+        services.metrics.viewer_dropped("kernels")
         await sender.close_stalled()
     finally:
         stop_reader(reading)

@@ -6,6 +6,9 @@ loses its own oldest, counted in `dropped`); maps and filters are latest-value-w
 rate-limited per client, so a slow client skips frames and never slows the run. Each
 event is encoded once for all its viewers, and a viewer whose sends stall for
 ws_send_timeout seconds is closed (1013) and dropped (server/api/fanout.py).
+
+A run pruned after CNNPG_RUN_RETENTION_HOURS answers `{"type": "pruned", "run": summary}`
+and a normal close (1000), on connect or, for a viewer still watching, when it is pruned.
 """
 
 from __future__ import annotations
@@ -17,12 +20,23 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import ws_identity
-from server.api.fanout import Options, Sender, Stalled, dumps, send_heavy, stream
+from server.api.fanout import (
+    RESYNC_CODE,
+    RESYNC_REASON,
+    Options,
+    Resync,
+    Sender,
+    Stalled,
+    dumps,
+    send_heavy,
+    stream,
+)
 from server.api.frames import error_message, parse_frame
 from server.api.handlers import refuse_socket
+from server.api.routes.runs import pruned_run
 from server.classroom.access import readable_run
 from server.classroom.sessions import Identity
-from server.errors import Forbidden, InvalidInput, PlaygroundError, short
+from server.errors import Forbidden, InvalidInput, PlaygroundError, Unavailable, short
 from server.services import Services
 
 router = APIRouter()
@@ -83,14 +97,30 @@ def probe_command(message: dict[str, Any], services: Services,
 async def watch_access(websocket: WebSocket, services: Services, identity: Identity,
                        run_id: str, every: float = 1.0) -> None:
     """A viewer who watches through a room (not the owner) loses the stream as soon as that
-    room closes or removes them: the same check as connecting, every `every` seconds."""
+    room closes or removes them: the same check as connecting, every `every` seconds. A run
+    pruned meanwhile sends its summary and closes normally."""
     while True:
         await asyncio.sleep(every)
         try:
-            readable_run(services, identity, run_id)
+            await run_in_threadpool(readable_run, services, identity, run_id)
+        except Unavailable:  # Redis is away: the hub tells the viewer to resync
+            continue
         except PlaygroundError as exc:  # no longer yours to watch: 403, not "no such run"
-            await refuse_socket(websocket, Forbidden(exc.msg, exc.loc), 4403)
+            if not await send_pruned(websocket, services, identity, run_id):
+                await refuse_socket(websocket, Forbidden(exc.msg, exc.loc), 4403)
             return
+
+
+async def send_pruned(websocket: WebSocket, services: Services, identity: Identity,
+                      run_id: str) -> bool:
+    """The summary of a pruned run the viewer may read, then close 1000; False if none."""
+    summary = pruned_run(services, identity, run_id)
+    if summary is None:
+        return False
+    await websocket.send_text(await run_in_threadpool(dumps, {"type": "pruned",
+                                                              "run": summary}))
+    await websocket.close(code=1000, reason="the run was pruned; its summary was sent")
+    return True
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -98,10 +128,14 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
     services: Services = websocket.app.state.services
     identity = ws_identity(websocket)
     await websocket.accept()
-    try:
-        run = readable_run(services, identity, run_id)  # yours, or shared with you in a room
+    try:  # yours, or shared with you in a room (on another replica: read from Redis)
+        run = await run_in_threadpool(readable_run, services, identity, run_id)
+    except Unavailable as exc:  # try again (the page does, after 1013)
+        await refuse_socket(websocket, exc, 1013)
+        return
     except PlaygroundError as exc:
-        await refuse_socket(websocket, exc, 4404)
+        if not await send_pruned(websocket, services, identity, run_id):
+            await refuse_socket(websocket, exc, 4404)
         return
     topic = f"run:{run_id}"
     subscriber = services.hub.subscribe(topic)  # before the snapshot: nothing falls between
@@ -109,17 +143,16 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
     sender = Sender(websocket, services.settings.ws_send_timeout)  # a stalled viewer: 1013
     tasks: list[asyncio.Task[None]] = []
     try:
-        snapshot, binary = services.runs.snapshot(run_id, identity.session_id)
+        snapshot, binary = await run_in_threadpool(services.runs.snapshot, run_id,
+                                                   identity.session_id)
         mine = run.owner if run.owner == identity.session_id else ""
-        await sender.send_text(dumps(snapshot))
+        await sender.send_text(await run_in_threadpool(dumps, snapshot))  # up to 4000 steps
         for event in binary:
             await send_heavy(sender, event, options)
         tasks = [asyncio.create_task(stream(sender, subscriber, options, snapshot["seq"])),
                  asyncio.create_task(client_messages(websocket, sender, services, run_id,
-                                                     options, mine))]
-        if not mine:
-            tasks.append(asyncio.create_task(watch_access(websocket, services, identity,
-                                                          run_id)))
+                                                     options, mine)),
+                 asyncio.create_task(watch_access(websocket, services, identity, run_id))]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if not isinstance(task.exception(), WebSocketDisconnect | None):
@@ -127,7 +160,10 @@ async def run_socket(websocket: WebSocket, run_id: str) -> None:
     except WebSocketDisconnect:
         pass
     except Stalled:
+        services.metrics.viewer_dropped("runs")
         await sender.close_stalled()
+    except Resync:
+        await websocket.close(code=RESYNC_CODE, reason=RESYNC_REASON)
     finally:
         for task in tasks:
             task.cancel()

@@ -1,14 +1,15 @@
 """Who may see and change what: the checks every route shares.
 
-Private things (your runs, uploads and models) are invisible to other sessions: 404, the
-same answer as for an id that does not exist, so ids cannot be probed. Shared things (a
-public model, a run or model broadcast in a room you joined) can be read by others, but
-only their owner may change them: 403 names the owner rule.
+Private things (your runs, uploads, models and datasets) are invisible to other sessions:
+404, the same answer as for an id that does not exist, so ids cannot be probed. Shared
+things (a public model; a run, model or dataset broadcast in a room you joined) can be read
+by others, but only their owner may change them: 403 names the owner rule.
 """
 
 from __future__ import annotations
 
 from server.classroom.sessions import Identity
+from server.datasets.user_files import DatasetRecord
 from server.errors import Forbidden, NotFound, OverLimit
 from server.services import Services
 from server.store.manifest import Manifest
@@ -90,9 +91,39 @@ def check_model_quota(services: Services, identity: Identity) -> None:
     holding services.models.owner_lock(session) until the model is saved."""
     limit, sid = services.settings.session_max_models, identity.session_id
     mine = services.models.owned_by(sid)
-    pending = [r for r in services.runs.list() if r.owner == sid and not r.final]
+    pending = [r for r in services.runs.list(sid) if not r.final]
     if len(mine) + len(pending) + 1 > limit:
         waiting = f" and {len(pending)} unfinished runs that will save one" if pending else ""
         raise OverLimit(f"you have {len(mine)} models{waiting}; the limit per session is "
                         f"{limit} (CNNPG_SESSION_MAX_MODELS): delete some with DELETE "
                         "/api/models/{model_id}", ["models"])
+
+
+def dataset_missing(dataset_id: str) -> NotFound:
+    return NotFound(f"no dataset {dataset_id!r}; list yours with GET /api/datasets",
+                    ["dataset_id"])
+
+
+def readable_dataset(services: Services, identity: Identity,
+                     dataset_id: str) -> DatasetRecord:
+    """Your dataset, or one broadcast in a room you joined; otherwise 404 (the answer for an
+    unknown id)."""
+    try:
+        record = services.user_datasets.get(dataset_id)
+    except NotFound:
+        raise dataset_missing(dataset_id) from None
+    if record.owner == identity.session_id or services.rooms.shares(identity.session_id,
+                                                                     dataset_id=dataset_id):
+        return record
+    raise dataset_missing(dataset_id)
+
+
+def owned_dataset(services: Services, identity: Identity, dataset_id: str) -> DatasetRecord:
+    """A dataset you may change: 404 when you cannot see it, 403 when a room shows it to
+    you but it is the teacher's."""
+    record = readable_dataset(services, identity, dataset_id)
+    if record.owner != identity.session_id:
+        raise Forbidden(f"dataset {dataset_id} is shown to you in a room, but only the "
+                        "session that made it can change or export it; fork it on the room "
+                        "page to add your own pictures", ["dataset_id"])
+    return record

@@ -1,5 +1,6 @@
 """Fork what a room broadcasts into your own session: the network (a spec to edit), the
-trained model, or a checkpoint of the live run (its weights now, at the current epoch)."""
+trained model, a checkpoint of the live run (its weights now, at the current epoch), or
+the dataset (a private copy to add your own pictures to and train on)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from typing import Any
 from server.classroom.access import check_model_quota
 from server.classroom.rooms import Room
 from server.classroom.sessions import Identity
-from server.errors import Conflict
+from server.datasets.user_fork import fork_dataset
+from server.errors import Conflict, NotFound
 from server.nn.spec import NetworkSpec
 from server.services import Services
 from server.store.disk import TEXT_LIMITS
 from server.store.manifest import Manifest
 from server.training.runs import Run
+
+SUGGESTED_PRESET = "lenet-mnist"  # the Datasets page's "Train on this": adapts to any dataset
 
 
 def _run(services: Services, room: Room) -> Run | None:
@@ -51,8 +55,31 @@ def _copy(services: Services, identity: Identity, room: Room, source: str,
     return _answer(model_id, name, epochs, note)
 
 
+def _dataset(services: Services, identity: Identity, room: Room) -> dict[str, Any]:
+    b = room.broadcast
+    if b.kind != "dataset" or not b.dataset_id:
+        shown = "nothing" if b.kind == "none" else f"a {b.kind.replace('_', ' ')}"
+        raise Conflict(f"room {room.code} is not showing a dataset (it shows {shown}); wait "
+                       "for the teacher to broadcast one", ["what"])
+    store = services.user_datasets
+    try:
+        source = store.get(b.dataset_id)
+    except NotFound:
+        raise Conflict(f"the dataset room {room.code} shows ({b.title}) was deleted by its "
+                       "teacher; wait for the teacher to broadcast another", ["what"]) from None
+    copy = fork_dataset(store, source, identity.session_id)
+    counts = store.counts(copy)
+    return {"kind": "dataset", "dataset_id": copy.id, "name": copy.name,
+            "classes": [c.name for c in copy.classes], "counts": counts,
+            "total": sum(counts.values()), "datasets_url": f"/datasets#open={copy.id}",
+            "train_url": f"/training?dataset={copy.id}&preset={SUGGESTED_PRESET}"}
+
+
 def fork(services: Services, identity: Identity, room: Room, what: str) -> dict[str, Any]:
-    """Blocking (a checkpoint waits for the worker): call it from a thread."""
+    """Blocking (a checkpoint waits for the worker, a dataset copies files): call it from a
+    thread."""
+    if what == "dataset":
+        return _dataset(services, identity, room)
     if what == "network":
         spec, name = network_of(services, room)
         return {"kind": "network", "network": spec.model_dump(mode="json"), "name": name}

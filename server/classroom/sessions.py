@@ -8,7 +8,9 @@ one from POST /api/sessions and send `Authorization: Bearer <token>`.
 
 A bad bearer token is refused (401): a program asked for that identity and must know it
 failed. A bad cookie is replaced by a new session: a browser whose server changed its secret
-simply starts afresh.
+simply starts afresh. Neighbouring cookies cannot break this: the Cookie header is split by
+hand, junk is skipped, and of several `cnnpg_session` cookies (another app on this host
+sets one too: cookies are not kept apart by port) the first that verifies is used.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 COOKIE = "cnnpg_session"
 COOKIE_AGE = 365 * 24 * 3600
 VERSION = "v1"
+# Cookies named cnnpg_session checked per request (an HMAC each, about 6 us): a browser
+# keeps at most ~180 cookies per site, so a neighbour cannot push ours past this; a header
+# stuffed with thousands costs no more than ~1 ms.
+MAX_CANDIDATES = 200
 log = logging.getLogger("cnn_playground")
 
 
@@ -94,16 +99,55 @@ def load_secret(configured: str, folder: Path) -> bytes:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    """Header name -> value; several Cookie headers (as HTTP/2 sends them) are joined."""
+    headers: dict[str, str] = {}
+    for key, raw in scope["headers"]:
+        name, value = key.decode("latin-1").lower(), raw.decode("latin-1")
+        joined = name == "cookie" and name in headers
+        headers[name] = f"{headers[name]}; {value}" if joined else value
+    return headers
 
 
-def _cookie(header: str) -> str | None:
-    try:
-        jar = SimpleCookie(header)
-    except CookieError:
-        return None
-    morsel = jar.get(COOKIE)
-    return morsel.value if morsel else None
+def cookie_values(header: str, limit: int = MAX_CANDIDATES) -> list[str]:
+    """Every `cnnpg_session` value in a Cookie header, in order (at most `limit`). Parsed by
+    hand, not with SimpleCookie: a neighbouring app's malformed cookie (stray quotes, no
+    '=') must not hide ours, and a second `cnnpg_session` (another app on this host at
+    another port or path: cookies do not keep ports apart) must not replace it."""
+    values = []
+    for pair in header.split(";"):
+        name, equals, value = pair.partition("=")
+        if equals and name.strip() == COOKIE:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            values.append(value)
+            if len(values) == limit:
+                break
+    return values
+
+
+def cookie_session(header: str, signer: Signer) -> str | None:
+    """The session id of the first `cnnpg_session` cookie that verifies; None if none does."""
+    return next((sid for value in cookie_values(header)
+                 if (sid := signer.verify(value)) is not None), None)
+
+
+def sessionless(scope: Scope) -> bool:
+    """Static files, and /metrics: its bearer token is CNNPG_METRICS_TOKEN, not a session's
+    (and a scraper keeps no cookie)."""
+    return (scope["type"] not in ("http", "websocket") or scope["path"].startswith("/static/")
+            or scope["path"] == "/metrics")
+
+
+def mints(scope: Scope, signer: Signer) -> bool:
+    """Whether Sessions will make a new session for this request: no bearer token and no
+    cookie that verifies (what the rate limit on new sessions counts)."""
+    if sessionless(scope):
+        return False
+    headers = _headers(scope)
+    if headers.get("authorization", "").partition(" ")[0].lower() == "bearer":
+        return False
+    return cookie_session(headers.get("cookie", ""), signer) is None
 
 
 class Sessions:
@@ -114,7 +158,7 @@ class Sessions:
         self.signer = signer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"].startswith("/static/"):
+        if sessionless(scope):
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
@@ -127,8 +171,7 @@ class Sessions:
             scope.setdefault("state", {})["identity"] = Identity(session_id, "bearer")
             await self.app(scope, receive, send)
             return
-        cookie = _cookie(headers.get("cookie", ""))
-        session_id = self.signer.verify(cookie) if cookie else None
+        session_id = cookie_session(headers.get("cookie", ""), self.signer)
         new_token = None
         if session_id is None:
             session_id, new_token = self.signer.mint()

@@ -68,7 +68,8 @@ def serve(args: argparse.Namespace) -> int:
         app = create_app(settings)
     except ValidationError as exc:  # a setting out of range: say which, and stop
         for error in exc.errors():
-            name = "CNNPG_" + "_".join(str(part) for part in error["loc"]).upper()
+            # A list's item is at [name, index]: the setting is the name.
+            name = "CNNPG_" + "_".join(p for p in error["loc"] if isinstance(p, str)).upper()
             print(f"error: {name}={error.get('input')!r}: {error['msg']}", file=sys.stderr)
         return 2
     except ValueError as exc:  # settings that cannot work together (engine_config)
@@ -76,8 +77,10 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     print(f"CNN Playground on http://{settings.host}:{settings.port}/", flush=True)
     # Frames of pixels are already compact; per-message deflate would cost ~20x throughput.
+    # Proxy headers: only from CNNPG_TRUSTED_PROXIES (uvicorn would trust 127.0.0.1).
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level,
-                ws_per_message_deflate=False, ws_max_size=WS_MAX_BYTES)
+                ws_per_message_deflate=False, ws_max_size=WS_MAX_BYTES,
+                forwarded_allow_ips=settings.trusted_proxies)
     return 0
 
 

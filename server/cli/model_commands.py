@@ -70,7 +70,8 @@ def _store(args: argparse.Namespace) -> Any:
 def predict(args: argparse.Namespace) -> int:
     from server.config import Settings
     from server.imaging import IntakeLimits, decode_image
-    from server.inference.predictor import Predictor, top_k
+    from server.inference.answers import top_k
+    from server.inference.predictor import Predictor
     from server.inference.preprocess import prepare
 
     settings = Settings()

@@ -27,3 +27,12 @@ def to_rgba(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if not np.shares_memory(written, out):  # OpenCV reallocated: never for a matching out
         out[...] = written
     return out
+
+
+def decode_png(data: bytes, channels: int) -> np.ndarray:
+    """A PNG this server wrote (encode_png) -> (H, W, channels) uint8 RGB."""
+    flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    if pixels is None:
+        raise ValueError("not a PNG this server wrote")
+    return pixels[..., None] if channels == 1 else cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)

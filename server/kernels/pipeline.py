@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from server.errors import InvalidInput, ManyErrors, PlaygroundError, TooLarge
+from server.kernels.cost import check_cost, estimate
 from server.kernels.engine import apply_step, to_pixels, value_range
 from server.kernels.resolve import ResolvedStep, check_fits, resolve_step
 from server.kernels.spec import Pipeline
@@ -79,9 +80,15 @@ def run_pipeline(
     pipeline: Pipeline,
     max_pixels: int,
     keep_inputs: bool = False,
+    max_cost: float | None = None,
 ) -> FilterResult:
-    """source: float32 (H, W, C) from prepare_input (cached by the caller)."""
+    """source: float32 (H, W, C) from prepare_input (cached by the caller). max_cost: the
+    most seconds of estimated work allowed (server/kernels/cost.py); None: no limit."""
     steps = resolve_pipeline(pipeline, source.shape[2])
+    if max_cost is not None:
+        height, width, channels = source.shape
+        costs = estimate(steps, height, width, channels, pipeline.channels == "sum")
+        check_cost(costs, height, width, max_cost)
     started = time.perf_counter()
     current = source
     inputs: list[np.ndarray] = []

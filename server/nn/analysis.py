@@ -7,17 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.errors import InvalidInput, ManyErrors, PlaygroundError, human_bytes
+from server.nn.record import BYTES_PER_VALUE
 from server.nn.registry import REGISTRY
 from server.nn.shapes import LayerError, Shape, show
 from server.nn.spec import NetworkSpec
 
-BYTES_PER_VALUE = 4  # float32
+__all__ = ["BYTES_PER_VALUE", "Analysis", "NetworkLimits", "analyze", "describe_shape"]
 
 
 @dataclass(frozen=True)
 class NetworkLimits:
     max_params: int = 50_000_000
     max_activation_bytes: int = 512 * 1024 * 1024  # per sample
+    # Multiply-accumulates per sample: the largest preset needs 1.7e8; 1e10 is a few seconds
+    # of one CPU core per sample, a whole epoch of a big dataset in minutes on a GPU.
+    max_macs: int = 10_000_000_000
 
 
 @dataclass
@@ -77,7 +81,8 @@ def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
                 shape = inferred.shape
                 row.update(output_shape=list(shape), params=inferred.params,
                            trainable_params=inferred.trainable, macs=inferred.macs,
-                           activation_bytes=math.prod(shape) * BYTES_PER_VALUE,
+                           activation_bytes=math.prod(shape) * BYTES_PER_VALUE
+                           + inferred.inner_bytes,
                            formula=inferred.formula, inner=inferred.inner)
         analysis.rows.append(row)
     _check_limits(analysis, limits)
@@ -97,6 +102,19 @@ def _check_limits(analysis: Analysis, limits: NetworkLimits) -> None:
             f"the activations take {size} per sample; the limit is "
             f"{human_bytes(limits.max_activation_bytes)} (setting CNNPG_MAX_ACTIVATION_BYTES): "
             "downsample earlier or use fewer filters", ["layers"]))
+    if totals["macs_per_sample"] > limits.max_macs:
+        analysis.errors.append(_too_many_macs(analysis.rows, totals["macs_per_sample"],
+                                              limits.max_macs))
+
+
+def _too_many_macs(rows: list[dict[str, Any]], macs: int, limit: int) -> InvalidInput:
+    """Names the count, the limit, the setting and the heaviest layer (where to cut)."""
+    worst = max(rows, key=lambda r: r["macs"])
+    return InvalidInput(
+        f"the network needs {macs:,} multiply-accumulates (MACs) per sample; the limit is "
+        f"{limit:,} (setting CNNPG_MAX_MACS). Layer {worst['index']} ({worst['type']}) alone "
+        f"needs {worst['macs']:,}: use a smaller input, fewer filters or smaller kernels, or "
+        "downsample (stride, pooling) earlier", ["layers"])
 
 
 def describe_shape(shape: Shape) -> str:

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from server.nn.shapes import Shape
 
+BYTES_PER_VALUE = 4  # float32
+
 CATEGORIES = ("convolution", "pooling", "activation", "normalization", "regularization",
               "reshape", "dense", "block")
 
@@ -24,6 +26,8 @@ class Inferred:
     macs: int = 0
     formula: str | None = None
     inner: list[dict[str, Any]] = field(default_factory=list)
+    # Bytes of the tensors a block holds inside besides its output (its branches' outputs).
+    inner_bytes: int = 0
 
 
 @dataclass(frozen=True)

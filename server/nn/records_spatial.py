@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from server.nn import spec as s
-from server.nn.record import Inferred, LayerType
+from server.nn.record import BYTES_PER_VALUE, Inferred, LayerType
 from server.nn.records_simple import activation_params, with_activation
 from server.nn.shapes import (
     Axis,
@@ -83,15 +84,30 @@ def _gap(_: s.GlobalAvgPool2D, shape: Shape) -> Inferred:
     return Inferred((c,), formula=f"mean over {h}x{w} per channel -> [{c}]")
 
 
-def _conv_row(name: str, cin: int, cout: int, k: int, out: Shape, bias: bool) -> dict[str, Any]:
+def _held(out: Shape, relu: bool) -> int:
+    """Bytes of an inner layer's output, and of the ReLU's output after it if there is one."""
+    return math.prod(out) * BYTES_PER_VALUE * (2 if relu else 1)
+
+
+def _conv_row(name: str, cin: int, cout: int, k: int, out: Shape, bias: bool,
+              relu: bool = False) -> dict[str, Any]:
     params = (k * k * cin + int(bias)) * cout
     return {"name": name, "type": "conv2d", "kernel_size": k, "output_shape": list(out),
-            "params": params, "macs": out[1] * out[2] * cout * k * k * cin}
+            "params": params, "macs": out[1] * out[2] * cout * k * k * cin,
+            "activation_bytes": _held(out, relu)}
 
 
-def _bn_row(name: str, out: Shape) -> dict[str, Any]:
+def _bn_row(name: str, out: Shape, relu: bool = False) -> dict[str, Any]:
     return {"name": name, "type": "batch_norm", "output_shape": list(out), "params": 4 * out[0],
-            "macs": 0}
+            "macs": 0, "activation_bytes": _held(out, relu)}
+
+
+def _block(out: Shape, rows: list[dict[str, Any]], trainable: int, formula: str) -> Inferred:
+    """A block's totals from its inner rows. The block's output is counted by the analysis;
+    everything inside (every branch's convolutions, norms, ReLUs and pools) is counted here."""
+    params = sum(r["params"] for r in rows)
+    return Inferred(out, params, trainable, sum(r["macs"] for r in rows), formula, rows,
+                    inner_bytes=sum(r["activation_bytes"] for r in rows))
 
 
 def _residual(spec: s.ResidualBlock, shape: Shape) -> Inferred:
@@ -104,35 +120,37 @@ def _residual(spec: s.ResidualBlock, shape: Shape) -> Inferred:
     out = (f, oh, ow)
     if spec.bottleneck:
         m = f // 4
-        rows = [_conv_row("body.0", c, m, 1, (m, h, w), False), _bn_row("body.1", (m, h, w)),
-                _conv_row("body.3", m, m, 3, (m, oh, ow), False), _bn_row("body.4", (m, oh, ow)),
+        rows = [_conv_row("body.0", c, m, 1, (m, h, w), False),
+                _bn_row("body.1", (m, h, w), relu=True),
+                _conv_row("body.3", m, m, 3, (m, oh, ow), False),
+                _bn_row("body.4", (m, oh, ow), relu=True),
                 _conv_row("body.6", m, f, 1, out, False), _bn_row("body.7", out)]
     else:
-        rows = [_conv_row("body.0", c, f, 3, out, False), _bn_row("body.1", out),
+        rows = [_conv_row("body.0", c, f, 3, out, False), _bn_row("body.1", out, relu=True),
                 _conv_row("body.3", f, f, 3, out, False), _bn_row("body.4", out)]
     if st != 1 or c != f:
         rows += [_conv_row("shortcut.0", c, f, 1, out, False), _bn_row("shortcut.1", out)]
     params = sum(r["params"] for r in rows)
     bn = sum(r["params"] for r in rows if r["type"] == "batch_norm") // 2
     formula = f"3x3 stride {st}, padding 1: floor(({h} - 1)/{st}) + 1 = {oh}; plus the shortcut"
-    return Inferred(out, params, params - bn, sum(r["macs"] for r in rows), formula, rows)
+    return _block(out, rows, params - bn, formula)
 
 
 def _inception(spec: s.InceptionBlock, shape: Shape) -> Inferred:
     c, h, w = need_image(shape, "inception_block")
-    rows = [_conv_row("branch1", c, spec.b1x1, 1, (spec.b1x1, h, w), True),
-            _conv_row("branch3.0", c, spec.b3x3_reduce, 1, (spec.b3x3_reduce, h, w), True),
-            _conv_row("branch3.1", spec.b3x3_reduce, spec.b3x3, 3, (spec.b3x3, h, w), True),
-            _conv_row("branch5.0", c, spec.b5x5_reduce, 1, (spec.b5x5_reduce, h, w), True),
-            _conv_row("branch5.1", spec.b5x5_reduce, spec.b5x5, 5, (spec.b5x5, h, w), True),
+    b = spec  # every convolution of a branch is followed by a ReLU
+    rows = [_conv_row("branch1", c, b.b1x1, 1, (b.b1x1, h, w), True, relu=True),
+            _conv_row("branch3.0", c, b.b3x3_reduce, 1, (b.b3x3_reduce, h, w), True, relu=True),
+            _conv_row("branch3.1", b.b3x3_reduce, b.b3x3, 3, (b.b3x3, h, w), True, relu=True),
+            _conv_row("branch5.0", c, b.b5x5_reduce, 1, (b.b5x5_reduce, h, w), True, relu=True),
+            _conv_row("branch5.1", b.b5x5_reduce, b.b5x5, 5, (b.b5x5, h, w), True, relu=True),
             {"name": "branch_pool.0", "type": "max_pool2d", "output_shape": [c, h, w],
-             "params": 0, "macs": 0},
-            _conv_row("branch_pool.1", c, spec.pool_proj, 1, (spec.pool_proj, h, w), True)]
-    total_c = spec.b1x1 + spec.b3x3 + spec.b5x5 + spec.pool_proj
+             "params": 0, "macs": 0, "activation_bytes": _held((c, h, w), False)},
+            _conv_row("branch_pool.1", c, b.pool_proj, 1, (b.pool_proj, h, w), True, relu=True)]
+    total_c = b.b1x1 + b.b3x3 + b.b5x5 + b.pool_proj
     params = sum(r["params"] for r in rows)
-    widths = f"{spec.b1x1} + {spec.b3x3} + {spec.b5x5} + {spec.pool_proj}"
-    formula = f"concat {widths} = {total_c} channels"
-    return Inferred((total_c, h, w), params, params, sum(r["macs"] for r in rows), formula, rows)
+    formula = f"concat {b.b1x1} + {b.b3x3} + {b.b5x5} + {b.pool_proj} = {total_c} channels"
+    return _block((total_c, h, w), rows, params, formula)
 
 
 _max_infer, _max_source = _pool("max_pool2d")

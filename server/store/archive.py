@@ -13,6 +13,8 @@ import hashlib
 import io
 import stat
 import zipfile
+from pathlib import Path
+from typing import IO
 
 from server.errors import TooLarge, UnsupportedMedia, human_bytes
 from server.nn.analysis import NetworkLimits
@@ -34,29 +36,53 @@ JSON_LIMITS = {"spec.json": 1024 * 1024, "manifest.json": 16 * 1024 * 1024}
 
 
 def export_zip(store: ModelStore, model_id: str) -> bytes:
-    """The model's three files in a folder named after its id; DamagedModel if they do not
-    match their checksums (checked on the bytes read, so a file changing meanwhile is seen)."""
-    entry = store.entry(model_id)
-    if entry.damaged or entry.manifest is None or entry.manifest.sha256 is None:
+    """The model's three files in a folder named after its id, as zip bytes."""
+    buffer = io.BytesIO()
+    write_zip(store, model_id, buffer)
+    return buffer.getvalue()
+
+
+def write_zip(store: ModelStore, model_id: str, target: IO[bytes]) -> None:
+    """Write the export into `target`; DamagedModel if the files do not match their
+    checksums (checked on the bytes read, so a file changing meanwhile is seen). Files are
+    read, hashed and written in 1 MB pieces, and the weights are stored uncompressed (float
+    weights barely compress): no step holds the interpreter for long, so a server thread
+    exporting 200 MB leaves the event loop free."""
+    entry = store.entry(model_id, verify=False)
+    folder = store.root / model_id
+    missing = [name for name in MEMBERS if not (folder / name).is_file()]
+    if entry.manifest is None or entry.manifest.sha256 is None or missing:
         raise DamagedModel(f"model {model_id!r} is damaged: {entry.damaged}; it cannot be "
                            "exported: delete it or import it again", ["model_id"])
-    folder = store.root / model_id
-    files = {name: (folder / name).read_bytes() for name in MEMBERS}
-    for name in FILES:
-        if hashlib.sha256(files[name]).hexdigest() != entry.manifest.sha256.get(name):
+    files = {name: _read_chunks(folder / name) for name in MEMBERS}
+    for name in FILES:  # the checksums name the file that changed
+        digest = hashlib.sha256()
+        for chunk in files[name]:
+            digest.update(chunk)
+        if digest.hexdigest() != entry.manifest.sha256.get(name):
             raise DamagedModel(f"model {model_id!r} is damaged: {name} fails its checksum; "
                                "delete it or import it again", ["model_id"])
     # which session owns it is nobody else's business (import ignores these anyway)
-    manifest = Manifest.model_validate_json(files["manifest.json"])
-    files["manifest.json"] = manifest.to_json(without=("owner", "visibility"))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    manifest = Manifest.model_validate_json(b"".join(files["manifest.json"]))
+    files["manifest.json"] = [manifest.to_json(without=("owner", "visibility"))]
+    with zipfile.ZipFile(target, "w") as archive:
         for name in MEMBERS:
             info = zipfile.ZipInfo(f"{model_id}/{name}", date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = (zipfile.ZIP_STORED if name == "weights.safetensors"
+                                  else zipfile.ZIP_DEFLATED)
             info.external_attr = (stat.S_IFREG | 0o644) << 16
-            archive.writestr(info, files[name])
-    return buffer.getvalue()
+            info.file_size = sum(len(c) for c in files[name])
+            with archive.open(info, "w") as stream:
+                for chunk in files[name]:
+                    stream.write(chunk)
+
+
+def _read_chunks(path: Path) -> list[bytes]:
+    chunks = []
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            chunks.append(chunk)
+    return chunks
 
 
 def import_zip(store: ModelStore, data: bytes, limits: NetworkLimits, max_bytes: int,

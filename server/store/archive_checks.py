@@ -24,7 +24,7 @@ from server.text import clean_text, find_lone_surrogate
 
 LOC = ["file"]
 FIX = "upload a .zip made by the model export (GET /api/models/{id}/export)"
-RESIZE_RULES = ("fit_pad", "center_pad", "resize")
+RESIZE_RULES = ("fit_pad", "center_pad", "resize", "pad_border", "crop")
 BACKGROUNDS = ("any", "dark", "light")
 CONTENTS = ("digit", "object", "photo")
 # Fields the app reads from a manifest, with the JSON types they must have when present.

@@ -16,7 +16,7 @@ shipped model (manifest "shipped": true) is read-only.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 import re
@@ -29,13 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from safetensors.torch import load_file, save_file
 
 from server.errors import NotFound, PlaygroundError
 from server.nn.build import Network, build_model
 from server.nn.spec import NetworkSpec
-from server.store.manifest import Manifest
+from server.store.files import fsync_dir as _fsync_dir
+from server.store.files import remove_stale
+from server.store.files import sha256 as _sha256
+from server.store.files import write as _write
+from server.store.manifest import Manifest, as_manifest, read_manifest
+from server.store.names import drop_version, names_lock, next_version, versions
 from server.text import clean_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -62,35 +66,6 @@ class Entry:
     damaged: str | None  # the reason, when the folder cannot be served
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write(path: Path, data: bytes) -> None:
-    with path.open("wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Makes a rename inside `folder` durable (where the platform allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def model_text(field: str, value: str) -> str:
     """A model's name or description (`field`) as stored: server.text's rule (NFC, stripped,
     within TEXT_LIMITS, no lone surrogates or control characters; a description may hold
@@ -109,11 +84,15 @@ class ModelStore:
         self.root = root
         self._lock = threading.Lock()  # manifest rewrites: read, change, replace
         self._owner_locks: dict[str, threading.Lock] = {}
+        # model id -> (its files' sizes and mtimes, the file that failed its checksum or "")
+        # as the last verification found them: a listing repeats a failure it cannot see.
+        self._verdicts: dict[str, tuple[tuple[int, ...], str]] = {}
+        remove_stale(root)
 
     def save(self, name: str, spec: NetworkSpec, model: Network,
              manifest: Manifest | Mapping[str, Any]) -> str:
-        """Write a new model; the store sets the manifest's id, name, size and checksums
-        (and created, when not given). Returns the id."""
+        """Write a new model; the store sets the manifest's id, name, version, size and
+        checksums (and created, when not given). Returns the id."""
         given = manifest if isinstance(manifest, Manifest) else Manifest.model_validate(manifest)
         model_id = new_id(name)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -130,38 +109,59 @@ class ModelStore:
                 "created": given.created or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "size_bytes": sum(p.stat().st_size for p in staging.iterdir()),
                 "sha256": {f: _sha256(staging / f) for f in FILES}})
-            _write(staging / "manifest.json", full.to_json())
-            staging.rename(self.root / model_id)  # atomic on one filesystem
-            _fsync_dir(self.root)
+            # the next version of (owner, name), chosen and made visible under one lock
+            with names_lock(self.root, given.owner):
+                version = next_version(self.entries(), given.owner, name[:200])
+                _write(staging / "manifest.json",
+                       full.model_copy(update={"version": version}).to_json())
+                staging.rename(self.root / model_id)  # atomic on one filesystem
+                _fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return model_id
 
     def entries(self) -> list[Entry]:
+        """Every model as a listing sees it: manifests and file sizes, no checksums (a
+        changed byte is found when the model is loaded or exported)."""
         if not self.root.is_dir():
             return []
         # Any visible folder holding a model file is a model (complete or damaged); presets/
         # and the hidden staging folders of saves in progress are not.
-        return [self._check(p) for p in sorted(self.root.iterdir())
+        return [self._check(p, verify=False) for p in sorted(self.root.iterdir())
                 if p.is_dir() and not p.name.startswith(".") and p.name != "presets"
                 and any((p / f).exists() for f in (*FILES, "manifest.json"))]
 
-    def _check(self, folder: Path) -> Entry:
+    def _check(self, folder: Path, verify: bool = True) -> Entry:
+        """verify: hash the files against their checksums. Else repeat the last
+        verification's verdict while the files are unchanged (size and mtime), or, never
+        verified, compare their sizes with the manifest's."""
         try:
             document = json.loads((folder / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             return Entry(folder.name, None, f"manifest.json is missing or unreadable ({exc})")
-        manifest = _as_manifest(document)
+        manifest = as_manifest(document)
         if manifest is None or manifest.sha256 is None:
             return Entry(folder.name, None, "manifest.json is missing or unreadable (not a "
                          "manifest object with checksums)")
+        stamp: list[int] = []
         for name in FILES:
             path = folder / name
             if not path.is_file():
                 return Entry(folder.name, manifest, f"{name} is missing")
-            if _sha256(path) != manifest.sha256.get(name):
-                return Entry(folder.name, manifest, f"{name} fails its checksum")
+            info = path.stat()
+            stamp += [info.st_size, info.st_mtime_ns]
+        if verify:
+            failed = [n for n in FILES if _sha256(folder / n) != manifest.sha256.get(n)]
+            self._verdicts[folder.name] = (tuple(stamp), failed[0] if failed else "")
+        verdict = self._verdicts.get(folder.name)
+        if verdict and verdict[0] == tuple(stamp):  # verified as the files are now
+            return Entry(folder.name, manifest,
+                         f"{verdict[1]} fails its checksum" if verdict[1] else None)
+        if manifest.size_bytes is not None and sum(stamp[::2]) != manifest.size_bytes:
+            return Entry(folder.name, manifest, f"{' and '.join(FILES)} hold {sum(stamp[::2])} "
+                         f"bytes but the manifest says {manifest.size_bytes} (a file was "
+                         "changed or cut short)")
         return Entry(folder.name, manifest, None)
 
     def owner_lock(self, owner: str) -> threading.Lock:
@@ -171,8 +171,11 @@ class ModelStore:
             return self._owner_locks.setdefault(owner, threading.Lock())
 
     def manifest(self, model_id: str) -> Manifest | None:
-        """A listed model's manifest without verifying its files (None when unreadable)."""
-        return _read_manifest(self._folder(model_id))
+        """A listed model's manifest without verifying its files (None when unreadable).
+        Asked before a model is used (predict, export, fork, rename): counts as a use."""
+        folder = self._folder(model_id)
+        _touch(folder)
+        return read_manifest(folder)
 
     def owned_by(self, owner: str) -> list[str]:
         """Ids of the models whose manifest names this owner (no checksums: cheap)."""
@@ -180,10 +183,15 @@ class ModelStore:
             return []
         return [p.name for p in self.root.iterdir()
                 if p.is_dir() and not p.name.startswith(".")
-                and getattr(_read_manifest(p), "owner", None) == owner]
+                and getattr(read_manifest(p), "owner", None) == owner]
 
-    def entry(self, model_id: str) -> Entry:
-        return self._check(self._folder(model_id))
+    def entry(self, model_id: str, verify: bool = True) -> Entry:
+        """One model; verify=False: as a listing sees it (no checksums)."""
+        return self._check(self._folder(model_id), verify)
+
+    def last_used(self, model_id: str) -> float:
+        """When the model was last saved, changed or used (its folder's mtime)."""
+        return self._folder(model_id).stat().st_mtime
 
     def load(self, model_id: str) -> tuple[NetworkSpec, Network, Manifest]:
         entry = self.entry(model_id)
@@ -191,6 +199,7 @@ class ModelStore:
             raise DamagedModel(f"model {model_id!r} is damaged: {entry.damaged}; delete it or "
                                "import it again", ["model_id"])
         folder = self.root / model_id
+        _touch(folder)
         try:
             spec = NetworkSpec.model_validate_json((folder / "spec.json").read_text())
             model = build_model(spec)
@@ -206,28 +215,32 @@ class ModelStore:
                ) -> Manifest:
         """Rename a model, change its description and/or its visibility ("public" or
         "private"); returns the new manifest."""
-        changes: dict[str, str] = {} if visibility is None else {"visibility": visibility}
+        changes: dict[str, Any] = {} if visibility is None else {"visibility": visibility}
         if name is not None:
             changes["name"] = model_text("name", name)
         if description is not None:
             changes["description"] = model_text("description", description)
         with self._lock:
             folder = self._folder(model_id)
-            manifest = _read_manifest(folder)
+            manifest = read_manifest(folder)
             if manifest is None:
                 raise DamagedModel(f"model {model_id!r} is damaged: its manifest.json is "
                                    "missing or unreadable; delete it or import it again",
                                    ["model_id"])
             _refuse_shipped(model_id, manifest, "changed")
-            manifest = manifest.model_copy(update=changes)
-            temp = folder / f".manifest-{secrets.token_hex(4)}.tmp"
-            try:
-                _write(temp, manifest.to_json())
-                os.replace(temp, folder / "manifest.json")
-            except BaseException:
-                temp.unlink(missing_ok=True)
-                raise
-            _fsync_dir(folder)
+            with names_lock(self.root, manifest.owner):
+                if changes.get("name", manifest.name) != manifest.name:  # the new name's next
+                    changes["version"] = next_version(
+                        self.entries(), manifest.owner, changes["name"])
+                manifest = manifest.model_copy(update=changes)
+                temp = folder / f".manifest-{secrets.token_hex(4)}.tmp"
+                try:
+                    _write(temp, manifest.to_json())
+                    os.replace(temp, folder / "manifest.json")
+                except BaseException:
+                    temp.unlink(missing_ok=True)
+                    raise
+                _fsync_dir(folder)
         return manifest
 
     def copy(self, model_id: str, name: str, changes: dict[str, Any]) -> str:
@@ -241,12 +254,16 @@ class ModelStore:
         """Remove a model (damaged ones too): one rename out of sight, then the files."""
         with self._lock:
             folder = self._folder(model_id)
-            manifest = _read_manifest(folder)
+            manifest = read_manifest(folder)
             if manifest is not None:
                 _refuse_shipped(model_id, manifest, "deleted")
-            trash = self.root / f".trash-{model_id}-{secrets.token_hex(4)}"
-            folder.rename(trash)
-            _fsync_dir(self.root)
+            with names_lock(self.root, manifest.owner if manifest else None):
+                version = versions(self.entries()).get(model_id)
+                trash = self.root / f".trash-{model_id}-{secrets.token_hex(4)}"
+                folder.rename(trash)
+                _fsync_dir(self.root)
+                if manifest is not None and version is not None:  # its hand-set aliases
+                    drop_version(self.root, manifest.owner, manifest.name or model_id, version)
         shutil.rmtree(trash, ignore_errors=True)
 
     def _folder(self, model_id: str) -> Path:
@@ -259,19 +276,10 @@ class ModelStore:
         return folder
 
 
-def _read_manifest(folder: Path) -> Manifest | None:
-    try:
-        return _as_manifest(json.loads((folder / "manifest.json").read_text()))
-    except (OSError, ValueError):
-        return None
-
-
-def _as_manifest(document: Any) -> Manifest | None:
-    """None for JSON that is not a manifest object (a list, a field of the wrong type)."""
-    try:
-        return Manifest.model_validate(document)
-    except ValidationError:
-        return None
+def _touch(folder: Path) -> None:
+    """Mark a model used now (the retention pruner keeps recently used models)."""
+    with contextlib.suppress(OSError):  # a read-only folder: last use is the save time
+        os.utime(folder)
 
 
 def _refuse_shipped(model_id: str, manifest: Manifest, action: str) -> None:

@@ -8,11 +8,14 @@ from server.store.disk import Entry
 from server.store.manifest import Manifest
 
 
-def listing(entry: Entry, viewer: str | None = None) -> dict[str, Any]:
+def listing(entry: Entry, viewer: str | None = None,
+            named: tuple[int, list[str]] | None = None) -> dict[str, Any]:
     """One row: enough to choose a model and to see what it needs. `yours` is whether the
-    viewer's session owns it."""
+    viewer's session owns it; `named`: its version and aliases (store.naming.name_index)."""
     manifest = entry.manifest or Manifest()
+    version, aliases = named or (manifest.version, [])
     return {"id": entry.id, "name": manifest.name if manifest.name is not None else entry.id,
+            "version": version, "aliases": aliases,
             "description": manifest.description if manifest.description is not None else "",
             "dataset": manifest.dataset, "classes": manifest.classes,
             "input_shape": manifest.input_shape, "test_accuracy": manifest.test_accuracy,

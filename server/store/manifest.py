@@ -13,13 +13,14 @@ made of it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 # Written by the store or the server itself; an imported manifest never sets them.
 SERVER_FIELDS = ("id", "sha256", "size_bytes", "shipped", "imported_from", "owner",
-                 "visibility", "forked_from")
+                 "visibility", "forked_from", "version")
 
 
 class Manifest(BaseModel):
@@ -32,6 +33,7 @@ class Manifest(BaseModel):
     sha256: dict[str, str] | None = None
     # what the model is
     name: str | None = None
+    version: int | None = None  # 1, 2, ... per (owner, name): see store.names
     description: str | None = None
     classes: list[str] = []
     input_shape: list[int] | None = None
@@ -78,3 +80,19 @@ class Manifest(BaseModel):
     def epochs(self) -> int | None:
         value = (self.metrics or {}).get("epochs")
         return None if value is None else int(value)
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """A model folder's manifest.json; None when it is missing or not a manifest."""
+    try:
+        return as_manifest(json.loads((folder / "manifest.json").read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def as_manifest(document: Any) -> Manifest | None:
+    """None for JSON that is not a manifest object (a list, a field of the wrong type)."""
+    try:
+        return Manifest.model_validate(document)
+    except ValidationError:
+        return None

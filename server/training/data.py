@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch.nn import functional
 
+from server.datasets.normalize import normalize
 from server.datasets.registry import Preprocessing
 from server.errors import InvalidInput
 from server.nn.spec import NetworkSpec
@@ -85,12 +86,19 @@ def to_tensor(images: np.ndarray, pre: Preprocessing) -> torch.Tensor:
 
 
 def prepare(images: np.ndarray, labels: np.ndarray, pre: Preprocessing, spec: NetworkSpec,
-            validation_split: float, seed: int) -> Prepared:
+            validation_split: float, seed: int, stratify: bool = False) -> Prepared:
+    """stratify: the validation split takes the same share of every class (a small
+    dataset of your own could otherwise validate on one class only)."""
     notes: list[str] = []
     adapted, pre_out = adapt(images, pre, spec, notes)
     order = np.random.default_rng(seed).permutation(len(labels))
-    n_val = round(len(labels) * validation_split)
-    val, train = order[:n_val], order[n_val:]
+    if stratify:
+        picked = [order[labels[order] == c] for c in np.unique(labels)]
+        val = np.concatenate([m[:round(len(m) * validation_split)] for m in picked])
+        train = np.concatenate([m[round(len(m) * validation_split):] for m in picked])
+    else:
+        n_val = round(len(labels) * validation_split)
+        val, train = order[:n_val], order[n_val:]
     if len(train) == 0:
         raise InvalidInput("the validation split leaves no training images; lower it",
                            ["training", "validation_split"])
@@ -126,6 +134,10 @@ def image_to_input(pixels: np.ndarray, pre: Preprocessing) -> torch.Tensor:
     """Any (H, W, C) uint8 image -> one normalized (1, C, H, W) input: channels converted
     (luma or repeated gray), resized to fit keeping the aspect ratio, centred on black."""
     image = pixels if pixels.ndim == 3 else pixels[..., None]
+    if pre.resize in ("pad_border", "crop"):  # a dataset of your own: its own fit
+        fitted = normalize(image, pre.height, pre.channels,
+                           "pad" if pre.resize == "pad_border" else "crop")
+        return to_tensor(fitted[None], pre)
     if image.shape[2] == 3 and pre.channels == 1:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None]
     elif image.shape[2] == 1 and pre.channels == 3:

@@ -6,6 +6,7 @@ same methods, so routes, the hub and the classroom never change when runs move e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,7 +59,8 @@ class Executor(Protocol):
     def snapshot(self, run_id: str, viewer: str | None = None) -> tuple[
         dict[str, Any], list[dict[str, Any]]]: ...
 
-    def list(self) -> list[Run]: ...
+    def list(self, owner: str | None = None) -> list[Run]:
+        """Every run this executor knows, or (owner) one session's."""
 
     def command(self, run_id: str, op: str, value: float | None = None) -> Run: ...
 
@@ -77,5 +79,12 @@ class Executor(Protocol):
         """{position, wait_s, reason} for a queued run, None once it left the queue."""
 
     def pool_state(self) -> PoolState: ...
+
+    def prune(self, before: float) -> Sequence[Run]:
+        """Forget final runs that ended before `before` (a time.time()); returns them."""
+
+    def forget_owner(self, owner: str) -> int:
+        """Stop and forget every run of a session (its data was deleted); returns how many.
+        A run still training saves no model: one it saves while stopping is discarded."""
 
     def shutdown(self) -> None: ...

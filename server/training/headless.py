@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
                             scale=args.augment_scale),
             device=args.device)
         request = RunRequest(network=network, dataset=args.dataset, training=training)
-        datasets = DatasetRegistry(settings.datasets_dir)
+        datasets = DatasetRegistry(settings.datasets_dir,
+                                   user_dir=settings.models_dir / ".datasets")
         session = Session.build(request, Presets(settings.presets_dir), datasets)
         device = pick_device(args.device)
         started = time.perf_counter()

@@ -46,6 +46,8 @@ class Run:
     queue: dict[str, Any] | None = None  # {position, wait_s, reason} while queued
     bound: float | None = None  # when a worker took it
     first_step: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)  # the saved model's metrics
+    deleted: bool = False  # its session deleted its data: hidden, dropped once final
 
     @property
     def final(self) -> bool:
@@ -53,8 +55,15 @@ class Run:
 
     def apply(self, event: dict[str, Any]) -> dict[str, Any]:
         """Fold one worker event into the state; returns it stamped with seq, run_id, time."""
-        self.seq += 1
-        stamped = {**event, "run_id": self.id, "seq": self.seq, "time": time.time()}
+        stamped = {**event, "run_id": self.id, "seq": self.seq + 1, "time": time.time()}
+        self.fold(stamped)
+        return stamped
+
+    def fold(self, stamped: dict[str, Any]) -> None:
+        """Fold an event already stamped (by this run's `apply`, here or on the replica that
+        runs it: server/hub/mirror.py) into the state; times are the event's own."""
+        event, now = stamped, float(stamped["time"])
+        self.seq = int(stamped["seq"])
         kind = event.get("type")
         if kind == "status":
             self.status = event["status"]
@@ -64,17 +73,17 @@ class Run:
             if self.status != "queued":
                 self.queue = None
             if self.status == "running" and self.started is None:
-                self.started = time.time()
+                self.started = now
                 self.threads = int(event.get("threads") or 0)
                 self.device = event.get("device")
                 self.notes = list(event.get("notes", []))
             if self.final:
-                self.ended = time.time()
+                self.ended = now
         elif kind == "queue":
             self.queue = {k: event[k] for k in ("position", "wait_s", "reason")}
         elif kind == "step":
             if self.first_step is None:
-                self.first_step = time.time()
+                self.first_step = now
             self.epoch, self.step = event["epoch"], event["step"]
             self.latest = stamped
             self.steps.append(stamped)
@@ -82,9 +91,9 @@ class Run:
             self.epochs.append(stamped)
         elif kind == "model":
             self.model_id = event["model_id"]
+            self.result = dict(event.get("metrics") or {})
         elif kind in HEAVY:
             self.heavy[kind] = stamped
-        return stamped
 
     def public(self, viewer: str | None = None) -> dict[str, Any]:
         """viewer: the asking session (`yours` says whether it owns the run)."""

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from server.datasets.registry import DatasetRegistry, Preprocessing
+from server.datasets.registry import DatasetInfo, DatasetRegistry, Preprocessing
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.nn.build import build_model
@@ -47,11 +47,54 @@ def pick_device(choice: str) -> torch.device:
     return torch.device("cuda")
 
 
-def validate_request(request: RunRequest, presets: Presets,
-                     datasets: DatasetRegistry) -> tuple[NetworkSpec, str]:
-    """Every check that does not need the whole dataset, so POST /api/runs answers at once."""
+MIN_PER_CLASS = 5  # pictures a class of your own dataset needs before it can be trained
+
+
+def fit_preset(spec: NetworkSpec, info: DatasetInfo) -> NetworkSpec:
+    """A preset made to take your dataset: its input the dataset's size and channels, its
+    last dense layer one unit per class (errors, such as a pooling layer that no longer
+    fits a small picture, are reported against the adapted network)."""
+    pre, raw = info.preprocessing, spec.model_dump()
+    raw["input"] = {**raw["input"], "channels": pre.channels, "height": pre.height,
+                    "width": pre.width}
+    dense = [i for i, layer in enumerate(raw["layers"]) if layer.get("type") == "dense"]
+    if dense:
+        raw["layers"][dense[-1]]["units"] = len(info.classes)
+    adapted = NetworkSpec.model_validate(raw)
+    analysis = analyze(adapted)
+    if analysis.errors:
+        first = analysis.errors[0]
+        raise InvalidInput(f"the preset, made to take {pre.width}x{pre.height} pictures: "
+                           f"{first.msg}", ["network", *first.loc])
+    return adapted
+
+
+def check_user_classes(info: DatasetInfo, counts: dict[str, int]) -> None:
+    """At least 2 classes, each with MIN_PER_CLASS pictures: 422 naming the class."""
+    if len(info.classes) < 2:
+        raise InvalidInput(f"dataset {info.title!r} has {len(info.classes)} class; a network "
+                           "learns to tell classes apart: add a second class", ["dataset"])
+    for label, count in counts.items():
+        if count < MIN_PER_CLASS:
+            raise InvalidInput(f"class {label!r} of dataset {info.title!r} has {count} "
+                               f"pictures; add at least {MIN_PER_CLASS - count} more (each "
+                               f"class needs {MIN_PER_CLASS})", ["dataset"])
+
+
+def validate_request(request: RunRequest, presets: Presets, datasets: DatasetRegistry,
+                     local_device: bool = True) -> tuple[NetworkSpec, str]:
+    """Every check that does not need the whole dataset, so POST /api/runs answers at once.
+    local_device: the run trains on this machine (not on a Ray cluster, whose executor
+    checks the device against its actors' instead)."""
     spec, name = resolve_network(request.network, presets)
     info = datasets.info(request.dataset)
+    if datasets.is_user(request.dataset):
+        _, labels = datasets.load(request.dataset, "train")
+        _, held = datasets.load(request.dataset, "test")
+        check_user_classes(info, {c: int((labels == i).sum() + (held == i).sum())
+                                  for i, c in enumerate(info.classes)})
+        if set(request.network) == {"preset"}:
+            spec = fit_preset(spec, info)
     if datasets.folder(request.dataset) is None:
         raise InvalidInput(f"dataset {request.dataset!r} is not on this machine; run "
                            f"`cnn-playground datasets download {request.dataset}`", ["dataset"])
@@ -63,7 +106,8 @@ def validate_request(request: RunRequest, presets: Presets,
             ["network", "layers", len(spec.layers) - 1])
     images, _ = datasets.load(request.dataset, "train")
     adapt(images[:1], info.preprocessing, spec, [])  # raises when the input cannot fit
-    pick_device(request.training.device)
+    if local_device:
+        pick_device(request.training.device)
     return spec, name
 
 
@@ -94,7 +138,8 @@ class Session:
             keep = np.random.default_rng(cfg.seed).permutation(len(labels))
             keep = np.sort(keep[: cfg.max_train_samples])
             images, labels = images[keep], labels[keep]
-        data = prepare(images, labels, info.preprocessing, spec, cfg.validation_split, cfg.seed)
+        data = prepare(images, labels, info.preprocessing, spec, cfg.validation_split, cfg.seed,
+                       stratify=datasets.is_user(request.dataset))
         return cls(request, spec, name, list(info.classes), data)
 
     def trainer(self, emit: Emit, control: Control, device: torch.device,

@@ -47,7 +47,8 @@ class Worker:
                                                                                        Any]):
         self.number, self.events, self.settings = number, events, settings
         decoded = Path(paths["decoded_dir"]) if paths.get("decoded_dir") else None
-        self.datasets = DatasetRegistry(Path(paths["datasets_dir"]), decoded_dir=decoded)
+        self.datasets = DatasetRegistry(Path(paths["datasets_dir"]), decoded_dir=decoded,
+                                        user_dir=Path(paths["models_dir"]) / ".datasets")
         self.presets = Presets(Path(paths["presets_dir"]))
         self.store = ModelStore(Path(paths["models_dir"]))
         self.device = pick_device("auto")

@@ -100,6 +100,25 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# Chromium's synthetic camera (a moving test pattern) for a real getUserMedia, with the
+# permission prompt answered yes: the Datasets page's webcam tests.
+FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+@pytest.fixture(scope="module")
+def camera_browser() -> Iterator[Any]:
+    """Chromium with a fake camera, per test module (see `browser`)."""
+    if sync_api is None:
+        pytest.fail("playwright is not installed: run `make test` (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` or set CNNPG_CHROMIUM")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                              args=CHROMIUM_ARGS + FAKE_CAMERA_ARGS)
+        yield chromium
+        chromium.close()
+
+
 class PageErrors:
     """Uncaught exceptions in the page: any one fails the test."""
 

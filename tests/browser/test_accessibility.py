@@ -132,3 +132,48 @@ def test_tapping_a_result_pixel_on_a_tablet_explains_it(tablet: Any) -> None:
     tablet.wait_for_selector("body[data-state=idle]", state="attached")
     assert tablet.locator("#explain-body table.sum-grid").count() == 1
     assert "sum of products" in (tablet.locator("#explain-body").text_content() or "")
+
+
+def test_datasets_page_works_from_the_keyboard_with_visible_focus(browser: Any,
+                                                                  base_url: str) -> None:
+    """Create a dataset and a class with the keyboard alone; every control of the open
+    dataset is labelled and reachable with Tab, its focus visible; nothing loads from outside
+    and nothing scrolls sideways at 1024 px."""
+    context = browser.new_context(bypass_csp=True, base_url=base_url,
+                                  viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto("/datasets")
+    page.wait_for_selector("body[data-state=idle]", state="attached")
+    active = tab_to(page, lambda a: a["id"] == "new-name")
+    assert active["outline"] != "none"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Keys")
+    page.keyboard.press("Enter")  # submits the form: creates the dataset
+    page.wait_for_selector("body[data-open]", state="attached")
+    page.wait_for_selector("body[data-state=idle]", state="attached")
+    assert page.evaluate(ACTIVE)["id"] == "class-name"  # ready for the first class
+    page.keyboard.type("left")
+    page.keyboard.press("Enter")
+    page.wait_for_selector('li.class-card[data-class-name="left"]')
+    page.wait_for_selector("body[data-state=idle]", state="attached")
+    assert page.evaluate(UNLABELLED) == []
+    seen: set[str] = set()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        active = page.evaluate(ACTIVE)
+        if active["tag"] == "BODY":  # past the last control, before the first again
+            continue
+        assert active["outline"] != "none", active
+        seen.add(active["id"] or active["label"])
+    for control in ["train-link", "export-link", "delete-dataset", "webcam-start",
+                    "webcam-class", "Delete the class left"]:
+        assert control in seen, control
+    labels = page.evaluate("""() => [...document.querySelectorAll('.class-card input')]
+      .map((el) => el.labels[0].textContent)""")
+    assert labels == ["Choose pictures for left", "Choose a folder for left"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    context.close()
+    outside = [u for u in urls if not u.startswith((base_url, "data:", "blob:"))]
+    assert outside == []

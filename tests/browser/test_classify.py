@@ -7,7 +7,10 @@ drawn; the model list by keyboard, damaged models greyed out; no sideways scroll
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,3 +243,35 @@ def test_a_tablet_draws_by_touch_without_sideways_scrolling(
     assert prediction["x"] > image["x"] + image["width"] - 1  # side by side
     assert abs(prediction["y"] - image["y"]) < 2
     assert page.evaluate(UNLABELLED) == []
+
+
+def test_the_model_list_shows_versions_and_alias_tags(
+        classify: Classify, models: Models, server_models_dir: Path) -> None:
+    """A second version of the copy's name (saved with version 2, as the store numbers a
+    new save): the list shows "name v1" and "name v2", default on the newer one."""
+    name = models.by_id[COPY_ID]["name"]
+    newer = server_models_dir / f"{COPY_ID}-v2"
+    shutil.copytree(server_models_dir / COPY_ID, newer)
+    manifest = json.loads((newer / "manifest.json").read_text())
+    manifest.update(id=newer.name, version=2, metrics={})  # no test accuracy: not best
+    (newer / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    try:
+        page = classify.page
+        page.reload()
+        classify.wait()
+        old, new = (page.locator(".model-item", has=classify.radio(i)) for i in (COPY_ID,
+                                                                                 newer.name))
+        assert old.locator(".model-name").text_content() == f"{name} v1best"
+        assert new.locator(".model-name").text_content() == f"{name} v2default"
+        assert new.locator(".alias-tag").all_text_contents() == ["default"]
+        shipped = page.locator(".model-item", has=classify.radio(models.shipped))
+        assert shipped.locator(".alias-tag").all_text_contents() == ["best", "default"]
+        # the radio's accessible name carries the version and the aliases
+        radio = page.get_by_role("radio", name=re.compile(rf"{re.escape(name)} v2\s*default"))
+        assert radio.get_attribute("value") == newer.name
+        radio.focus()
+        page.keyboard.press("ArrowUp")
+        assert page.locator('input[name="model"]:checked').get_attribute("value") != newer.name
+        assert page.evaluate(UNLABELLED) == []
+    finally:
+        shutil.rmtree(newer, ignore_errors=True)

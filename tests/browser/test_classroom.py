@@ -12,17 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from classroom_people import crowd, join, open_room, wait
 from page_checks import TINY, UNLABELLED
 
 pytestmark = pytest.mark.browser
 
 QUICK = {"Epochs": "200", "Batch size": "32", "Max training samples": "600"}
-
-# Every WebSocket the page opens, kept on window.sockets (to count reconnects).
-KEEP_SOCKETS = """window.sockets = [];
-window.WebSocket = class extends window.WebSocket {
-  constructor(...args) { super(...args); window.sockets.push(this); }
-};"""
 
 # WCAG contrast ratio of an element's text colour against white (presentation is on white).
 CONTRAST = """(selector) => {
@@ -35,29 +30,6 @@ CONTRAST = """(selector) => {
 }"""
 
 
-class Person:
-    """One browser context (one session): a teacher or a student, with pages on demand."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(bypass_csp=True, base_url=base_url,
-                                           viewport={"width": 1024, "height": 800})
-        self.errors: list[str] = []
-
-    def open(self, path: str, state: str = "idle") -> Any:
-        page = self.context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.add_init_script(KEEP_SOCKETS)
-        page.goto(path)
-        wait(page, state)
-        return page
-
-
-def wait(page: Any, value: str, name: str = "state") -> None:
-    """Until body[data-<name>] is value (the pages' own state; never a sleep)."""
-    page.wait_for_selector(f'body[data-{name}="{value}"]', state="attached")
-
-
 def step_of(page: Any) -> int:
     match = re.search(r"step (\d+)", page.locator("#progress-text").text_content())
     return int(match.group(1)) if match else 0
@@ -65,40 +37,7 @@ def step_of(page: Any) -> int:
 
 @pytest.fixture
 def people(browser: Any, base_url: str) -> Iterator[Any]:
-    made: list[Person] = []
-
-    def person() -> Person:
-        made.append(Person(browser, base_url))
-        return made[-1]
-
-    yield person
-    for p in made:
-        p.context.close()
-    for p in made:
-        assert not p.errors, f"uncaught errors in the page: {p.errors}"
-
-
-def open_room(teacher: Person, title: str) -> tuple[Any, str]:
-    page = teacher.open("/classroom")
-    assert page.locator('nav a[aria-current="page"]').text_content() == "Classroom"
-    page.get_by_label("Title (optional)").fill(title)
-    page.get_by_role("button", name="Create room").click()
-    page.wait_for_selector("body[data-room=live]", state="attached")
-    code = page.locator("#join-code").text_content()
-    assert re.fullmatch(r"[ACDEFHJKMNPQRTUVWXY3479]{6}", code), code
-    assert page.get_by_label("Join link").input_value().endswith(f"/join/{code}")
-    assert page.get_by_label("Teacher key (shown only now)").input_value()
-    return page, code
-
-
-def join(student: Person, code: str, name: str) -> Any:
-    page = student.open("/join")
-    page.get_by_label("Room code").fill(code.lower())
-    page.get_by_label("Your name (optional)").fill(name)
-    page.get_by_role("button", name="Join").click()
-    page.wait_for_url(f"**/room/{code}")
-    wait(page, "live", "room")
-    return page
+    yield from crowd(browser, base_url)
 
 
 def test_a_broadcast_run_is_watched_live_and_forked(people: Any) -> None:
@@ -219,6 +158,7 @@ def test_a_broadcast_run_is_watched_live_and_forked(people: Any) -> None:
     room.goto(f"/room/{code}")
     wait(room, "network", "broadcast")
     table = room.get_by_role("table", name=re.compile("output shapes"))
+    table.wait_for()  # drawn once the server has worked out the shapes
     assert table.locator("tbody tr").count() == len(TINY["layers"]) + 1  # and the input
     assert room.evaluate(UNLABELLED) == []
     room.get_by_role("button", name="Train my own copy").click()
@@ -251,6 +191,8 @@ def test_wrong_code_kick_and_close(people: Any) -> None:
     watcher = join(other, code, "")
     wait(classroom, "2", "participants")
     classroom.get_by_role("button", name="Kick Bob").click()
+    classroom.get_by_role("dialog", name="Remove Bob?").get_by_role(
+        "button", name="Remove").click()
     wait(room, "kicked", "room")
     assert room.get_by_role("alert").filter(
         has_text="The teacher removed you from this room").is_visible()

@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/builder", "/training", "/classify", "/classroom", "/join", "/docs"]
+PAGES = ["/", "/builder", "/datasets", "/training", "/classify", "/classroom", "/join", "/docs"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -161,7 +161,7 @@ def test_following_a_room_you_have_not_joined_says_how_to_join(browser: Any,
         code = teacher_context.request.post("/api/rooms", data={}).json()["code"]
         stranger = open_lab(stranger_context, f"/?follow={code}")
         stranger.wait_body("follow", "ended")
-        assert f"You have not joined room {code}" in stranger.bar()
+        assert f"There is no room {code} that you have joined" in stranger.bar()
         join = stranger.page.get_by_role("link", name=f"Join room {code}")
         assert join.get_attribute("href") == f"/join/{code}"
         # the page still works on its own

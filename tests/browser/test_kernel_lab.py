@@ -270,7 +270,7 @@ def test_zoom_keeps_both_images_at_the_same_scale(page: Any, lab: Any) -> None:
 
 
 def test_spec_panel_is_valid_json(page: Any, lab: Any) -> None:
-    page.locator("summary").click()
+    page.get_by_text("The request sent to the server (pipeline spec)").click()
     request = json.loads(page.locator("#spec-json").text_content() or "")
     assert set(request) == {"source", "spec"}
 

@@ -99,12 +99,15 @@ def test_a_short_run_is_drawn_live_and_reattaches_after_a_reload(training: Train
 
     assert page.locator("#model-id").text_content() == run["model_id"]
     assert page.locator("#run-device").text_content() == run["device"]
-    assert training.points() >= 3
-    assert training.points("accuracy-chart") == training.points()
+    # The loop always reports the first and the last batch, and one every 0.25 s between
+    # (a fast machine may finish 19 batches inside one interval: then there are just two).
+    drawn = training.points()
+    assert drawn >= 2
+    assert training.points("accuracy-chart") == drawn
     assert page.get_by_label("Progress").evaluate("(p) => p.value") == 1
     assert "Epoch 1 of 1" in page.locator("#progress-text").text_content()
     check_results(training, run)
-    check_chart_controls(training)
+    check_chart_controls(training, drawn)
     # The list of runs has it, current; a reload re-attaches from the snapshot
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=f"Open run {run_id}"))
     row.wait_for()
@@ -112,12 +115,13 @@ def test_a_short_run_is_drawn_live_and_reattaches_after_a_reload(training: Train
     page.reload()
     training.wait("finished")
     assert page.locator("#model-id").text_content() == run["model_id"]
-    page.wait_for_function("document.querySelector('#loss-chart').dataset.points > 2")
+    # the snapshot replays every step the live page drew, no more and no fewer
+    page.wait_for_function(f"document.querySelector('#loss-chart').dataset.points == {drawn}")
     check_results(training, run)
     assert page.evaluate(UNLABELLED) == []
 
 
-def check_chart_controls(training: Training) -> None:
+def check_chart_controls(training: Training, drawn: int) -> None:
     """Drag to zoom (both charts follow), Reset zoom, and per-epoch points."""
     page = training.page
     area = page.locator("#loss-chart .u-over")
@@ -133,7 +137,7 @@ def check_chart_controls(training: Training) -> None:
     page.get_by_label("Per epoch").check()
     assert training.points() == 1  # one epoch
     page.get_by_label("Per step").check()
-    assert training.points() > 2
+    assert training.points() == drawn  # every step drawn before comes back
 
 
 def check_results(training: Training, run: dict[str, Any]) -> None:

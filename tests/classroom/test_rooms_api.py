@@ -88,21 +88,25 @@ def test_only_the_teacher_runs_the_room(client: TestClient) -> None:
     created = create(client, teacher)
     code = created["code"]
     client.post(f"/api/rooms/{code}/join", json={}, headers=student)
-    assert client.get(f"/api/rooms/{code}", headers=stranger).status_code == 403
-    for who in (student, stranger):
+    assert client.get(f"/api/rooms/{code}", headers=stranger).status_code == 404
+    for who, status, says in ((student, 403, "only the teacher"),
+                              (stranger, 404, "that you have joined")):
         for response in (
                 client.put(f"/api/rooms/{code}/broadcast", json={"kind": "none"}, headers=who),
                 client.post(f"/api/rooms/{code}/close", headers=who),
+                client.patch(f"/api/rooms/{code}", json={"locked": True}, headers=who),
+                client.post(f"/api/rooms/{code}/unban", json={"participant_id": "p-x"},
+                            headers=who),
                 client.post(f"/api/rooms/{code}/kick", json={"participant_id": "p-x"},
                             headers=who)):
-            assert response.status_code == 403, response.text
-            assert "only the teacher" in response.json()["detail"][0]["msg"]
+            assert response.status_code == status, response.text
+            assert says in response.json()["detail"][0]["msg"]
     # the teacher key makes another device (another session) the teacher
     projector = {**stranger, "X-Teacher-Key": created["teacher_key"]}
     assert client.put(f"/api/rooms/{code}/broadcast", json={"kind": "none"},
                       headers=projector).status_code == 200
     wrong_key = {**stranger, "X-Teacher-Key": "not-the-key"}
-    assert client.post(f"/api/rooms/{code}/close", headers=wrong_key).status_code == 403
+    assert client.post(f"/api/rooms/{code}/close", headers=wrong_key).status_code == 404
 
 
 def test_broadcasts_are_validated(client: TestClient) -> None:
@@ -180,18 +184,19 @@ def test_the_room_socket_follows_changes_kicks_and_closing(client: TestClient) -
             with pytest.raises(WebSocketDisconnect) as closed:
                 b_ws.receive_json()
             assert closed.value.code == 4000
+    assert client.post(f"/api/rooms/{code}/join", json={}, headers=bob).status_code == 410
     late = client.post(f"/api/rooms/{code}/join", json={}, headers=session(client))
-    assert late.status_code == 410
+    assert late.status_code == 404  # a closed room is no one else's business
     assert client.get("/api/rooms", headers=bob).json()["joined"] == []
 
 
 def test_strangers_cannot_open_the_room_socket(client: TestClient) -> None:
     code = create(client, session(client))["code"]
     with client.websocket_connect(f"/ws/rooms/{code}", headers=session(client)) as ws:
-        assert ws.receive_json()["status"] == 403
+        assert ws.receive_json()["status"] == 404
         with pytest.raises(WebSocketDisconnect) as refused:
             ws.receive_json()
-        assert refused.value.code == 4403
+        assert refused.value.code == 4404
 
 
 def test_cross_site_pages_cannot_use_a_students_cookie(client: TestClient) -> None:
@@ -214,10 +219,13 @@ def test_cross_site_pages_cannot_use_a_students_cookie(client: TestClient) -> No
 def test_rooms_close_by_themselves_after_a_school_day(client: TestClient) -> None:
     teacher, student = session(client), session(client)
     code = create(client, teacher)["code"]
+    client.post(f"/api/rooms/{code}/join", json={}, headers=student)
     rooms = client.app.state.services.rooms  # type: ignore[attr-defined]
     rooms.rooms[code].created -= ROOM_HOURS * 3600 + 1
     create(client, teacher)  # creating a room tidies the others
     assert client.post(f"/api/rooms/{code}/join", json={}, headers=student).status_code == 410
+    assert client.post(f"/api/rooms/{code}/join", json={},
+                       headers=session(client)).status_code == 404
     rooms.rooms[code].closed_at -= KEEP_CLOSED_S + 1
     create(client, teacher)
     assert client.post(f"/api/rooms/{code}/join", json={}, headers=student).status_code == 404

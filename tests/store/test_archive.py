@@ -36,7 +36,9 @@ def test_export_is_a_zip_of_the_three_files_in_a_folder(store: ModelStore, saved
         infos = archive.infolist()
         assert [i.filename for i in infos] == [
             f"{saved}/spec.json", f"{saved}/weights.safetensors", f"{saved}/manifest.json"]
-        assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
+        # float weights barely compress: stored as they are (deflating 200 MB takes seconds)
+        assert [i.compress_type for i in infos] == [
+            zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]
         for info in infos:
             name = info.filename.split("/")[1]
             assert archive.read(info) == (store.root / saved / name).read_bytes()

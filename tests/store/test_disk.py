@@ -42,11 +42,10 @@ def _flip_one_byte(folder: Path) -> None:
     (lambda d: (d / "manifest.json").write_text("{not json"), "manifest.json is missing or"),
     (lambda d: (d / "manifest.json").write_text("[1, 2]"), "manifest.json is missing or"),
 ])
-def test_damaged_folders_are_listed_and_never_served(
+def test_damaged_folders_are_found_and_never_served(
         store: ModelStore, saved: str, damage: Callable[[Path], None], reason: str) -> None:
     damage(store.root / saved)
-    entries = {e.id: e for e in store.entries()}
-    damaged = entries[saved].damaged
+    damaged = store.entry(saved).damaged  # verified: checksums
     assert damaged is not None
     assert damaged.startswith(reason)
     with pytest.raises(DamagedModel, match="is damaged") as caught:

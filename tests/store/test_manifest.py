@@ -78,7 +78,7 @@ def test_the_exported_zip_imports_and_predicts(tmp_path: Path) -> None:
     # exported again, the archive's manifest has the keys the original export had
     again = _zip_manifest(export_zip(store, new_id))
     first = _zip_manifest(EXPORTED.read_bytes())
-    assert set(again) == (set(first) - {"shipped"}) | {"imported_from"}
+    assert set(again) == (set(first) - {"shipped"}) | {"imported_from", "version"}
 
 
 def test_a_saved_manifest_has_the_keys_given_plus_the_stores(tmp_path: Path) -> None:
@@ -87,7 +87,8 @@ def test_a_saved_manifest_has_the_keys_given_plus_the_stores(tmp_path: Path) -> 
              "future_field": {"kept": [1, 2]}}
     model_id = store.save("Net", SPEC, small_model(), given)
     written = json.loads((store.root / model_id / "manifest.json").read_text())
-    assert set(written) == set(given) | {"id", "name", "created", "size_bytes", "sha256"}
+    assert set(written) == set(given) | {"id", "name", "version", "created", "size_bytes",
+                                         "sha256"}
     assert written["future_field"] == {"kept": [1, 2]}
     assert written["parent_run"] is None
     store.update(model_id, description="d")

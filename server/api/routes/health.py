@@ -1,4 +1,5 @@
-"""GET /api/health: liveness plus what training would run on."""
+"""GET /api/health: liveness plus what training would run on. GET /api/ready: readiness
+(the preloaded models loaded and warm)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import cv2
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 import server
 from server.api.deps import ServicesDep
@@ -36,3 +38,17 @@ def engine(services: ServicesDep) -> dict[str, Any]:
             "starting": state.starting, "replaced": state.replaced,
             "max_concurrent_runs": state.max_concurrent, "broken": state.broken or None,
             "device": state.device}
+
+
+@router.get("/api/ready", summary="Readiness: the preloaded models are loaded and warm",
+            responses={503: {"description": "not ready: `detail` names each model missing"}})
+def ready(services: ServicesDep) -> JSONResponse:
+    """200 once every model in CNNPG_PRELOAD_MODELS is loaded and its warm-up forward pass
+    ran (at once when none is named); 503 meanwhile, naming what is missing and why."""
+    state = services.preloader.readiness()
+    if state.ready:
+        return JSONResponse(state.as_json())
+    detail = [{"loc": ["preload_models", i], "msg": msg, "type": "not_ready"}
+              for i, msg in state.missing_at()]
+    return JSONResponse({**state.as_json(), "detail": detail}, status_code=503,
+                        headers={"Retry-After": "5"})

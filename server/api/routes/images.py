@@ -54,7 +54,7 @@ async def delete_image(image_id: str, services: ServicesDep, identity: IdentityD
 
 
 @router.get("/api/samples", summary="Built-in sample photos")
-async def list_samples(services: ServicesDep) -> dict[str, Any]:
+def list_samples(services: ServicesDep) -> dict[str, Any]:
     store = services.images
     credits = store.sample_credits()
     samples = [describe(store.sample(name)) | {"name": name, "url": f"/api/samples/{name}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -19,6 +20,7 @@ from server.imaging.codec import encode_png
 from server.imaging.store import StoredImage, filter_image
 from server.kernels.explain import explain_pixel
 from server.kernels.library import CATEGORIES, KERNELS
+from server.kernels.pipeline import FilterResult
 from server.kernels.spec import Pipeline, Source
 
 router = APIRouter(tags=["kernels"])
@@ -80,9 +82,15 @@ async def apply_kernels(
         item = StoredImage("upload", decoded.pixels, decoded.source_format, decoded.notes)
     else:
         item = await run_in_threadpool(store.resolve, image_id, sample, identity.session_id)
-    result = await run_in_threadpool(filter_image, item, pipeline, store.limits.max_pixels)
+    result = await run_in_threadpool(partial(filter_image, max_cost=store.max_filter_cost),
+                                     item, pipeline, store.limits.max_pixels)
+    # Encoding, base64 and the JSON text of a large image are CPU work: in a thread.
+    return await run_in_threadpool(_answer, result, format, started)
+
+
+def _answer(result: FilterResult, format: str, started: float) -> Response:
     encode_start = time.perf_counter()
-    png = await run_in_threadpool(encode_png, result.pixels)
+    png = encode_png(result.pixels)
     encode_ms = (time.perf_counter() - encode_start) * 1000
     if format == "png":
         return Response(png, media_type="image/png",
@@ -108,11 +116,10 @@ class ExplainRequest(BaseModel):
 
 
 @router.post("/api/kernels/explain", summary="The weighted sum behind one output pixel")
-async def explain(req: ExplainRequest, services: ServicesDep,
-                  identity: IdentityDep) -> dict[str, Any]:
+def explain(req: ExplainRequest, services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
+    """A plain function: FastAPI runs it in a worker thread (filtering is CPU work)."""
     store = services.images
-    item = await run_in_threadpool(store.resolve, req.source.image_id, req.source.sample,
-                                   identity.session_id)
-    result = await run_in_threadpool(filter_image, item, req.spec, store.limits.max_pixels,
-                                     req.preview_max_side, True)
+    item = store.resolve(req.source.image_id, req.source.sample, identity.session_id)
+    result = filter_image(item, req.spec, store.limits.max_pixels, req.preview_max_side, True,
+                          max_cost=store.max_filter_cost)
     return explain_pixel(result, req.x, req.y, req.spec.channels)

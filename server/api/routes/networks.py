@@ -44,9 +44,11 @@ def summary(services: ServicesDep, body: Any = Body(examples=[SPEC_EXAMPLE])) ->
              response_class=PlainTextResponse)
 async def export(services: ServicesDep, body: Any = Body(examples=[SPEC_EXAMPLE]),
                  name: str = "Network") -> PlainTextResponse:
-    spec = parse_network(body, services.presets)
-    source = await run_in_threadpool(export_source, spec, name, services.network_limits)
-    return PlainTextResponse(source, media_type="text/x-python")
+    def source() -> str:  # parsing, analysis and the source text: CPU work, in a thread
+        spec = parse_network(body, services.presets)
+        return export_source(spec, name, services.network_limits)
+
+    return PlainTextResponse(await run_in_threadpool(source), media_type="text/x-python")
 
 
 @router.get("/api/presets", summary="The network presets")

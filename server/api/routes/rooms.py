@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.classroom.access import check_model_readable, run_missing
+from server.classroom.access import check_model_readable, readable_dataset, run_missing
 from server.classroom.forking import fork
 from server.classroom.rooms import NAME_LIMIT, TITLE_LIMIT, Broadcast, Room
 from server.classroom.sessions import Identity
@@ -28,10 +28,30 @@ TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
 MAX_KERNEL_LAB_BYTES = 64 * 1024
 
 
+def client_address(request: Request) -> str | None:
+    """The address a kick may block (behind a trusted proxy, the one it forwarded)."""
+    return request.client.host if request.client else None
+
+
+Address = Annotated[str | None, Depends(client_address)]
+MaxParticipants = Annotated[int | None, Field(
+    ge=1, le=10_000, description="the most participants who may join (the teacher does "
+    "not count); at most CNNPG_MAX_ROOM_PARTICIPANTS; default 60, or that limit if lower")]
+
+
 class NewRoom(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Annotated[str, clean(TITLE_LIMIT)] = Field(
         default="", description=f"shown to students, at most {TITLE_LIMIT} characters")
+    max_participants: MaxParticipants = None
+    locked: bool = Field(default=False, description="no one can join until unlocked")
+
+
+class RoomSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_participants: MaxParticipants = None
+    locked: bool | None = Field(default=None, description="true: no new joins; those in "
+                                "the room stay")
 
 
 class JoinBody(BaseModel):
@@ -42,23 +62,33 @@ class JoinBody(BaseModel):
 
 class BroadcastBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["none", "run", "network", "kernel_lab", "model"]
+    kind: Literal["none", "run", "network", "kernel_lab", "model", "dataset"]
     run_id: str | None = Field(default=None, max_length=80)
     # a spec or {"preset": id}: parsed into a NetworkSpec by the route (nn.parse words the errors)
     network: dict[str, Any] | None = None
     kernel_lab: dict[str, Any] | None = None
     model_id: str | None = Field(default=None, max_length=80)
+    dataset_id: str | None = Field(default=None, max_length=80,
+                                   description="kind dataset: one of your datasets")
     follow: bool = Field(default=True, description="students' pages mirror the teacher's")
 
 
 class KickBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     participant_id: str = Field(max_length=80)
+    block_address: bool | None = Field(default=None, description=(
+        "also refuse new sessions from the network address the participant used; default: "
+        "only when no one else in the room (participants present, or the teacher) uses it"))
+
+
+class AllowBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: str = Field(max_length=80)
 
 
 class ForkBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    what: Literal["network", "model", "checkpoint"]
+    what: Literal["network", "model", "checkpoint", "dataset"]
 
 
 def _view(room: Room, identity: Identity, teacher: bool) -> dict[str, Any]:
@@ -67,13 +97,14 @@ def _view(room: Room, identity: Identity, teacher: bool) -> dict[str, Any]:
 
 @router.post("/api/rooms", status_code=201, summary="Create a room; you are its teacher")
 def create_room(body: NewRoom, request: Request, services: ServicesDep,
-                identity: IdentityDep) -> dict[str, Any]:
+                identity: IdentityDep, address: Address) -> dict[str, Any]:
     """Returns the 6-character join code, the join URL (on CNNPG_PUBLIC_URL when set, else
     the address this request came to), and the teacher key: shown this once, it lets a
     script or another device act as the teacher over REST (header X-Teacher-Key). An empty
     title becomes "Classroom"."""
     title = body.title or "Classroom"
-    room, key = services.rooms.create(identity.session_id, title)
+    room, key = services.rooms.create(identity.session_id, title, body.max_participants,
+                                      body.locked, address)
     base = services.settings.public_url or str(request.base_url)
     join_url = base.rstrip("/") + f"/join/{room.code}"
     return {"code": room.code, "join_url": join_url, "teacher_key": key,
@@ -88,20 +119,23 @@ def my_rooms(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
 
 
 @router.get("/api/rooms/{code}", summary="A room: what it broadcasts, who is in it")
-def get_room(code: str, services: ServicesDep, identity: IdentityDep,
+def get_room(code: str, services: ServicesDep, identity: IdentityDep, address: Address,
              x_teacher_key: TeacherKey = None) -> dict[str, Any]:
     """The teacher sees the participants; a student sees the broadcast. 404 for a wrong
-    code, 403 when you have not joined (or were removed)."""
-    room, teacher = services.rooms.access(code, identity.session_id, x_teacher_key)
+    code and for a room you have not joined (the same answer), 403 when you were removed."""
+    room, teacher = services.rooms.access(code, identity.session_id, x_teacher_key,
+                                          address=address)
     return _view(room, identity, teacher)
 
 
 @router.post("/api/rooms/{code}/join", summary="Join a room with its code")
-def join_room(code: str, body: JoinBody, services: ServicesDep,
-              identity: IdentityDep) -> dict[str, Any]:
-    """Case, spaces and dashes in the code do not matter. 404: no such room; 410: closed;
-    403: the teacher removed you. Joining again just updates your name."""
-    room, teacher = services.rooms.join(code, identity.session_id, body.name)
+def join_room(code: str, body: JoinBody, services: ServicesDep, identity: IdentityDep,
+              address: Address) -> dict[str, Any]:
+    """Case, spaces and dashes in the code do not matter. 404: no such open room (a closed
+    one you never joined is answered alike); 410: a room you joined is closed; 403: the
+    teacher removed you, or blocked your network address; 409: the room is locked or full.
+    Joining again just updates your name."""
+    room, teacher = services.rooms.join(code, identity.session_id, body.name, address)
     return _view(room, identity, teacher)
 
 
@@ -123,6 +157,17 @@ def _check_kernel_lab(state: dict[str, Any]) -> None:
     if size > MAX_KERNEL_LAB_BYTES:
         raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}: "
                        "send fewer or smaller custom kernels", ["kernel_lab"])
+
+
+def _dataset_broadcast(services: Services, identity: Identity, room: Room, dataset_id: str,
+                       follow: bool) -> Broadcast:
+    """One of the teacher's own datasets (404 when they cannot see it, 403 when another
+    room shows it to them)."""
+    record = readable_dataset(services, identity, dataset_id)
+    if record.owner != room.owner:
+        raise Forbidden(f"dataset {dataset_id!r} is not yours to show: broadcast one of your "
+                        "own datasets (fork it first)", ["dataset_id"])
+    return Broadcast("dataset", dataset_id=record.id, follow=follow, title=record.name)
 
 
 def _broadcast(services: Services, identity: Identity, room: Room,
@@ -165,6 +210,11 @@ def _broadcast(services: Services, identity: Identity, room: Room,
                             "model or one of your own (fork it first)", ["model_id"])
         return Broadcast("model", model_id=body.model_id, follow=body.follow,
                          title=(manifest.name if manifest else None) or body.model_id)
+    if body.kind == "dataset":
+        if not body.dataset_id:
+            need("dataset_id")
+        assert body.dataset_id is not None
+        return _dataset_broadcast(services, identity, room, body.dataset_id, body.follow)
     return Broadcast("none", follow=body.follow)
 
 
@@ -173,19 +223,44 @@ def set_broadcast(code: str, body: BroadcastBody, services: ServicesDep,
                   identity: IdentityDep, x_teacher_key: TeacherKey = None) -> dict[str, Any]:
     """One of: your run (students watch it live and can fork it; they cannot control it), a
     network spec, the Kernel Lab's state (with `follow`, students' Kernel Lab pages mirror
-    yours), a model, or none. A run or model broadcast here becomes readable by the room's
-    participants."""
+    yours), a model, one of your datasets, or none. A run, model or dataset broadcast here
+    becomes readable by the room's participants."""
     room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
-    services.rooms.set_broadcast(room, _broadcast(services, identity, room, body))
+    room = services.rooms.set_broadcast(room, _broadcast(services, identity, room, body))
     return _view(room, identity, True)
 
 
 @router.post("/api/rooms/{code}/kick", summary="Remove a participant (teacher)")
 def kick(code: str, body: KickBody, services: ServicesDep, identity: IdentityDep,
-         x_teacher_key: TeacherKey = None) -> dict[str, Any]:
-    """The participant's room page closes and they cannot join this room again."""
+         address: Address, x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """The participant's room page closes and their session cannot join this room again;
+    with `block_address` (by default: when no one else in the room uses that address), new
+    sessions from their network address cannot either. The room's `banned` list shows them
+    until POST /api/rooms/{code}/unban."""
+    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True,
+                                    address=address)
+    room = services.rooms.kick(room, body.participant_id, body.block_address)
+    return _view(room, identity, True)
+
+
+@router.post("/api/rooms/{code}/unban", summary="Allow a removed participant back (teacher)")
+def unban(code: str, body: AllowBody, services: ServicesDep, identity: IdentityDep,
+          x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """Lifts a kick: that session, and new sessions from the address it blocked, may join
+    again (the participant joins afresh)."""
     room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
-    services.rooms.kick(room, body.participant_id)
+    room = services.rooms.allow_back(room, body.participant_id)
+    return _view(room, identity, True)
+
+
+@router.patch("/api/rooms/{code}", summary="Set who may join: the cap and the lock (teacher)")
+def configure_room(code: str, body: RoomSettings, services: ServicesDep,
+                   identity: IdentityDep, x_teacher_key: TeacherKey = None) -> dict[str, Any]:
+    """`max_participants`: 1 to CNNPG_MAX_ROOM_PARTICIPANTS (lowering it below those present
+    removes no one; it stops new joins). `locked`: no new joins while true. Joins refused by
+    either answer 409 with the fix."""
+    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
+    room = services.rooms.configure(room, body.max_participants, body.locked)
     return _view(room, identity, True)
 
 
@@ -194,7 +269,7 @@ def close_room(code: str, services: ServicesDep, identity: IdentityDep,
                x_teacher_key: TeacherKey = None) -> dict[str, Any]:
     """Students' pages say the room has closed; runs and models stay with their owners."""
     room, _ = services.rooms.access(code, identity.session_id, x_teacher_key, teacher_only=True)
-    services.rooms.close(room)
+    room = services.rooms.close(room)
     return _view(room, identity, True)
 
 
@@ -204,7 +279,9 @@ async def fork_room(code: str, body: ForkBody, services: ServicesDep, identity: 
                     x_teacher_key: TeacherKey = None) -> dict[str, Any]:
     """`network`: the spec (open it in the Builder). `model`: a private copy of the shown
     model or of the run's trained model. `checkpoint`: the live run's weights now, saved as
-    your private model (up to a minute while the worker saves). Models count against your
-    limit (429)."""
-    room, _ = services.rooms.access(code, identity.session_id, x_teacher_key)
+    your private model (up to a minute while the worker saves). `dataset`: a private copy of
+    the shown dataset, to add your pictures to and train on. Models and datasets count
+    against your limits (429)."""
+    room, _ = await run_in_threadpool(services.rooms.access, code, identity.session_id,
+                                      x_teacher_key)  # Redis, with CNNPG_REDIS_URL: blocking
     return await run_in_threadpool(fork, services, identity, room, body.what)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any, Literal
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep
@@ -23,6 +25,7 @@ from server.nn.analysis import analyze
 from server.services import Services
 from server.store.disk import Entry
 from server.store.listing import listing, public_manifest
+from server.store.naming import name_index
 
 router = APIRouter(tags=["models"])
 
@@ -33,17 +36,27 @@ async def list_models(services: ServicesDep, identity: IdentityDep) -> dict[str,
     those broadcast in rooms you joined. A damaged model (missing file, failed checksum) is
     listed with `damaged` set to the reason and is never served; delete it or import it."""
     entries = await run_in_threadpool(services.models.entries)
+    index = await run_in_threadpool(name_index, services.models, entries)
     sid = identity.session_id
-    return {"models": [listing(e, sid) for e in entries
+    return {"models": [listing(e, sid, index.get(e.id)) for e in entries
                        if can_read_model(services, identity, e.id, e.manifest)]}
 
 
+def _row(services: Services, identity: Identity, model_id: str) -> dict[str, Any]:
+    """A model's listing row, as GET /api/models shows it (no checksums: no hashing)."""
+    index = name_index(services.models, services.models.entries())
+    return listing(services.models.entry(model_id, verify=False), identity.session_id,
+                   index.get(model_id))
+
+
 def _details(services: Services, identity: Identity, model_id: str) -> dict[str, Any]:
-    check_model_readable(services, identity, model_id, services.models.manifest(model_id))
+    _readable(services, identity, model_id)
     loaded = services.predictor.get(model_id)  # checksums verified when it was loaded
     analysis = analyze(loaded.spec)
     entry = Entry(model_id, loaded.manifest, None)
-    return {**listing(entry, identity.session_id), "manifest": public_manifest(loaded.manifest),
+    index = name_index(services.models, services.models.entries())
+    return {**listing(entry, identity.session_id, index.get(model_id)),
+            "manifest": public_manifest(loaded.manifest),
             "spec": loaded.spec.model_dump(mode="json"), "summary": analysis.summary()}
 
 
@@ -70,7 +83,7 @@ async def patch_model(model_id: str, patch: ModelPatch, services: ServicesDep,
         raise InvalidInput("nothing to change: send \"name\" and/or \"description\"", ["body"])
     await run_in_threadpool(check_model_owned, services, identity, model_id, "rename")
     await run_in_threadpool(services.models.update, model_id, patch.name, patch.description)
-    return listing(services.models.entry(model_id), identity.session_id)
+    return await run_in_threadpool(_row, services, identity, model_id)
 
 
 @router.post("/api/models/{model_id}/publish", summary="Make your model readable by everyone")
@@ -81,7 +94,7 @@ async def publish_model(model_id: str, services: ServicesDep, identity: Identity
     await run_in_threadpool(check_model_owned, services, identity, model_id, "publish")
     await run_in_threadpool(services.models.update, model_id, None, None,
                             "public" if public else "private")
-    return listing(services.models.entry(model_id), identity.session_id)
+    return await run_in_threadpool(_row, services, identity, model_id)
 
 
 @router.delete("/api/models/{model_id}", status_code=204, response_class=Response,
@@ -101,16 +114,40 @@ async def export_model(model_id: str, services: ServicesDep, identity: IdentityD
                        format: Literal["zip", "onnx"] = "zip") -> Response:
     """`format=zip` (default) can be imported again with `POST /api/models/import`;
     `format=onnx` opens in other tools (Netron, ONNX Runtime)."""
-    check_model_readable(services, identity, model_id, services.models.manifest(model_id))
+    await run_in_threadpool(_readable, services, identity, model_id)
     if format == "onnx":
         data = await run_in_threadpool(_onnx, services, model_id)
         return Response(data, media_type="application/onnx", headers={
             "Content-Disposition": f'attachment; filename="{model_id}.onnx"'})
-    from server.store.archive import export_zip
-
-    data = await run_in_threadpool(export_zip, services.models, model_id)
-    return Response(data, media_type="application/zip", headers={
+    spooled = await run_in_threadpool(_spooled_zip, services, model_id)
+    return StreamingResponse(_pieces(spooled), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{model_id}.zip"'})
+
+
+def _spooled_zip(services: Services, model_id: str) -> IO[bytes]:
+    """The export in a temporary file (memory up to 8 MB), rewound."""
+    from server.store.archive import write_zip
+
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by _pieces
+    try:
+        write_zip(services.models, model_id, spooled)
+    except BaseException:
+        spooled.close()
+        raise
+    spooled.seek(0)
+    return spooled
+
+
+def _pieces(spooled: IO[bytes]) -> Iterator[bytes]:
+    """1 MB at a time (read in a thread by StreamingResponse): one huge write would copy
+    the whole archive on the event loop."""
+    with spooled:
+        while piece := spooled.read(1 << 20):
+            yield piece
+
+
+def _readable(services: Services, identity: Identity, model_id: str) -> None:
+    check_model_readable(services, identity, model_id, services.models.manifest(model_id))
 
 
 def _onnx(services: Services, model_id: str) -> bytes:
@@ -140,5 +177,5 @@ async def import_model(services: ServicesDep, identity: IdentityDep,
                               identity.session_id)
 
     model_id = await run_in_threadpool(checked_import)
-    return listing(services.models.entry(model_id), identity.session_id)
+    return await run_in_threadpool(_row, services, identity, model_id)
 

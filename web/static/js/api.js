@@ -22,7 +22,7 @@ async function failure(response) {
   return new ApiError(response.status, detail);
 }
 
-async function request(url, options = {}) {
+export async function request(url, options = {}) {
   let response;
   try {
     response = await fetch(url, options);
@@ -35,11 +35,11 @@ async function request(url, options = {}) {
   return response;
 }
 
-async function getJson(url) {
+export async function getJson(url) {
   return (await request(url)).json();
 }
 
-async function postJson(url, body) {
+export async function postJson(url, body) {
   const response = await request(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -66,26 +66,32 @@ export function imageUrl(source) {
     : `/api/images/${encodeURIComponent(source.image_id)}`;
 }
 
-/** Upload a photo; onProgress(fraction) while the bytes go out. XHR: fetch has no upload
- * progress. Resolves to {image_id, width, height, channels, format, notes}. */
-export function uploadImage(file, onProgress) {
+/** POST a FormData with upload progress: onProgress(fraction) while the bytes go out. XHR:
+ * fetch has no upload progress. Resolves to the JSON answer of a 2xx; else an ApiError. */
+export function upload(url, form, onProgress = () => {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    const form = new FormData();
-    form.append("file", file);
-    xhr.open("POST", "/api/images");
+    xhr.open("POST", url);
     xhr.responseType = "json";
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     });
     xhr.addEventListener("load", () => {
-      if (xhr.status === 201) resolve(xhr.response);
+      if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response);
       else reject(new ApiError(xhr.status, xhr.response && xhr.response.detail));
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, [
       { loc: ["file"], msg: "the upload failed: the server cannot be reached", type: "network" }])));
     xhr.send(form);
   });
+}
+
+/** Upload a photo; onProgress(fraction) while the bytes go out. Resolves to {image_id,
+ * width, height, channels, format, notes}. */
+export function uploadImage(file, onProgress) {
+  const form = new FormData();
+  form.append("file", file);
+  return upload("/api/images", form, onProgress);
 }
 
 function sourceForm(source, spec, format) {
@@ -167,7 +173,8 @@ export async function exportPytorch(spec, name) {
 
 // The Training page.
 
-async function sendJson(method, url, body) {
+/** A JSON body sent with `method` (PUT, PATCH, ...); resolves to the JSON answer. */
+export async function sendJson(method, url, body) {
   const response = await request(url, {
     method,
     headers: { "content-type": "application/json" },
@@ -251,50 +258,4 @@ export function testImages(dataset, n, seed) {
 /** A data: URL (the test images) as a Blob to upload. */
 export async function dataUrlBlob(url) {
   return (await fetch(url)).blob();
-}
-
-// The Classroom (docs/classroom.md). A room's answers are RoomView objects.
-
-const roomPath = (code, rest = "") => `/api/rooms/${encodeURIComponent(code)}${rest}`;
-
-/** Resolves to {code, join_url, teacher_key, room}; the key is shown only this once. */
-export function createRoom(title) {
-  return postJson("/api/rooms", title ? { title } : {});
-}
-
-/** {teaching: [RoomView], joined: [RoomView]}: this browser's open rooms. */
-export function listRooms() {
-  return getJson("/api/rooms");
-}
-
-export function getRoom(code) {
-  return getJson(roomPath(code));
-}
-
-/** 404 wrong code, 410 closed, 403 kicked. */
-export function joinRoom(code, name) {
-  return postJson(roomPath(code, "/join"), name ? { name } : {});
-}
-
-export async function leaveRoom(code) {
-  await request(roomPath(code, "/leave"), { method: "POST" });
-}
-
-/** broadcast: {kind: "run", run_id} | {kind: "network", network} | {kind: "kernel_lab",
- * kernel_lab, follow} | {kind: "model", model_id} | {kind: "none"}. */
-export function setBroadcast(code, broadcast) {
-  return sendJson("PUT", roomPath(code, "/broadcast"), broadcast);
-}
-
-export function kickParticipant(code, participantId) {
-  return postJson(roomPath(code, "/kick"), { participant_id: participantId });
-}
-
-export function closeRoom(code) {
-  return postJson(roomPath(code, "/close"), {});
-}
-
-/** what: "network" | "model" | "checkpoint"; a copy in this browser's session. */
-export function forkFromRoom(code, what) {
-  return postJson(roomPath(code, "/fork"), { what });
 }

@@ -4,6 +4,7 @@
 // sent again after a reconnect.
 // RunSocket: one training run's events over /ws/runs/{id}, reconnecting by itself.
 // RoomSocket: a classroom's state over /ws/rooms/{code} (docs/classroom.md), likewise.
+// ClassifySocket: the Classify page's webcam frames over /ws/classify; the newest frame wins.
 
 const MAGIC = "KLR1";
 const HEADER_BYTES = 16;
@@ -236,5 +237,35 @@ export class RoomSocket extends Reconnecting {
 
   ended(code) {
     this.handlers.onEnd(this.ending || ROOM_ENDS[code], this.lastError);
+  }
+}
+
+export class ClassifySocket extends Reconnecting {
+  /** /ws/classify, the Classify page's webcam (docs/protocol.md): sendFrame(header, pixels)
+   * sends the JSON header, then the picture. handlers: onResult(answer), onError(message),
+   * onConnection("open" | "reconnecting"); a lost connection is retried by itself. */
+  constructor(handlers) {
+    super("/ws/classify", handlers.onConnection, []);
+    this.handlers = handlers;
+    this.connect();
+  }
+
+  get open() {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** false while disconnected (nothing is sent). */
+  sendFrame(header, pixels) {
+    if (!this.open) return false;
+    this.ws.send(JSON.stringify({ type: "frame", ...header }));
+    this.ws.send(pixels);
+    return true;
+  }
+
+  received(data) {
+    if (typeof data !== "string") return;
+    const message = JSON.parse(data);
+    if (message.type === "result") this.handlers.onResult(message);
+    else if (message.type === "error") this.handlers.onError(message);
   }
 }

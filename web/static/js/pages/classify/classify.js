@@ -8,6 +8,7 @@ import { ActivationsView } from "./activations_view.js";
 import { CurlSnippet } from "./curl_snippet.js";
 import { DrawPad } from "./draw_pad.js";
 import { FileInput, TestImages } from "./image_inputs.js";
+import { LiveWebcam } from "./live_webcam.js";
 import { ModelPicker } from "./model_picker.js";
 import { listModels, predict } from "../../api.js";
 import { answered, setFlag } from "./page_state.js";
@@ -18,7 +19,7 @@ const DEBOUNCE_MS = 350; // after a stroke ends: a second stroke (a 7's bar) can
 const TOP_K = 5;
 
 // Where each kind of image shows its errors (the data-loc of its field).
-const ERROR_AT = { drawing: "drawing", file: "file", sample: "samples" };
+const ERROR_AT = { drawing: "drawing", file: "file", sample: "samples", webcam: "webcam" };
 const STATUS_AT = { drawing: "draw-status", file: "file-status", sample: "file-status" };
 
 class ClassifyPage {
@@ -43,6 +44,19 @@ class ClassifyPage {
     });
     this.tests = new TestImages((blob, name, truth) => this.use({ kind: "sample", blob, name,
       truth, what: name.replace(/\.png$/, "").replaceAll("-", " ") }));
+    this.webcam = new LiveWebcam({ toggle: byId("webcam-toggle"), video: byId("webcam-video"),
+      status: byId("webcam-status"), fps: byId("webcam-fps") }, {
+      model: () => this.model,
+      topK: () => this.topK,
+      onClear: () => {
+        this.errors.clear();
+        setFlag("error", false);
+      },
+      onStart: () => this.liveStarted(),
+      onResult: (answer) => this.liveResult(answer),
+      onError: (detail, status) => this.fail({ status, detail }, { kind: "webcam" }),
+      onStop: () => byId("prediction-summary").setAttribute("aria-live", "polite"),
+    });
     this.picker = new ModelPicker(models, (model) => this.modelChanged(model));
     if (!this.model) this.noModel();
   }
@@ -127,8 +141,25 @@ class ClassifyPage {
     return this.source && this.source.kind === "file" ? this.source.name : null;
   }
 
+  liveStarted() {
+    this.cancelPending();
+    this.forget();
+    // Answers come many times a second: the summary is not read out each time.
+    byId("prediction-summary").setAttribute("aria-live", "off");
+    this.prediction.reset("Waiting for the first webcam frame\u2026");
+  }
+
+  liveResult(answer) {
+    if (!this.model || answer.model_id !== this.model.id) return; // sent before a switch
+    const [width, height] = answer.input_size;
+    this.prediction.show(answer, this.model, "the webcam");
+    this.seen.showSaliency(answer.explanation, height, width);
+    answered();
+  }
+
   use(source) {
-    if (source.kind !== "drawing") this.cancelPending(); // the latest choice wins
+    if (this.webcam.running) this.webcam.stop(); // the latest choice wins
+    if (source.kind !== "drawing") this.cancelPending();
     this.source = source;
     this.curl.update(this.model, this.topK, this.fileName);
     this.classify();
@@ -176,9 +207,9 @@ class ClassifyPage {
   /** The server's message goes next to the control the image came from (or the model
    * list for an unknown or damaged model), and the old results go. */
   fail(err, source) {
-    byId(STATUS_AT[source.kind]).textContent = "";
+    if (STATUS_AT[source.kind]) byId(STATUS_AT[source.kind]).textContent = "";
     const at = err.status === 404 || err.status === 409 ? "model" : ERROR_AT[source.kind];
-    this.errors.show(err.detail.map((d) => ({ ...d, loc: [at] })));
+    this.errors.show((err.detail || []).map((d) => ({ ...d, loc: [at] })));
     setFlag("error", true);
     this.prediction.reset("No prediction: see the error message.");
     this.seen.reset();

@@ -1,4 +1,5 @@
-// The model list: one radio per model with its name, dataset, classes and test accuracy.
+// The model list: one radio per model with its name and version ("digits v3"), its
+// aliases as tags (default, best, your own), dataset, classes and test accuracy.
 // Damaged models are listed greyed out with their reason and cannot be chosen. The arrow
 // keys move through the list (a radio group); the choice is remembered in localStorage.
 
@@ -21,6 +22,18 @@ function accuracyText(accuracy) {
 
 function shapeText(shape) {
   return Array.isArray(shape) ? shape.join(" \u00d7 ") : "unknown";
+}
+
+/** "digits v3": a model's name and version (the version is left out when unknown). */
+export function versionedName(model) {
+  const name = model.name || model.id;
+  return Number.isInteger(model.version) ? `${name} v${model.version}` : name;
+}
+
+function aliasTags(model) {
+  return (model.aliases || []).map((alias) => h("span", {
+    class: "tag alias-tag", title: `alias ${alias} points to this version`,
+  }, alias));
 }
 
 function remembered() {
@@ -50,8 +63,10 @@ export class ModelPicker {
     this.list.replaceChildren(...models.map((m) => this.item(m)));
     const usable = models.filter((m) => !m.damaged);
     byId("models-empty").hidden = usable.length > 0;
-    const saved = usable.find((m) => m.id === remembered());
-    const first = saved || usable.find((m) => m.shipped) || usable[0];
+    // ?model=<id> (the Training page's "Classify with it") wins over the remembered choice.
+    const asked = new URLSearchParams(window.location.search).get("model");
+    const first = usable.find((m) => m.id === asked) || usable.find((m) => m.id === remembered())
+      || usable.find((m) => m.shipped) || usable[0];
     if (first) this.choose(first.id, false);
   }
 
@@ -67,8 +82,8 @@ export class ModelPicker {
     return h("li", { class: `model-item${model.damaged ? " damaged" : ""}` },
       input,
       h("label", { for: id },
-        h("span", { class: "model-name" }, model.name || model.id,
-          model.shipped ? h("span", { class: "tag" }, "shipped") : null),
+        h("span", { class: "model-name" }, versionedName(model),
+          model.shipped ? h("span", { class: "tag" }, "shipped") : null, ...aliasTags(model)),
         h("span", { class: "model-facts", id: `${id}-facts` }, facts),
         model.damaged ? h("span", { class: "model-damaged", id: `${id}-damaged` },
           `Damaged, cannot be used: ${model.damaged}`) : null));

@@ -1,15 +1,19 @@
 // "What the class sees" on the Classroom page: one of the teacher's runs (GET /api/runs),
 // the network in this browser's Builder (localStorage["cnnpg.spec"]), the Kernel Lab in
 // follow-me mode (the Kernel Lab page then publishes its own state), a model
-// (GET /api/models), or nothing; sent with PUT /api/rooms/{code}/broadcast.
+// (GET /api/models), one of the teacher's datasets (GET /api/datasets, kind "yours"), or
+// nothing; sent with PUT /api/rooms/{code}/broadcast.
 
-import { listModels, listRuns, setBroadcast } from "../../api.js";
+import { listDatasets, listModels, listRuns } from "../../api.js";
+import { setBroadcast } from "../../api_rooms.js";
 import { savedSpec } from "../builder/share.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { describeBroadcast, located } from "../room/state.js";
 
-const SELECTS = { run: "broadcast-run", model: "broadcast-model" };
+const SELECTS = { run: "broadcast-run", model: "broadcast-model",
+  dataset: "broadcast-dataset" };
+const FIELDS = { run: "run_id", model: "model_id", dataset: "dataset_id" };
 
 function fill(select, items, empty) {
   const keep = select.value;
@@ -55,7 +59,7 @@ export class BroadcastPicker {
 
   async load() {
     this.showBuilder();
-    await Promise.all([this.loadRuns(), this.loadModels()]);
+    await Promise.all([this.loadRuns(), this.loadModels(), this.loadDatasets()]);
     this.kindChanged();
   }
 
@@ -84,6 +88,17 @@ export class BroadcastPicker {
     }
   }
 
+  async loadDatasets() {
+    try {
+      const { datasets } = await listDatasets();
+      fill(byId("broadcast-dataset"), datasets.filter((d) => d.kind === "yours").map((d) => [
+        d.id, `${d.title} (${d.total} pictures, ${d.classes.length} classes)`]),
+      "No datasets yet");
+    } catch (err) {
+      fill(byId("broadcast-dataset"), [], `Datasets could not be listed: ${err.message}`);
+    }
+  }
+
   showBuilder() {
     this.spec = savedSpec();
     const valid = this.spec && this.spec.input && Array.isArray(this.spec.layers);
@@ -104,6 +119,7 @@ export class BroadcastPicker {
     this.kindChanged();
     if (this.kind === "run") this.loadRuns();
     else if (this.kind === "model") this.loadModels().then(() => this.kindChanged());
+    else if (this.kind === "dataset") this.loadDatasets().then(() => this.kindChanged());
     else if (this.kind === "network") this.showBuilder();
   }
 
@@ -118,6 +134,7 @@ export class BroadcastPicker {
     const kind = this.kind;
     if (kind === "run") return { kind, run_id: byId("broadcast-run").value };
     if (kind === "model") return { kind, model_id: byId("broadcast-model").value };
+    if (kind === "dataset") return { kind, dataset_id: byId("broadcast-dataset").value };
     if (kind === "network") return { kind, network: this.spec };
     if (kind === "kernel_lab") return { kind, kernel_lab: {}, follow: true };
     return { kind: "none" };
@@ -126,8 +143,8 @@ export class BroadcastPicker {
   async send() {
     this.errors.clear();
     const body = this.body();
-    if ((body.kind === "run" && !body.run_id) || (body.kind === "model" && !body.model_id)) {
-      const what = body.kind === "run" ? "run_id" : "model_id";
+    const what = FIELDS[body.kind];
+    if (what && !body[what]) {
       this.errors.show([{ loc: [what], msg: `There is no ${body.kind} to show yet.` }]);
       return;
     }
@@ -153,6 +170,7 @@ export class BroadcastPicker {
     if (radio && !radio.disabled) radio.checked = true;
     if (b.kind === "run" && b.run_id) byId("broadcast-run").value = b.run_id;
     if (b.kind === "model" && b.model_id) byId("broadcast-model").value = b.model_id;
+    if (b.kind === "dataset" && b.dataset_id) byId("broadcast-dataset").value = b.dataset_id;
     this.kindChanged();
   }
 }

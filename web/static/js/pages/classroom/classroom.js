@@ -3,13 +3,14 @@
 // remembered in localStorage["cnnpg.room"] ({"code"}; the Kernel Lab's follow-me reads it
 // too), so a reload comes back to it (GET /api/rooms lists the rooms this browser teaches).
 
-import { closeRoom, createRoom, listRooms } from "../../api.js";
+import { closeRoom, createRoom, listRooms } from "../../api_rooms.js";
 import { RoomSocket } from "../../socket.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { rememberedRoom, rememberRoom } from "../../ui/last_room.js";
 import { BroadcastPicker } from "./broadcast_picker.js";
 import { Participants } from "./participants.js";
+import { AccessPanel } from "./room_access.js";
 import { RoomCard } from "./room_card.js";
 import { bootPage, located, mark, messageOf, setFlag } from "../room/state.js";
 
@@ -20,6 +21,7 @@ class ClassroomPage {
     this.closeErrors = new FieldErrors(byId("room-open"));
     this.room = null;
     this.participants = new Participants((next) => this.update(next));
+    this.access = new AccessPanel((next) => this.update(next));
     this.picker = new BroadcastPicker((next) => this.update(next));
     byId("create-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -54,7 +56,8 @@ class ClassroomPage {
     this.createErrors.clear();
     setFlag("starting", true);
     try {
-      const created = await createRoom(byId("room-title").value.trim());
+      const cap = byId("room-cap-new").value.trim();
+      const created = await createRoom(byId("room-title").value.trim(), cap ? Number(cap) : null);
       byId("room-closed-note").hidden = true;
       await this.open(created.room, created.join_url, created.teacher_key);
       byId("join-code").focus();
@@ -72,6 +75,8 @@ class ClassroomPage {
     byId("room-open").hidden = false;
     this.card.show(room, joinUrl, key);
     this.participants.code = room.code;
+    this.access.code = room.code;
+    delete byId("room-cap").dataset.edited;
     this.picker.reset(room.code);
     await this.picker.load();
     this.update(room);
@@ -87,6 +92,7 @@ class ClassroomPage {
     if (!this.room || room.code !== this.room.code) return;
     this.room = room;
     this.participants.show(room);
+    this.access.show(room);
     this.picker.show(room);
     if (room.closed) this.ended("closed");
   }

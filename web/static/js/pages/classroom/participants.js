@@ -1,10 +1,24 @@
 // The teacher's participant list (from the room socket's RoomView): name, online or not
-// (in words and with a symbol, never by colour alone), and a Kick button each.
+// (in words and with a symbol, never by colour alone), and a Kick button each. Kick asks
+// first, in a dialog that offers to block the participant's network address too: ticked
+// when no one else in the room uses it, with the school-network caveat when others do.
 
-import { kickParticipant } from "../../api.js";
+import { kickParticipant } from "../../api_rooms.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { mark } from "../room/state.js";
+
+/** What blocking the address would do, given how many others in the room use it. */
+export function blockHint(others) {
+  if (!others) {
+    return "No one else in the room uses this address, so it is blocked by default: a new "
+      + "private window on the same device cannot come back. On another network (mobile "
+      + "data, another Wi-Fi) they still can.";
+  }
+  return `${others} other${others === 1 ? "" : "s"} in the room (you count) use this `
+    + "address: it is probably the school's network. Blocking it also keeps out classmates "
+    + "on it who join later (those already in stay), so it is not blocked by default.";
+}
 
 function countText(room) {
   const n = room.participant_count;
@@ -19,6 +33,8 @@ export class Participants {
     this.onRoom = onRoom;
     this.list = byId("participant-list");
     this.errors = new FieldErrors(byId("participants-panel"));
+    this.asking = null; // {participant, name} while the kick dialog is open
+    byId("kick-dialog").addEventListener("close", () => this.answered());
   }
 
   show(room) {
@@ -40,17 +56,40 @@ export class Participants {
       h("span", { class: "participant-name" }, name),
       h("span", { class: "hint" }, p.online ? "online" : "offline"),
       h("button", { type: "button", class: "secondary kick", dataset: { participant: p.id },
-        "aria-label": `Kick ${name}`, onclick: () => this.kick(p, name) }, "Kick"));
+        "aria-label": `Kick ${name}`, onclick: () => this.ask(p, name) }, "Kick"));
   }
 
-  async kick(participant, name) {
+  ask(participant, name) {
+    this.asking = { participant, name };
+    byId("kick-name").textContent = name;
+    byId("kick-block").checked = participant.shares_address_with === 0;
+    byId("kick-block-hint").textContent = blockHint(participant.shares_address_with);
+    byId("kick-dialog").returnValue = "";
+    byId("kick-dialog").showModal();
+  }
+
+  answered() {
+    const { participant, name } = this.asking || {};
+    this.asking = null;
+    if (!participant) return;
+    if (byId("kick-dialog").returnValue === "kick") {
+      this.kick(participant, name, byId("kick-block").checked);
+      return;
+    }
+    const button = this.list.querySelector(`[data-participant="${participant.id}"]`);
+    if (button) button.focus();
+  }
+
+  async kick(participant, name, block) {
     this.errors.clear();
     try {
       byId("kick-status").textContent = "";
-      this.onRoom(await kickParticipant(this.code, participant.id));
-      byId("kick-status").textContent = `${name} was removed from the room.`;
+      this.onRoom(await kickParticipant(this.code, participant.id, block));
+      byId("kick-status").textContent = `${name} was removed from the room${block
+        ? "; their network address is blocked" : ""}.`;
     } catch (err) {
       this.errors.show(err.detail.map((d) => ({ ...d, loc: ["participant_id"] })));
     }
+    byId("participants-heading").focus();
   }
 }

@@ -14,7 +14,8 @@ const ENDINGS = {
   kicked: "The teacher removed you from this room. What you forked is still yours, in this "
     + "browser.",
   closed: "The teacher closed this room. What you forked is still yours, in this browser.",
-  gone: "There is no open room with this code: check the code with your teacher.",
+  gone: "There is no open room with this code that you have joined: check the code with "
+    + "your teacher.",
 };
 
 export function showRoom(room) {

@@ -1,7 +1,9 @@
-// What the room page shows for a network or a model broadcast: the layer table (shapes and
-// parameters from the server), and for a model its card (dataset, classes, accuracy).
+// What the room page shows for a network, a model or a dataset broadcast: the layer table
+// (shapes and parameters from the server), for a model its card (dataset, classes,
+// accuracy), for a dataset its classes with their counts and a few thumbnails each.
 
 import { getModel, summarizeNetwork } from "../../api.js";
+import { getDataset } from "../../api_datasets.js";
 import { byId, h } from "../../ui/dom.js";
 import { layerTable } from "./layer_table.js";
 
@@ -52,6 +54,39 @@ export async function showModel(modelId, title) {
   } catch (err) {
     if (mine !== token) return;
     facts.append(fact("Details", `not available: ${err.message}`));
+  }
+}
+
+const THUMBNAILS = 4; // per class: the newest
+
+function picturesText(count) {
+  return `${count} ${count === 1 ? "picture" : "pictures"}`;
+}
+
+function classItem(entry) {
+  return h("li", {}, h("h3", {}, `${entry.name}: ${picturesText(entry.count)}`),
+    h("ul", { class: "dataset-thumbs", "aria-label": `Newest pictures of ${entry.name}` },
+      ...entry.thumbnails.slice(0, THUMBNAILS).map((t, i) => h("li", {},
+        h("img", { src: t.png, alt: `${entry.name}, picture ${i + 1}` })))));
+}
+
+export async function showDataset(datasetId, title) {
+  const mine = ++token;
+  const facts = byId("dataset-facts");
+  byId("dataset-heading").textContent = title || "The teacher's dataset";
+  facts.textContent = "Loading the dataset\u2026";
+  byId("dataset-classes").replaceChildren();
+  try {
+    const dataset = await getDataset(datasetId);
+    if (mine !== token) return;
+    byId("dataset-heading").textContent = dataset.name;
+    facts.textContent = `${picturesText(dataset.total)} in ${dataset.classes.length} `
+      + `${dataset.classes.length === 1 ? "class" : "classes"}; ${dataset.size} \u00d7 `
+      + `${dataset.size} pixels, ${dataset.channels === 1 ? "grayscale" : "colour"}.`;
+    byId("dataset-classes").replaceChildren(...dataset.classes.map(classItem));
+  } catch (err) {
+    if (mine !== token) return;
+    facts.textContent = `The dataset could not be shown: ${err.message}`;
   }
 }
 

@@ -1,13 +1,16 @@
 // "Make your own copy" on the room page: POST /api/rooms/{code}/fork. A network goes to
 // localStorage["cnnpg.spec"] (the Builder's and the Training page's) and opens the Builder
 // (#spec=...) or the Training page; a model or checkpoint is a private copy that opens on
-// the Training page (its train_url, /training#from=<id>).
+// the Training page (its train_url, /training#from=<id>). A dataset is a private copy that
+// stays on this page with two links: "Add your pictures" (the Datasets page with it open)
+// and "Train on this" (the Training page with it chosen and the suggested preset).
 
-import { forkFromRoom } from "../../api.js";
+import { forkFromRoom } from "../../api_rooms.js";
 import { encodeSpec, handOff } from "../builder/share.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { setFlag } from "./state.js";
+import { recallFork, rememberFork } from "./dataset_fork.js";
 
 const ACTIVE = ["running", "paused"];
 const CLASSIFY_KEY = "cnnpg.classify.model"; // the Classify page's remembered model
@@ -17,6 +20,7 @@ const CLASSIFY_KEY = "cnnpg.classify.model"; // the Classify page's remembered m
 function offered(kind, run) {
   if (kind === "network") return ["fork-builder", "fork-train"];
   if (kind === "model") return ["fork-model", "try-classify"];
+  if (kind === "dataset") return ["fork-dataset"];
   if (kind !== "run") return [];
   const ids = ["fork-network"];
   if (run && ACTIVE.includes(run.status)) ids.push("fork-checkpoint");
@@ -34,10 +38,17 @@ export class ForkPanel {
   }
 
   /** kind: the broadcast's; run: the broadcast run as the run view knows it (or null);
-   * modelId: the broadcast model (Try it in Classify opens it). */
-  show(kind, run = null, modelId = null) {
+   * modelId: the broadcast model (Try it in Classify opens it); datasetId: the broadcast
+   * dataset (a fork of it made before a reload is offered again). */
+  show(kind, run = null, modelId = null, datasetId = null) {
     const ids = offered(kind, run);
     byId("fork-panel").hidden = ids.length === 0;
+    if (!byId("forked-dataset").hidden) { // the links of a dataset no longer shown
+      byId("forked-dataset").hidden = true;
+      byId("fork-status").textContent = "";
+    }
+    this.datasetId = kind === "dataset" ? datasetId : null;
+    if (this.datasetId) this.recall(this.datasetId);
     for (const node of byId("fork-panel").querySelectorAll("[data-what], #try-classify")) {
       node.hidden = !ids.includes(node.id);
     }
@@ -60,6 +71,13 @@ export class ForkPanel {
     setFlag("starting", true);
     try {
       const copy = await forkFromRoom(this.code, button.dataset.what);
+      if (copy.kind === "dataset") {
+        rememberFork(this.code, this.datasetId, copy);
+        this.forkedDataset(copy);
+        byId("fork-train-dataset").focus();
+        setFlag("starting", false);
+        return;
+      }
       byId("fork-status").textContent = `Copied: ${copy.name}. Opening it\u2026`;
       window.location.assign(this.destination(copy, button.dataset.to));
     } catch (err) {
@@ -68,6 +86,23 @@ export class ForkPanel {
       setFlag("starting", false);
     } finally {
       button.removeAttribute("aria-busy");
+    }
+  }
+
+  /** A dataset fork: the links to add pictures to it and to train on it. */
+  forkedDataset(copy, verb = "Copied") {
+    byId("fork-status").textContent = `${verb}: ${copy.name}, ${copy.total} `
+      + `${copy.total === 1 ? "picture" : "pictures"} in ${copy.classes.length} classes. It is `
+      + "yours: add your own pictures, or train on it.";
+    byId("fork-add-pictures").href = copy.datasets_url;
+    byId("fork-train-dataset").href = copy.train_url;
+    byId("forked-dataset").hidden = false;
+  }
+
+  async recall(datasetId) {
+    const copy = await recallFork(this.code, datasetId);
+    if (copy && this.datasetId === datasetId && byId("forked-dataset").hidden) {
+      this.forkedDataset(copy, "Your fork");
     }
   }
 

@@ -2,7 +2,7 @@
 // carry it) and an optional name; POST /api/rooms/{code}/join, then the room page. A wrong
 // code, a closed room or a kick is said next to the code field.
 
-import { joinRoom, listRooms } from "../../api.js";
+import { joinRoom, listRooms } from "../../api_rooms.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { CODE_LETTERS, located, normalCode, setFlag } from "./state.js";

@@ -1,10 +1,10 @@
 // The room page (/room/<code>): what a student (or the teacher, on the projector) sees. The
 // room socket (/ws/rooms/<code>) brings every RoomView; the broadcast decides the view: a
 // run is shown live with the Training page's own panels (run_view.js), a network or a
-// model as a layer table, the Kernel Lab as a link to follow it. Kicked or closed: a
+// model as a layer table, a dataset as its classes and thumbnails, the Kernel Lab as a link to follow it. Kicked or closed: a
 // message, and no reconnecting.
 
-import { getRoom, leaveRoom } from "../../api.js";
+import { getRoom, leaveRoom } from "../../api_rooms.js";
 import { RoomSocket } from "../../socket.js";
 import { byId } from "../../ui/dom.js";
 import { Presentation } from "../../ui/presentation.js";
@@ -13,10 +13,10 @@ import { RunView } from "../training/run_view.js";
 import { showConnection, showEnded, showRoom } from "./banner.js";
 import { ForkPanel } from "./fork.js";
 import { codeFromPath, mark, messageOf, setFlag } from "./state.js";
-import { forget, showModel, showNetwork } from "./broadcast_views.js";
+import { forget, showDataset, showModel, showNetwork } from "./broadcast_views.js";
 
 const VIEWS = { none: "none-view", run: "run-view", network: "network-view",
-  model: "model-view", kernel_lab: "kernel-view" };
+  model: "model-view", kernel_lab: "kernel-view", dataset: "dataset-view" };
 
 class RoomPage {
   constructor(code) {
@@ -38,9 +38,11 @@ class RoomPage {
     try {
       room = await getRoom(this.code);
     } catch (err) {
-      const reason = { 404: "gone", 410: "closed" }[err.status];
-      if (reason) showEnded(reason, messageOf(err));
-      else if (err.status === 403) this.notJoined(err);
+      // 404: no such room, or one this browser has not joined (the server gives both the
+      // same answer): offer to join. 403: the teacher removed this browser.
+      if (err.status === 404) this.notJoined();
+      else if (err.status === 410) showEnded("closed", messageOf(err));
+      else if (err.status === 403) showEnded("kicked", messageOf(err));
       else throw err;
       return;
     }
@@ -54,12 +56,12 @@ class RoomPage {
     });
   }
 
-  notJoined(err) {
-    showEnded("forbidden", `${messageOf(err)}. Join the room first: `);
+  notJoined() {
+    showEnded("gone");
     const link = document.createElement("a");
     link.href = `/join/${encodeURIComponent(this.code)}`;
     link.textContent = `join room ${this.code}`;
-    byId("room-ended-text").append(link, ".");
+    byId("room-ended-text").append(" If you have the code from your teacher: ", link, ".");
   }
 
   update(room) {
@@ -79,16 +81,17 @@ class RoomPage {
     mark("broadcastSeq", b.seq);
     for (const [kind, id] of Object.entries(VIEWS)) byId(id).hidden = kind !== b.kind;
     if (b.kind !== "run") this.view.detach();
-    if (!["network", "model"].includes(b.kind)) forget();
+    if (!["network", "model", "dataset"].includes(b.kind)) forget();
     if (b.kind === "run") {
       // The same run (a new title, follow changed): stay attached, keep the history drawn.
       if (!this.view.run || this.view.run.id !== b.run_id) this.view.attach(b.run_id);
       this.fork.show("run", this.view.run);
       return;
     }
-    this.fork.show(b.kind, null, b.model_id);
+    this.fork.show(b.kind, null, b.model_id, b.dataset_id);
     if (b.kind === "network") showNetwork(b.network, b.title);
     else if (b.kind === "model") showModel(b.model_id, b.title);
+    else if (b.kind === "dataset") showDataset(b.dataset_id, b.title);
   }
 
   ended(reason, detail) {

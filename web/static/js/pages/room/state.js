@@ -45,6 +45,7 @@ export function describeBroadcast(broadcast) {
     run: `A live training run${title}.`,
     network: `A network${title}.`,
     model: `A trained model${title}.`,
+    dataset: `A dataset${title}.`,
     kernel_lab: "The Kernel Lab (follow me).",
   }[broadcast.kind] || `Something this page does not know (${broadcast.kind}).`;
 }

@@ -72,6 +72,15 @@ export class NetworkSource {
     if (preset) this.onPreset(preset);
   }
 
+  /** Train a preset (/training?preset=<id>); false when there is no such preset. */
+  usePreset(id) {
+    if (!this.presets.some((p) => p.id === id)) return false;
+    this.presetRadio.checked = true;
+    this.select.value = id;
+    this.sourceChanged();
+    return true;
+  }
+
   /** The `network` of POST /api/runs. */
   read() {
     if (this.modelRadio.checked) return this.model.spec;

@@ -66,7 +66,9 @@ export function showModel(modelId, metrics) {
   }
   const test = metrics && metrics.test_accuracy !== undefined && metrics.test_accuracy !== null
     ? ` (test accuracy ${(metrics.test_accuracy * 100).toFixed(1)}%)` : "";
-  dd.replaceChildren(h("code", { id: "model-id" }, modelId), test);
+  dd.replaceChildren(h("code", { id: "model-id" }, modelId), test, " ",
+    h("a", { id: "classify-link", href: `/classify?model=${encodeURIComponent(modelId)}` },
+      "Classify with it"));
 }
 
 export function showNotes(notes) {

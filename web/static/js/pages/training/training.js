@@ -32,6 +32,7 @@ class TrainingPage {
       (model) => this.from && this.from.shown(model));
     this.errors = new FieldErrors(byId("setup-form"));
     this.from = new ContinueFrom(this.source, this.datasets, this.errors);
+    this.fromQuery();
     this.runs = new RunsList();
     this.view = new RunView(runPanels((message) => this.view.send(message)),
       (run) => this.statusChanged(run));
@@ -47,6 +48,18 @@ class TrainingPage {
     this.runs.refresh();
     new Presentation({ onSpace: () => this.spacePressed(),
       onNext: () => this.view.panels.controls.next() && "One step." });
+  }
+
+  /** /training?dataset=<id>&preset=<id> (the Datasets page's "Train on this"): that dataset
+   * and network chosen; the dataset after the preset, which would choose its own. */
+  fromQuery() {
+    const params = new URLSearchParams(window.location.search);
+    if (params.get("preset")) this.source.usePreset(params.get("preset"));
+    const wanted = params.get("dataset");
+    if (wanted && !this.datasets.choose(wanted)) {
+      byId("dataset-info").textContent = `The dataset ${wanted} is not one you can train on `
+        + "here (it was deleted, or it belongs to another browser).";
+    }
   }
 
   /** Resolves once the address's run or model is open. */

@@ -9,7 +9,7 @@
 // data-broadcasting ("off", "on", "error", "ended") and data-broadcast-seq (the room's
 // broadcast seq once the server took the page's state) for a teacher.
 
-import { listRooms } from "../../../api.js";
+import { listRooms } from "../../../api_rooms.js";
 import { rememberedRoom } from "../../../ui/last_room.js";
 import { barLink, FollowBar } from "./follow_bar.js";
 import { Broadcaster } from "./follow_teacher.js";

@@ -154,7 +154,9 @@ export class Follower {
       kicked: [`The teacher removed you from room ${this.code}.`, null],
       closed: [`The teacher closed room ${this.code}.`, null],
       forbidden: this.refusal(detail, said, join),
-      gone: [`There is no room ${this.code}: check the code on the teacher's screen.`, null],
+      // 4404: no such room, or one not joined (the server answers both alike).
+      gone: [`There is no room ${this.code} that you have joined: check the code on the `
+        + "teacher's screen, then join it.", join],
     };
     const [message, action] = messages[reason] || [said || "The room ended.", null];
     const note = document.body.dataset.followSeq ? "Your Kernel Lab keeps what it shows." : null;

@@ -3,7 +3,7 @@
 // wins) with PUT /api/rooms/{code}/broadcast. The room socket keeps the student count and
 // notices when the broadcast is switched to something else or the room is closed.
 
-import { setBroadcast } from "../../../api.js";
+import { setBroadcast } from "../../../api_rooms.js";
 import { RoomSocket } from "../../../socket.js";
 import { barButton, barLink } from "./follow_bar.js";
 import { applySnapshot, readSnapshot, snapshot } from "./follow_state.js";
