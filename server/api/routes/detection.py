@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import ServicesDep
 from server.detection.boxes import box_errors, check_box
 from server.detection.explain import iou_explained
 from server.detection.nms import describe, nms
+from server.detection.scene_view import scene_view
 from server.detection.spec import IoURequest, NMSRequest
 from server.errors import InvalidInput, ManyErrors, PlaygroundError
 
@@ -65,3 +66,19 @@ def _length_errors(req: NMSRequest) -> list[PlaygroundError]:
                                    "boxes; give one class per box, or leave classes out",
                                    ["classes"]))
     return errors
+
+
+@router.get("/api/detection/scenes/{split}/{index}",
+            summary="One mnist-detect scene: picture, boxes, YOLO labels and proposals")
+async def scene(split: Literal["train", "test"],
+                index: Annotated[int, Path(ge=0, le=10**6, description="0-based scene number")],
+                services: ServicesDep) -> dict[str, Any]:
+    """mnist-detect: 96x96 scenes of 1 to 4 MNIST digits, test scenes made of test digits
+    only (docs/detection.md). The answer holds the picture (`image`, a PNG data URL), the
+    true `objects` (xywh pixel box, class, the source digit's index in MNIST's split), the
+    `grid` the detector uses (cells, cell size, anchors in cells, the slot layout), the
+    label grid `labels` (S x S x B x (5 + C): what training asks of each cell and anchor),
+    and `proposals`: candidate boxes with scores and classes to step NMS through. The first
+    request for a split generates and caches it (about a second for test)."""
+    folder = services.settings.datasets_dir / ".scenes"
+    return await run_in_threadpool(scene_view, folder, services.datasets, split, index)

@@ -1,0 +1,132 @@
+// NMS step by step on a scene's proposed boxes: the thresholds are sliders, each step keeps
+// the best box still standing and removes its same-class near-duplicates. The canvas and
+// the table show every box's state after the steps taken so far.
+
+import { suppress } from "../../api_detection.js";
+import { byId, h } from "../../ui/dom.js";
+import { begin, end } from "../../ui/status.js";
+import { SceneCanvas, colourOf } from "./scene_canvas.js";
+
+export class NmsSteps {
+  constructor(onError) {
+    this.view = new SceneCanvas(byId("nms-canvas"));
+    this.onError = onError;
+    this.scene = null;
+    this.answer = null;
+    this.taken = 0;
+    this.asked = 0;
+    for (const id of ["nms-iou", "nms-score"]) {
+      byId(id).addEventListener("input", () => {
+        byId(`${id}-value`).textContent = byId(id).value;
+        this.run();
+      });
+    }
+    byId("nms-step").addEventListener("click", () => this.go(this.taken + 1));
+    byId("nms-back").addEventListener("click", () => this.go(this.taken - 1));
+    byId("nms-all").addEventListener("click", () => this.go(this.answer.steps.length));
+    byId("nms-reset").addEventListener("click", () => this.go(0));
+  }
+
+  show(scene, picture) {
+    this.scene = scene;
+    this.picture = picture;
+    return this.run();
+  }
+
+  async run() {
+    this.asked += 1;
+    const mine = this.asked;
+    const { boxes, scores, classes } = this.scene.proposals;
+    begin("nms");
+    let ok = true;
+    try {
+      const answer = await suppress({ boxes, scores, classes,
+        iou_threshold: Number(byId("nms-iou").value),
+        score_threshold: Number(byId("nms-score").value) });
+      if (mine !== this.asked) return;
+      this.answer = answer;
+      this.go(0);
+    } catch (err) {
+      ok = false;
+      this.onError(err);
+    } finally {
+      if (mine === this.asked) end("nms", ok);
+    }
+  }
+
+  go(taken) {
+    const total = this.answer.steps.length;
+    this.taken = Math.min(Math.max(taken, 0), total);
+    byId("nms-back").disabled = this.taken === 0;
+    byId("nms-step").disabled = this.taken === total;
+    byId("nms-all").disabled = this.taken === total;
+    byId("nms-canvas").dataset.step = String(this.taken);
+    const states = this.states();
+    this.draw(states);
+    this.table(states);
+    const { boxes } = this.scene.proposals;
+    const status = byId("nms-status");
+    if (this.taken === 0) {
+      status.textContent = `${boxes.length} boxes proposed; ${this.answer.dropped.length} score `
+        + `below the threshold and are dropped. ${total} step${total === 1 ? "" : "s"} to go: `
+        + "press Next step.";
+    } else {
+      const step = this.answer.steps[this.taken - 1];
+      status.textContent = `Step ${this.taken} of ${total}: ${step.text}.`
+        + (this.taken === total ? ` Done: ${total} of ${boxes.length} boxes kept.` : "");
+    }
+  }
+
+  /** index -> {kind: waiting | kept | current | removed | dropped, text}. */
+  states() {
+    const { boxes } = this.scene.proposals;
+    const states = boxes.map(() => ({ kind: "waiting", text: "waiting" }));
+    const threshold = byId("nms-score").value;
+    for (const i of this.answer.dropped) {
+      states[i] = { kind: "dropped", text: `dropped (score below ${threshold})` };
+    }
+    this.answer.steps.slice(0, this.taken).forEach((step, n) => {
+      const current = n === this.taken - 1;
+      states[step.kept] = { kind: current ? "current" : "kept", text: `kept (step ${n + 1})` };
+      for (const { index, iou } of step.removed) {
+        states[index] = { kind: "removed", text: `removed by box ${step.kept} `
+          + `(IoU ${iou.toFixed(2)} > ${byId("nms-iou").value})` };
+      }
+    });
+    return states;
+  }
+
+  draw(states) {
+    const { view, scene } = this;
+    const { boxes, scores, classes } = scene.proposals;
+    view.picture(this.picture, scene.size);
+    const order = boxes.map((_, i) => i).sort((i, j) => scores[i] - scores[j]);
+    for (const i of order) {
+      const { kind } = states[i];
+      if (kind === "dropped") continue;
+      if (kind === "removed") {
+        view.box(boxes[i], "#9a9a9a", { dashed: true, width: 1 });
+      } else if (kind === "waiting") {
+        view.box(boxes[i], colourOf(classes[i]), { width: 1 });
+      }
+    }
+    for (const i of order) {
+      const { kind } = states[i];
+      if (kind !== "kept" && kind !== "current") continue;
+      view.box(boxes[i], colourOf(classes[i]), {
+        width: kind === "current" ? 4 : 2.5,
+        label: `${classes[i]} ${scores[i].toFixed(2)}` });
+    }
+  }
+
+  table(states) {
+    const { boxes, scores, classes } = this.scene.proposals;
+    const order = boxes.map((_, i) => i).sort((i, j) => scores[j] - scores[i] || i - j);
+    byId("nms-body").replaceChildren(...order.map((i) => h("tr",
+      { class: `nms-${states[i].kind}`, dataset: { box: String(i), state: states[i].kind } },
+      h("td", {}, String(i)),
+      h("td", {}, h("span", { class: "swatch", style: `background:${colourOf(classes[i])}` }),
+        String(classes[i])),
+      h("td", {}, scores[i].toFixed(3)), h("td", {}, states[i].text))));
+  }
+}
