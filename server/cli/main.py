@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from server.cli import model_commands
+from server.cli import detect_command, model_commands
 from server.training import headless
 
 EXAMPLES = """examples:
@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="base URL to try instead of the built-in mirrors (repeatable)")
     headless.add_parser(sub)
     model_commands.add_parsers(sub)
+    detect_command.add_parser(sub)
     return parser
 
 
@@ -117,4 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return model_commands.predict(args)
     if args.command == "models":
         return model_commands.models(args)
+    if args.command == "detect":
+        return detect_command.detect(args)
     return datasets(args)

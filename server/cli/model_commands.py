@@ -80,6 +80,10 @@ def predict(args: argparse.Namespace) -> int:
         loaded = Predictor(_store(args)).get(args.model)
     except PlaygroundError as exc:
         return _fail(exc)
+    if loaded.detector:
+        print(f"error: model {loaded.id} is a detector: it finds boxes, not one class per "
+              f"picture; use `cnn-playground detect {loaded.id} ...`", file=sys.stderr)
+        return 1
     results: list[dict[str, Any]] = []
     failed = 0
     for path in args.images:

@@ -88,6 +88,11 @@ class DatasetRegistry:
         self._cache_bytes = cache_bytes
         self._lock = threading.Lock()
 
+    @property
+    def scenes_dir(self) -> Path:
+        """Where generated scene datasets (mnist-detect) are cached, beside the downloads."""
+        return self._download_dir / ".scenes"
+
     def held_bytes(self) -> int:
         with self._lock:
             return sum(a.nbytes + b.nbytes for a, b in self._cache.values())

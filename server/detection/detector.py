@@ -9,6 +9,7 @@ of YOLO v1's output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,35 +17,47 @@ from torch import nn
 
 from server.detection.nms import nms
 from server.detection.yolo import Detections, Grid, boxes_of, decode
+from server.errors import InvalidInput
+from server.nn.analysis import analyze
+from server.nn.build import Network, build_model
+from server.nn.spec import DetectionHead as DetectionHeadSpec
+from server.nn.spec import NetworkSpec
 
 # Anchors in cells (16 px): a narrow digit (a 1, a 7) and a wide one, from the ink boxes of
 # mnist-detect (heights 0.9..2 cells, widths 0.3..1.8).
 GRID = Grid(cells=6, anchors=((0.7, 1.4), (1.4, 1.7)), classes=10, image_size=96)
 
 
-class DetectionHead(nn.Module):
-    """A 1x1 conv from the feature map's channels to B·(5 + C), laid out channel-last:
-    N x C_in x S x S -> N x S x S x B·(5 + C) (the lecture's volume)."""
+def yolo_tiny_spec(grid: Grid = GRID, width: int = 16) -> NetworkSpec:
+    """The yolo-tiny-mnist network (models/presets/yolo-tiny-mnist.json is this at width 16):
+    four conv-BN-LeakyReLU-maxpool blocks and a fifth without the pool, then the head."""
+    layers: list[dict[str, Any]] = []
+    for n, filters in enumerate((w := width, 2 * w, 4 * w, 4 * w, 8 * w)):
+        layers += [{"type": "conv2d", "filters": filters, "kernel_size": 3, "padding": "same",
+                    "use_bias": False},
+                   {"type": "batch_norm"}, {"type": "leaky_relu", "alpha": 0.1}]
+        if n < 4:
+            layers.append({"type": "max_pool2d", "pool_size": 2})
+    layers.append({"type": "detection_head", "grid": grid.cells, "boxes": len(grid.anchors),
+                   "classes": grid.classes, "anchors": [list(a) for a in grid.anchors]})
+    return NetworkSpec.model_validate({"input": {"channels": 1, "height": grid.image_size,
+                                                 "width": grid.image_size}, "layers": layers})
 
-    def __init__(self, in_channels: int, boxes: int, classes: int):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, boxes * (5 + classes), 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.conv(x)
-        return out.permute(0, 2, 3, 1)
+def yolo_tiny(grid: Grid = GRID, width: int = 16) -> Network:
+    return build_model(yolo_tiny_spec(grid, width))
 
 
-def yolo_tiny(grid: Grid = GRID, width: int = 16) -> nn.Sequential:
-    def block(cin: int, cout: int, pool: bool) -> list[nn.Module]:
-        layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-                                   nn.BatchNorm2d(cout), nn.LeakyReLU(0.1)]
-        return [*layers, nn.MaxPool2d(2)] if pool else layers
-
-    w = width
-    return nn.Sequential(*block(1, w, True), *block(w, 2 * w, True), *block(2 * w, 4 * w, True),
-                         *block(4 * w, 4 * w, True), *block(4 * w, 8 * w, False),
-                         DetectionHead(8 * w, len(grid.anchors), grid.classes))
+def grid_of(spec: NetworkSpec) -> Grid:
+    """The grid a detection network predicts: from its detection_head and its input size."""
+    head = spec.layers[-1]
+    if not isinstance(head, DetectionHeadSpec):
+        raise InvalidInput("this network does not end in a detection_head, so it finds no "
+                           "boxes; end it with one (see the yolo-tiny-mnist preset)",
+                           ["network", "layers", len(spec.layers) - 1, "type"])
+    cells = analyze(spec).rows[-1]["output_shape"][0]
+    return Grid(cells=cells, anchors=tuple((a[0], a[1]) for a in head.anchors),
+                classes=head.classes, image_size=spec.input.height)
 
 
 def normalise(images: np.ndarray) -> torch.Tensor:
@@ -77,8 +90,9 @@ def detect(grid: Grid, decoded: torch.Tensor, score_threshold: float = 0.05,
 def detect_batch(model: nn.Module, grid: Grid, images: np.ndarray, batch: int = 256,
                  score_threshold: float = 0.05) -> list[Found]:
     model.eval()
+    device = next(model.parameters()).device
     found: list[Found] = []
     for start in range(0, len(images), batch):
-        decoded = decode(grid, model(normalise(images[start:start + batch])))
+        decoded = decode(grid, model(normalise(images[start:start + batch]).to(device))).cpu()
         found.extend(detect(grid, d, score_threshold) for d in decoded)
     return found

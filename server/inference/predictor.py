@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from server.datasets.registry import Preprocessing
+from server.errors import Conflict
 from server.inference.batcher import Batcher, PassObserver
 from server.inference.preprocess import from_manifest
 from server.nn.analysis import BYTES_PER_VALUE, analyze
@@ -75,8 +76,17 @@ class Loaded:
     def label(self, index: int) -> str:
         return self.classes[index] if index < len(self.classes) else str(index)
 
+    @property
+    def detector(self) -> bool:
+        """It ends in a detection_head: it answers with boxes (POST .../detect)."""
+        return self.spec.layers[-1].type == "detection_head"
+
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) -> (N, classes) probabilities (softmax of the logits)."""
+        if self.detector:
+            raise Conflict(f"model {self.id!r} is a detector: it answers where objects are, "
+                           "with boxes, not one class per picture; use POST "
+                           f"/api/models/{self.id}/detect", ["model_id"])
         with torch.inference_mode():
             return torch.softmax(self.model.logits(x).float(), dim=1)
 
@@ -158,7 +168,8 @@ class Predictor:
         request. A model that cannot run is still served (409s name why); readiness says."""
         size = loaded.spec.input
         try:
-            loaded.probabilities(torch.zeros(1, size.channels, size.height, size.width))
+            with torch.inference_mode():
+                loaded.model(torch.zeros(1, size.channels, size.height, size.width))
         except RuntimeError as exc:
             loaded.warm_error = str(exc)[:300]
             return

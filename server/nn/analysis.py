@@ -69,6 +69,11 @@ def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
                 f"layer {i} ({kind}): softmax must be the last layer (it turns the final scores "
                 "into probabilities); remove it here or move it to the end",
                 ["layers", i, field_name]))
+        if kind == "detection_head" and i != last:
+            analysis.errors.append(InvalidInput(
+                f"layer {i} (detection_head): the detection head must be the last layer (its "
+                "output is the grid of boxes); remove the layers after it",
+                ["layers", i, "type"]))
         if shape is not None:
             analysis.shapes.append(shape)
             try:

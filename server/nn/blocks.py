@@ -61,6 +61,18 @@ class InceptionBlock(nn.Module):
         return torch.cat(parts, dim=1)
 
 
+class DetectionHead(nn.Module):
+    """YOLO's head: a 1x1 conv from the feature map's channels to B·(5 + C) numbers per
+    cell, laid out channel-last as the lecture draws the volume: N x S x S x B·(5 + C)."""
+
+    def __init__(self, in_channels: int, boxes: int, classes: int):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, boxes * (5 + classes), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x).permute(0, 2, 3, 1)  # type: ignore[no-any-return]
+
+
 class SamePad(nn.Module):
     """Keras/TF 'same' padding for strided convolutions (the extra pixel goes after)."""
 

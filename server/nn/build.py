@@ -6,14 +6,14 @@ import torch
 from torch import nn
 
 from server.nn.analysis import NetworkLimits, analyze
-from server.nn.blocks import InceptionBlock, ResidualBlock, SamePad
+from server.nn.blocks import DetectionHead, InceptionBlock, ResidualBlock, SamePad
 from server.nn.registry import REGISTRY
 from server.nn.spec import NetworkSpec
 
 # The only names a layer's source expression may use. The expressions are generated from
 # validated numbers and literals (never user text), so this eval runs trusted code.
 NAMESPACE = {"nn": nn, "ResidualBlock": ResidualBlock, "InceptionBlock": InceptionBlock,
-             "SamePad": SamePad, "__builtins__": {}}
+             "SamePad": SamePad, "DetectionHead": DetectionHead, "__builtins__": {}}
 
 
 class Network(nn.Module):

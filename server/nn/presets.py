@@ -21,9 +21,12 @@ class Preset:
 
     def describe(self) -> dict[str, Any]:
         last = self.spec.layers[-1]
+        detector = last.type == "detection_head"
         return {"id": self.id, "name": self.name, "description": self.description,
                 "dataset": self.dataset, "input": self.spec.input.model_dump(),
-                "classes": getattr(last, "units", None), "layers": len(self.spec.layers)}
+                "classes": getattr(last, "classes" if detector else "units", None),
+                "task": "detection" if detector else "classification",
+                "layers": len(self.spec.layers)}
 
 
 class Presets:

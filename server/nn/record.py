@@ -13,7 +13,7 @@ from server.nn.shapes import Shape
 BYTES_PER_VALUE = 4  # float32
 
 CATEGORIES = ("convolution", "pooling", "activation", "normalization", "regularization",
-              "reshape", "dense", "block")
+              "reshape", "dense", "block", "detection")
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,25 @@ def _inception(spec: s.InceptionBlock, shape: Shape) -> Inferred:
     return _block((total_c, h, w), rows, params, formula)
 
 
+def _detection_head(spec: s.DetectionHead, shape: Shape) -> Inferred:
+    c, h, w = need_image(shape, "detection_head")
+    if h != w:
+        raise LayerError("type", f"detection_head needs a square S x S feature map but gets "
+                         f"{h}x{w}: use a square input, or pool the sides to one size")
+    if spec.grid is not None and spec.grid != h:
+        raise LayerError("grid", f"grid is {spec.grid} but the feature map is {h}x{w}: set "
+                         f"grid {h}, or pool/stride the layers before it down to "
+                         f"{spec.grid}x{spec.grid}")
+    if len(spec.anchors) != spec.boxes:
+        raise LayerError("anchors", f"{len(spec.anchors)} anchor sizes for boxes {spec.boxes}: "
+                         "give one width,height per box")
+    per_cell = spec.boxes * (5 + spec.classes)
+    params = (c + 1) * per_cell
+    return Inferred((h, w, per_cell), params, params, h * w * c * per_cell,
+                    f"S x S x B·(5 + C) = {h} x {w} x {spec.boxes}·(5 + {spec.classes}) = "
+                    f"{h} x {w} x {per_cell}")
+
+
 _max_infer, _max_source = _pool("max_pool2d")
 _avg_infer, _avg_source = _pool("avg_pool2d")
 
@@ -182,4 +201,10 @@ RECORDS: list[LayerType] = [
               lambda spec, shape: f"InceptionBlock({shape[0]}, {spec.b1x1}, {spec.b3x3_reduce},"
                                   f" {spec.b3x3}, {spec.b5x5_reduce}, {spec.b5x5}, "
                                   f"{spec.pool_proj})"),
+    LayerType("detection_head", s.DetectionHead, "Detection head (YOLO)", "detection",
+              "YOLO's output layer: a 1x1 convolution giving each of the S x S grid cells B "
+              "boxes of [P, x, y, w, h, c1..cC] (objectness, the box centre in the cell, its "
+              "size in cells relative to an anchor, class scores). Last layer only; the "
+              "output is S x S x B·(5 + C), as the lecture writes it.", _detection_head,
+              lambda spec, shape: f"DetectionHead({shape[0]}, {spec.boxes}, {spec.classes})"),
 ]

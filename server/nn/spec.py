@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Activation = Literal["relu", "leaky_relu", "prelu", "elu", "relu6", "sigmoid", "tanh", "gelu",
                      "softmax"]
@@ -147,10 +147,45 @@ class InceptionBlock(Layer):
     pool_proj: int = Field(default=32, ge=1, le=1024)
 
 
+def anchor_pairs(value: object) -> object:
+    """Anchors as JSON pairs [[w, h], ...], one flat pair [w, h], or text typed in the
+    Builder ("0.7,1.4, 1.4,1.7" or "0.7x1.4 1.4x1.7"): all become [[w, h], ...]."""
+    if isinstance(value, str):
+        words = value.replace("x", " ").replace("\u00d7", " ").replace(",", " ").split()
+        try:
+            value = [float(w) for w in words]
+        except ValueError:
+            return value  # not numbers: pydantic names the field and the value
+    if isinstance(value, list) and value and all(isinstance(v, int | float) for v in value):
+        if len(value) % 2:
+            return value  # an odd count cannot be w, h pairs: pydantic's error says so
+        return [value[i:i + 2] for i in range(0, len(value), 2)]
+    return value
+
+
+AnchorSide = Annotated[float, Field(gt=0.0, le=64.0, allow_inf_nan=False)]
+Anchors = Annotated[list[Annotated[list[AnchorSide], Field(min_length=2, max_length=2)]],
+                    Field(min_length=1, max_length=9), BeforeValidator(anchor_pairs)]
+
+
+class DetectionHead(Layer):
+    """YOLO's output: per grid cell, B boxes of [P, x, y, w, h, c1..cC]."""
+
+    type: Literal["detection_head"] = "detection_head"
+    grid: Annotated[int, Field(ge=1, le=64)] | None = Field(
+        default=None, description="Cells per side, S: the feature map must be S x S. "
+        "Blank: whatever the layer before gives.")
+    boxes: int = Field(default=2, ge=1, le=9, description="Boxes (anchors) per cell, B.")
+    classes: int = Field(default=10, ge=1, le=100, description="Classes, C.")
+    anchors: Anchors = Field(
+        default_factory=lambda: [[0.7, 1.4], [1.4, 1.7]],
+        description="One width,height per box, in grid cells (e.g. 0.7,1.4, 1.4,1.7).")
+
+
 AnyLayer = Annotated[
     Conv2D | MaxPool2D | AvgPool2D | GlobalAvgPool2D | BatchNorm | Dropout | Flatten | Dense
     | ReLU | LeakyReLU | PReLU | ELU | ReLU6 | Sigmoid | Tanh | GELU | Softmax | ResidualBlock
-    | InceptionBlock,
+    | InceptionBlock | DetectionHead,
     Field(discriminator="type"),
 ]
 

@@ -53,6 +53,7 @@ class Metrics(BaseModel):
     val_loss: float | None = None
     epochs: int = 0
     test_accuracy: float | None = None
+    test_map50: float | None = None  # a detector's mAP@0.5 on the held-out test scenes
     train_seconds: float | None = None
     device: str | None = None
 
@@ -64,7 +65,7 @@ class StepEvent(_Event):
     epoch_step: int
     steps_per_epoch: int
     loss: float
-    accuracy: float
+    accuracy: float | None = None  # a detection run has none
     learning_rate: float
     samples_per_s: float = Field(description="images per second over this event's window")
     window_s: float = Field(description="seconds the window covered")
@@ -87,6 +88,8 @@ class EpochEvent(_Event):
     confusion_matrix: list[list[int]] | None = None
     per_class: list[PerClass] | None = None
     classes: list[str]
+    map50: float | None = None  # a detection run: mAP@0.5 on the held-out test scenes
+    ap_per_class: list[float | None] | None = None  # its AP per class (None: no objects)
 
 
 class LrEvent(_Event):
@@ -119,6 +122,26 @@ class SamplesEvent(_Event):
     samples: list[dict[str, Any]]
 
 
+class Boxes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    boxes: list[list[float]]  # xywh pixels
+    scores: list[float]
+    classes: list[int]
+
+
+class DetectionsEvent(_Event):
+    """A detection run's probe scene now: boxes before and after NMS, objectness per cell."""
+
+    type: Literal["detections"]
+    epoch: int
+    step: int
+    probe: dict[str, Any]
+    raw: Boxes
+    kept: Boxes
+    objectness: list[list[float]]  # S x S: the highest P of each cell's boxes
+    classes: list[str]
+
+
 class Block(BaseModel):
     model_config = ConfigDict(extra="allow")
     index: int
@@ -145,11 +168,11 @@ class FiltersEvent(_Event):
 
 RunEvent = Annotated[
     StatusEvent | QueueEvent | StepEvent | EpochEvent | LrEvent | ModelEvent | ErrorEvent
-    | PredictionEvent | SamplesEvent | ActivationsEvent | FiltersEvent,
+    | PredictionEvent | SamplesEvent | ActivationsEvent | FiltersEvent | DetectionsEvent,
     Field(discriminator="type")]
 RUN_EVENT: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
 EVENT_TYPES = ("status", "queue", "step", "epoch", "lr", "model", "error", "prediction",
-               "samples", "activations", "filters")
+               "samples", "activations", "filters", "detections")
 
 
 def parse_event(event: dict[str, Any]) -> RunEvent:

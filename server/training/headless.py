@@ -33,6 +33,8 @@ def add_parser(sub: Any) -> None:
     train.add_argument("--optimizer", default="adam")
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--max-train-samples", type=int, metavar="N",
+                       help="train on a seeded subset of N images (scenes for mnist-detect)")
     train.add_argument("--augment-shift", type=float, default=0.0, metavar="FRACTION",
                        help="random shifts of training images, up to this fraction of the size")
     train.add_argument("--augment-rotation", type=float, default=0.0, metavar="DEGREES",
@@ -48,12 +50,15 @@ def add_parser(sub: Any) -> None:
 def _bar(event: dict[str, Any]) -> None:
     if event["type"] == "step":
         done = event["epoch_step"] / event["steps_per_epoch"]
+        accuracy = event.get("accuracy")
         sys.stderr.write(f"\repoch {event['epoch']} [{'#' * int(done * 30):30}] {done:6.1%} "
-                         f"loss {event['loss']:.4f} acc {event['accuracy']:.3f} "
-                         f"{event['samples_per_s']:7.0f} img/s")
+                         f"loss {event['loss']:.4f} "
+                         + ("" if accuracy is None else f"acc {accuracy:.3f} ")
+                         + f"{event['samples_per_s']:7.0f} img/s")
     elif event["type"] == "epoch":
-        acc = event["val_accuracy"]
-        sys.stderr.write(f"\n  validation accuracy {acc:.4f}\n" if acc is not None else "\n")
+        acc, map50 = event["val_accuracy"], event.get("map50")
+        sys.stderr.write(f"\n  test mAP@0.5 {map50:.4f}\n" if map50 is not None else
+                         f"\n  validation accuracy {acc:.4f}\n" if acc is not None else "\n")
     sys.stderr.flush()
 
 
@@ -64,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from server.datasets.registry import DatasetRegistry
     from server.nn.presets import Presets
     from server.store import ModelStore
-    from server.training.session import Session, pick_device
+    from server.training.open_session import build_session
+    from server.training.session import pick_device
 
     settings = Settings()
     if args.threads:  # never more than the machine has
@@ -74,25 +80,27 @@ def run(args: argparse.Namespace) -> int:
         training = TrainingConfig(
             optimizer=args.optimizer, learning_rate=args.lr, batch_size=args.batch_size,
             epochs=args.epochs, validation_split=args.validation_split, seed=args.seed,
+            max_train_samples=args.max_train_samples,
             augment=Augment(shift=args.augment_shift, rotation=args.augment_rotation,
                             scale=args.augment_scale),
             device=args.device)
         request = RunRequest(network=network, dataset=args.dataset, training=training)
         datasets = DatasetRegistry(settings.datasets_dir,
                                    user_dir=settings.models_dir / ".datasets")
-        session = Session.build(request, Presets(settings.presets_dir), datasets)
+        session = build_session(request, Presets(settings.presets_dir), datasets)
         device = pick_device(args.device)
         started = time.perf_counter()
         trainer = session.trainer(_bar, QueueControl(queue.Queue()), device)
         trainer.run()
         seconds = time.perf_counter() - started
-        accuracy = session.test_accuracy(trainer, datasets)
+        metrics = session.final_metrics(trainer, datasets, seconds)
         store = ModelStore(args.models_dir or settings.models_dir)
-        model_id = session.save(trainer, store, args.name or session.network_name, None,
-                                session.metrics(trainer, accuracy, seconds))
+        model_id = session.save(trainer, store, args.name or session.network_name,
+                                None, metrics)
     except (PlaygroundError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"test accuracy {accuracy:.4f} after {seconds:.1f} s on {device.type}; "
-          f"saved as {model_id}")
+    score = (f"test mAP@0.5 {metrics['test_map50']:.4f}" if metrics.get("test_map50") is not None
+             else f"test accuracy {metrics['test_accuracy']:.4f}")
+    print(f"{score} after {seconds:.1f} s on {device.type}; saved as {model_id}")
     return 0

@@ -11,7 +11,7 @@ from server.nn.spec import NetworkSpec
 from server.training.spec import RunRequest
 
 FINAL = ("finished", "stopped", "failed")
-HEAVY = ("activations", "filters", "prediction", "samples")  # latest value wins
+HEAVY = ("activations", "filters", "prediction", "samples", "detections")  # latest wins
 BINARY = ("activations", "filters")  # their "data" travels as a binary frame
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from server.datasets.registry import DatasetInfo, DatasetRegistry, Preprocessing
+from server.detection.run_checks import is_detection, validate_detection
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.nn.build import build_model
@@ -87,6 +88,11 @@ def validate_request(request: RunRequest, presets: Presets, datasets: DatasetReg
     local_device: the run trains on this machine (not on a Ray cluster, whose executor
     checks the device against its actors' instead)."""
     spec, name = resolve_network(request.network, presets)
+    if is_detection(request, spec):
+        validate_detection(request, spec)
+        if local_device:
+            pick_device(request.training.device)
+        return spec, name
     info = datasets.info(request.dataset)
     if datasets.is_user(request.dataset):
         _, labels = datasets.load(request.dataset, "train")
@@ -142,6 +148,15 @@ class Session:
                        stratify=datasets.is_user(request.dataset))
         return cls(request, spec, name, list(info.classes), data)
 
+    @property
+    def notes(self) -> list[str]:
+        return self.data.notes
+
+    def final_metrics(self, trainer: Trainer, datasets: DatasetRegistry,
+                      seconds: float) -> dict[str, Any]:
+        """The metrics saved with the model at the end of a run (test accuracy included)."""
+        return self.metrics(trainer, self.test_accuracy(trainer, datasets), seconds)
+
     def trainer(self, emit: Emit, control: Control, device: torch.device,
                 step_interval: float = 0.25, probe_interval: float | None = None) -> Trainer:
         """probe_interval: seconds between activation/filter snapshots (None: no probes)."""
@@ -188,14 +203,18 @@ class Session:
         return store.save(name, self.spec, trainer.model, manifest)
 
     def start_from(self, trainer: Trainer, store: ModelStore) -> None:
-        """Load request.initial_model's weights into the trainer's model (same network)."""
-        if not self.request.initial_model:
-            return
-        _, source, _ = store.load(self.request.initial_model)
-        try:
-            trainer.model.load_state_dict(source.state_dict(), strict=True)
-        except RuntimeError as exc:
-            raise InvalidInput(f"initial_model {self.request.initial_model!r} does not fit this "
-                               f"network ({exc}); start from a model of the same network",
-                               ["initial_model"]) from exc
+        load_initial(self.request, trainer.model, store)
+
+
+def load_initial(request: RunRequest, model: torch.nn.Module, store: ModelStore) -> None:
+    """Load request.initial_model's weights into `model` (the same network)."""
+    if not request.initial_model:
+        return
+    _, source, _ = store.load(request.initial_model)
+    try:
+        model.load_state_dict(source.state_dict(), strict=True)
+    except RuntimeError as exc:
+        raise InvalidInput(f"initial_model {request.initial_model!r} does not fit this "
+                           f"network ({exc}); start from a model of the same network",
+                           ["initial_model"]) from exc
 

@@ -26,7 +26,8 @@ from server.nn.spec import NetworkSpec
 from server.store import ModelStore
 from server.training.control import RunControl
 from server.training.loop import TrainingFailed
-from server.training.session import Session, pick_device
+from server.training.open_session import RunSession, open_session
+from server.training.session import pick_device
 from server.training.spec import RunRequest
 from server.training.warmup import device_memory, warm_up
 
@@ -88,10 +89,10 @@ class Worker:
         spec = NetworkSpec.model_validate_json(message["spec"])  # typed across the pipe
         threads = 1 if self.device.type == "cuda" else int(message["threads"])
         torch.set_num_threads(max(1, threads))
-        session = Session.from_spec(request, spec, str(message["name"]), self.datasets)
+        session = open_session(request, spec, str(message["name"]), self.datasets)
         device = pick_device(request.training.device)
         emit({"type": "status", "status": "running", "message": "", "device": device.type,
-              "notes": session.data.notes, "threads": threads, "worker": self.number})
+              "notes": session.notes, "threads": threads, "worker": self.number})
         trainer = session.trainer(emit, control, device, float(self.settings["step_interval"]),
                                   float(self.settings["probe_interval"]))
         session.start_from(trainer, self.store)
@@ -100,8 +101,8 @@ class Worker:
         started = time.perf_counter()
         outcome = trainer.run()
         if trainer.state.history:  # finished, or stopped after an epoch: keep the model
-            metrics = session.metrics(trainer, session.test_accuracy(trainer, self.datasets),
-                                      time.perf_counter() - started)
+            metrics = session.final_metrics(trainer, self.datasets,
+                                            time.perf_counter() - started)
             model_id = session.save(trainer, self.store, session.network_name, run_id,
                                     metrics, owner)
             emit({"type": "model", "model_id": model_id, "metrics": metrics})
@@ -109,7 +110,7 @@ class Worker:
               else "stopped before the first epoch ended: no model saved"})
 
 
-def checkpointer(session: Session, trainer: Any, store: ModelStore, run_id: str,
+def checkpointer(session: RunSession, trainer: Any, store: ModelStore, run_id: str,
                  emit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
     """Answers a checkpoint command: the weights now, saved as a model of the asker."""
 

@@ -49,6 +49,11 @@ def random_layer(kind: str, rng: random.Random) -> dict[str, Any]:
     if kind == "inception_block":
         widths = ("b1x1", "b3x3_reduce", "b3x3", "b5x5_reduce", "b5x5", "pool_proj")
         return {"type": kind, **{k: rng.randint(1, 9) for k in widths}}
+    if kind == "detection_head":
+        boxes = rng.randint(1, 3)
+        return {"type": kind, "boxes": boxes, "classes": rng.randint(1, 12),
+                "anchors": [[round(rng.uniform(0.2, 3), 2), round(rng.uniform(0.2, 3), 2)]
+                            for _ in range(boxes)]}
     return {"type": kind}
 
 
@@ -58,6 +63,8 @@ VECTOR_ONLY = {"dense", "softmax"}
 def random_spec(kind: str, rng: random.Random) -> dict[str, Any]:
     """A network whose one interesting layer is `kind`, on an image or a vector input."""
     channels, height, width = rng.randint(1, 4), rng.randint(5, 19), rng.randint(5, 19)
+    if kind == "detection_head":  # a square feature map: the grid
+        width = height
     layers = [random_layer(kind, rng)]
     vector_input = kind in VECTOR_ONLY or (
         kind in ("batch_norm", "dropout", "relu", "prelu", "flatten") and rng.random() < 0.4)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from server.api.deps import ServicesDep
+from server.api.deps import IdentityDep, ServicesDep
+from server.api.routes.predict import usable_model
+from server.api.uploads import read_upload
 from server.detection.boxes import box_errors, check_box
+from server.detection.detect_image import detect_picture
 from server.detection.explain import iou_explained
 from server.detection.nms import describe, nms
 from server.detection.scene_view import scene_view
 from server.detection.spec import IoURequest, NMSRequest
-from server.errors import InvalidInput, ManyErrors, PlaygroundError
+from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError
+from server.imaging import decode_image
+from server.inference.explain import png_data_url
+from server.inference.preprocess import describe as describe_input
+from server.inference.preprocess import prepare
 
 router = APIRouter(tags=["detection"])
 
@@ -82,3 +89,39 @@ async def scene(split: Literal["train", "test"],
     request for a split generates and caches it (about a second for test)."""
     folder = services.settings.datasets_dir / ".scenes"
     return await run_in_threadpool(scene_view, folder, services.datasets, split, index)
+
+
+@router.post("/api/models/{model_id}/detect", summary="Find the objects in one image")
+async def detect(
+        model_id: str, services: ServicesDep, identity: IdentityDep,
+        file: UploadFile = File(...),
+        score_threshold: float = Query(0.25, ge=0.0, le=1.0, allow_inf_nan=False,
+                                       description="drop boxes whose class confidence "
+                                       "(P x class probability) is below this"),
+        iou_threshold: float = Query(0.5, ge=0.0, le=1.0, allow_inf_nan=False,
+                                     description="NMS removes a box whose IoU with a kept "
+                                     "box of its class is above this")) -> dict[str, Any]:
+    """For a model that ends in a detection_head (trained on mnist-detect): the picture goes
+    through the model's stored preprocessing (fitted into its square input, light ink on
+    dark), then `detections` lists the boxes kept after NMS, highest score first, each in
+    the model's input frame (`box`, xywh pixels of the `input_size` square) and in the
+    uploaded picture's pixels (`picture_box`), with its class, label and score;
+    `before_nms` the boxes above the score threshold before NMS; `grid` the cells, anchors
+    and each cell's objectness. A classifier answers 409 (use /predict)."""
+    data = await read_upload(file, services.images.limits.max_bytes)
+    loaded = await usable_model(services, identity, model_id)
+    if not loaded.detector:
+        raise Conflict(f"model {loaded.id!r} is a classifier: it says what one picture shows, "
+                       f"not where; use POST /api/models/{loaded.id}/predict, or a model "
+                       "trained from the yolo-tiny-mnist preset", ["model_id"])
+    limits = services.images.limits
+
+    def answer() -> dict[str, Any]:
+        pixels = decode_image(data, limits, "file").pixels
+        prepared = prepare(pixels, loaded.preprocessing)
+        result = detect_picture(loaded, prepared, pixels.shape[:2], score_threshold,
+                                iou_threshold)
+        return {**result, "preprocessing": describe_input(loaded.preprocessing, prepared),
+                "input_png": png_data_url(prepared.pixels)}
+
+    return await run_in_threadpool(answer)

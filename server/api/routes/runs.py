@@ -16,6 +16,8 @@ from server.classroom.access import (
     readable_run,
 )
 from server.classroom.sessions import Identity
+from server.detection.scene_cache import COUNTS
+from server.detection.scene_cache import NAME as SCENES
 from server.errors import Conflict, InvalidInput, ManyErrors, NotFound, PlaygroundError
 from server.nn.analysis import analyze
 from server.nn.parse import parse_network
@@ -82,7 +84,8 @@ def run_estimate(request: RunRequest, spec: NetworkSpec, services: Services) -> 
     training = request.training
     device = training.device if training.device != "auto" else (
         services.runs.pool_state().device or "cpu")
-    images = services.datasets.describe(request.dataset)["counts"]["train"]
+    images = (COUNTS["train"] if request.dataset == SCENES
+              else services.datasets.describe(request.dataset)["counts"]["train"])
     if training.max_train_samples:
         images = min(images, training.max_train_samples)
     estimate = estimate_bytes(spec, training, images, device)

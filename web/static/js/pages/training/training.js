@@ -145,5 +145,7 @@ class TrainingPage {
 bootPage(async () => {
   const [openapi, { datasets }, { presets }] = await Promise.all([
     getOpenApi(), listDatasets(), listPresets()]);
-  await new TrainingPage(openapi.components.schemas, datasets, presets).ready();
+  // Detectors (a detection_head at the end) train on the Detection page, on mnist-detect.
+  const classifiers = presets.filter((p) => p.task !== "detection");
+  await new TrainingPage(openapi.components.schemas, datasets, classifiers).ready();
 });

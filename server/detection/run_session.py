@@ -1,0 +1,108 @@
+"""A detection run: a network ending in a detection_head, trained on mnist-detect through the
+runs API (the same queue, workers, commands and live stream as a classification run).
+
+It answers the worker the way server/training/session.Session does (`trainer`,
+`start_from`, `metrics`, `final_metrics`, `save`, `notes`), so the worker, the pool and the
+Ray actors treat both alike.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from server.datasets.info import Preprocessing
+from server.datasets.registry import DatasetRegistry
+from server.detection.run_checks import validate_detection
+from server.detection.scene_cache import CLASSES, NAME, load_scenes
+from server.detection.scenes import SIZE, Scenes
+from server.detection.trainer import DetectionTrainer
+from server.detection.yolo import Grid
+from server.nn.build import build_model
+from server.nn.spec import NetworkSpec
+from server.store import ModelStore
+from server.training.events import Metrics
+from server.training.loop import Control, Emit, Trainer
+from server.training.session import load_initial
+from server.training.spec import RunRequest
+
+# How a picture is made ready for the detector: MNIST's mean and spread, light ink on dark.
+PREPROCESSING = Preprocessing(1, SIZE, SIZE, (0.1307,), (0.3081,), resize="fit_pad",
+                              background="dark", content="photo")
+
+
+@dataclass
+class DetectionSession:
+    request: RunRequest
+    spec: NetworkSpec
+    network_name: str
+    grid: Grid
+    train: Scenes
+    test: Scenes
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_spec(cls, request: RunRequest, spec: NetworkSpec, name: str,
+                  datasets: DatasetRegistry, scenes_dir: Path) -> DetectionSession:
+        grid = validate_detection(request, spec)
+        cfg = request.training
+        train = load_scenes(scenes_dir, datasets, "train")
+        test = load_scenes(scenes_dir, datasets, "test")
+        notes = [f"scored after each epoch by mAP@0.5 on the {len(test)} held-out test scenes "
+                 "(digits training never saw); validation_split is not used"]
+        if cfg.max_train_samples and cfg.max_train_samples < len(train):
+            train = train.first(cfg.max_train_samples)
+            notes.append(f"training on the first {len(train)} of the train scenes")
+        return cls(request, spec, name, grid, train, test, notes)
+
+    @property
+    def classes(self) -> list[str]:
+        return list(CLASSES)
+
+    def trainer(self, emit: Emit, control: Control, device: torch.device,
+                step_interval: float = 0.25,
+                probe_interval: float | None = None) -> DetectionTrainer:
+        torch.manual_seed(self.request.training.seed)
+        return DetectionTrainer(build_model(self.spec), self.grid, (self.train, self.test),
+                                self.request.training, emit, control, device, step_interval,
+                                probe_interval)
+
+    def start_from(self, trainer: Trainer, store: ModelStore) -> None:
+        load_initial(self.request, trainer.model, store)
+
+    def metrics(self, trainer: Trainer, test_map50: float | None = None,
+                train_seconds: float | None = None) -> dict[str, Any]:
+        history = trainer.state.history
+        if test_map50 is None and history:
+            test_map50 = float(history[-1]["map50"])
+        return Metrics(epochs=len(history), test_map50=test_map50, train_seconds=train_seconds,
+                       device=trainer.device.type).model_dump()
+
+    def final_metrics(self, trainer: Trainer, datasets: DatasetRegistry,
+                      seconds: float) -> dict[str, Any]:
+        return self.metrics(trainer, None, seconds)
+
+    def save(self, trainer: Trainer, store: ModelStore, name: str,
+             run_id: str | None, metrics: dict[str, Any], owner: str = "",
+             extra: dict[str, Any] | None = None) -> str:
+        grid = self.grid
+        manifest = {
+            "task": "detection", "classes": self.classes, "input_shape": [1, SIZE, SIZE],
+            "preprocessing": PREPROCESSING.describe(), "dataset": NAME,
+            "grid": {"cells": grid.cells, "anchors": [list(a) for a in grid.anchors],
+                     "classes": grid.classes, "image_size": grid.image_size},
+            "network": self.network_name,
+            "training": json.loads(self.request.training.model_dump_json()),
+            "seed": self.request.training.seed, "metrics": metrics,
+            "history": trainer.state.history, "parent_run": run_id, "notes": self.notes,
+            "initial_model": self.request.initial_model,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(extra or {})}
+        if owner:
+            manifest |= {"owner": owner, "visibility": "private"}
+        return store.save(name, self.spec, trainer.model, manifest)
+
