@@ -22,6 +22,7 @@ def listing(entry: Entry, viewer: str | None = None,
             "created": manifest.created, "size_bytes": manifest.size_bytes,
             "shipped": bool(manifest.shipped), "network": manifest.network,
             "damaged": entry.damaged,
+            "task": (manifest.model_extra or {}).get("task") or "classification",
             "visibility": "public" if manifest.is_public else "private",
             "yours": bool(manifest.owner) and manifest.owner == viewer}
 

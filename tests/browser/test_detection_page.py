@@ -197,3 +197,56 @@ def test_the_page_fits_a_narrow_screen_without_sideways_scrolling(browser: Any,
     page.wait_for_selector("#detection[data-scene='0']")
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
     context.close()
+
+
+def test_train_the_detector_live_then_find_digits_drawn_on_the_pad(
+        detection: Detection) -> None:
+    page = detection.page
+    find = page.get_by_role("button", name="Find the digits")
+    page.wait_for_function("document.querySelector('#draw-model option') !== null")
+    had = page.locator("#draw-model option[value^='yolo']").count()
+    if had == 0:
+        assert find.is_disabled()  # no detector yet: the pad says to train one
+        assert "train one above" in page.locator("#draw-model").text_content()
+    page.get_by_label("Training", exact=True).select_option("quick")
+    page.get_by_role("button", name="Train", exact=True).click()
+    canvas = page.locator("#train-canvas")
+    page.wait_for_selector("#train-canvas[data-kept]", timeout=60_000)  # boxes streamed
+    page.wait_for_selector("#map-body tr[data-epoch='1']", timeout=120_000)
+    assert page.get_by_role("button", name="Stop").is_enabled()
+    page.wait_for_selector("#train-canvas[data-status=finished]", timeout=180_000)
+    rows = page.locator("#map-body tr")
+    assert rows.count() == 4
+    maps = [float(rows.nth(i).locator("td").nth(1).text_content()) for i in range(4)]
+    assert maps[-1] > 0.2  # far above predicting nothing (0)
+    assert "mAP@0.5" in page.locator("#map-chart").get_attribute("aria-label")
+    status = page.locator("#train-status").text_content()
+    assert status.startswith("Finished: mAP@0.5")
+    assert page.locator("#train-progress").evaluate("p => p.value") == 1
+    assert canvas.get_attribute("data-kept") == str(page.locator("#train-boxes li").count())
+    # The new detector is offered on the pad; a test scene put on it is found.
+    page.wait_for_function("document.querySelector('#draw-model').value.startsWith('yolo')")
+    assert find.is_enabled()
+    page.get_by_label("Score threshold: 0.25").fill("0.1")
+    page.get_by_role("button", name="Put a test scene").click()
+    detection.wait("idle")
+    truth = page.locator("#draw-status").text_content()
+    find.click()
+    detection.wait("idle")
+    found = page.locator("#draw-found li")
+    assert found.count() >= 1, truth
+    assert found.first.text_content().startswith("Digit ")
+    # Drawing with the mouse clears the old answer; Clear empties the pad.
+    pad = page.locator("#draw-canvas")
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 50, box["y"] + 60)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + 140, steps=6)
+    page.mouse.up()
+    inked = pad.evaluate("c => c.getContext('2d').getImageData(55, 100, 1, 1).data[0]")
+    assert inked == 255
+    page.get_by_role("button", name="Clear").click()
+    blank = pad.evaluate("c => c.getContext('2d').getImageData(55, 100, 1, 1).data[0]")
+    assert blank == 0
+    assert found.count() == 0
+    assert page.evaluate(UNLABELLED) == []

@@ -96,6 +96,12 @@ def test_a_detector_trains_through_the_runs_api_streams_boxes_and_detects(
                             files={"file": ("scene.png", png_of(big), "image/png")})
     assert wrong.status_code == 409
     assert f"/api/models/{model_id}/detect" in wrong.json()["detail"][0]["msg"]
+    pixels = np.zeros((1, 96, 96, 1), np.uint8)
+    infer = app_client.post(f"/v2/models/{model_id}/infer", json={"inputs": [{
+        "name": "input", "datatype": "UINT8", "shape": [1, 96, 96, 1],
+        "data": pixels.ravel().tolist()}]})
+    assert infer.status_code == 409
+    assert "detect" in infer.text
 
 
 @pytest.mark.parametrize(("body", "loc", "words"), [

@@ -220,7 +220,8 @@ class ClassifyPage {
 async function boot() {
   try {
     const { models } = await listModels();
-    new ClassifyPage(models);
+    // Detectors answer with boxes: the Detection page's "Draw several digits" uses them.
+    new ClassifyPage(models.filter((m) => m.task !== "detection"));
   } catch (err) {
     const node = byId("boot-error");
     node.hidden = false;

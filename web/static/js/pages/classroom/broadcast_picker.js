@@ -80,7 +80,8 @@ export class BroadcastPicker {
   async loadModels() {
     try {
       const { models } = await listModels();
-      fill(byId("broadcast-model"), models.filter((m) => !m.damaged).map((m) => [m.id,
+      const classifiers = models.filter((m) => !m.damaged && m.task !== "detection");
+      fill(byId("broadcast-model"), classifiers.map((m) => [m.id,
         `${m.name} (${m.dataset || "unknown dataset"}${typeof m.test_accuracy === "number"
           ? `, test accuracy ${(m.test_accuracy * 100).toFixed(1)}%` : ""})`]), "No models yet");
     } catch (err) {

@@ -1,13 +1,16 @@
 // The Detection Lab: the grid and a cell's label vector on an mnist-detect scene, the IoU
-// playground, and NMS step by step. body[data-state] is what tests wait on; the shown
-// scene's index is on #detection[data-scene].
+// playground, NMS step by step, the detector trained live, and a pad to draw digits on.
+// body[data-state] is what tests wait on; the shown scene's index is on
+// #detection[data-scene].
 
 import { getScene } from "../../api_detection.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
+import { DrawPad } from "./draw_pad.js";
 import { GridView } from "./grid_view.js";
 import { IoUPlayground } from "./iou_playground.js";
+import { LiveTraining } from "./live_training.js";
 import { NmsSteps } from "./nms_steps.js";
 import { loadPicture } from "./scene_canvas.js";
 
@@ -17,6 +20,8 @@ class DetectionPage {
     this.grid = new GridView();
     this.nms = new NmsSteps((err) => this.fail(err));
     this.playground = new IoUPlayground();
+    this.pad = new DrawPad();
+    this.training = new LiveTraining((modelId) => this.pad.loadModels(modelId));
     byId("scene-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.load(byId("scene-index").value);
@@ -43,6 +48,7 @@ class DetectionPage {
       const picture = await loadPicture(scene.image);
       this.grid.show(scene, picture);
       await this.nms.show(scene, picture);
+      if (scene.index === 0 && !this.training.scene) this.training.setScene(scene, picture);
       byId("detection").dataset.scene = String(scene.index);
     } catch (err) {
       ok = false;
@@ -63,3 +69,4 @@ class DetectionPage {
 
 const page = new DetectionPage();
 page.load(0);
+page.pad.loadModels();

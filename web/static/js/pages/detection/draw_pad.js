@@ -1,0 +1,164 @@
+// "Draw several digits": a black pad to draw on (pointer: mouse, pen, touch) or to fill
+// with a test scene (keyboard), sent to POST /api/models/{id}/detect; the boxes it answers
+// are drawn over the ink and listed as text.
+
+import { listModels, request } from "../../api.js";
+import { getScene } from "../../api_detection.js";
+import { byId, h } from "../../ui/dom.js";
+import { FieldErrors } from "../../ui/field_errors.js";
+import { begin, end } from "../../ui/status.js";
+import { SceneCanvas, colourOf, loadPicture } from "./scene_canvas.js";
+
+const STROKE = 15; // pixels of the 288-pixel pad: about 5 of the detector's 96
+
+export async function detect(modelId, blob, scoreThreshold) {
+  const form = new FormData();
+  form.append("file", blob, "drawing.png");
+  const url = `/api/models/${encodeURIComponent(modelId)}/detect?score_threshold=${scoreThreshold}`;
+  return (await request(url, { method: "POST", body: form })).json();
+}
+
+export class DrawPad {
+  constructor() {
+    this.canvas = byId("draw-canvas");
+    this.ctx = this.canvas.getContext("2d");
+    this.view = new SceneCanvas(this.canvas);
+    this.ink = document.createElement("canvas");
+    this.ink.width = this.canvas.width;
+    this.ink.height = this.canvas.height;
+    this.errors = new FieldErrors(byId("draw-form"));
+    this.found = [];
+    this.last = null;
+    this.clear();
+    this.canvas.addEventListener("pointerdown", (event) => {
+      event.preventDefault();
+      this.canvas.setPointerCapture(event.pointerId);
+      this.last = this.point(event);
+      this.stroke(this.last, this.last);
+    });
+    this.canvas.addEventListener("pointermove", (event) => {
+      if (!this.last) return;
+      const next = this.point(event);
+      this.stroke(this.last, next);
+      this.last = next;
+    });
+    for (const name of ["pointerup", "pointercancel"]) {
+      this.canvas.addEventListener(name, () => { this.last = null; });
+    }
+    byId("draw-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.find();
+    });
+    byId("draw-clear").addEventListener("click", () => this.clear());
+    byId("draw-scene").addEventListener("click", () => this.putScene());
+    byId("draw-score").addEventListener("input", () => {
+      byId("draw-score-value").textContent = byId("draw-score").value;
+    });
+  }
+
+  /** Fill the detector list (yours and public ones); `select`: the id to choose. */
+  async loadModels(select = null) {
+    const menu = byId("draw-model");
+    try {
+      const { models } = await listModels();
+      const detectors = models.filter((m) => m.task === "detection" && !m.damaged);
+      menu.replaceChildren(...detectors.map((m) => h("option", { value: m.id },
+        `${m.name} v${m.version ?? 1}${m.yours ? " (yours)" : ""}`)));
+      if (!detectors.length) {
+        menu.append(h("option", { value: "" }, "No detector yet: train one above"));
+      }
+      if (select) menu.value = select;
+      byId("draw-find").disabled = !detectors.length;
+    } catch (err) {
+      menu.replaceChildren(h("option", { value: "" }, `Models could not be listed: ${err.message}`));
+      byId("draw-find").disabled = true;
+    }
+  }
+
+  point(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    return [(event.clientX - rect.left) * (this.canvas.width / rect.width),
+      (event.clientY - rect.top) * (this.canvas.height / rect.height)];
+  }
+
+  stroke(from, to) {
+    const ctx = this.ink.getContext("2d");
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = STROKE;
+    ctx.lineCap = "round";
+    ctx.beginPath();
+    ctx.moveTo(...from);
+    ctx.lineTo(...to);
+    ctx.stroke();
+    this.found = [];
+    this.draw();
+  }
+
+  clear() {
+    const ctx = this.ink.getContext("2d");
+    ctx.fillStyle = "#000000";
+    ctx.fillRect(0, 0, this.ink.width, this.ink.height);
+    this.found = [];
+    byId("draw-found").replaceChildren();
+    this.status("");
+    this.draw();
+  }
+
+  async putScene() {
+    begin("draw");
+    try {
+      const scene = await getScene("test", Math.floor(Math.random() * 1000));
+      const picture = await loadPicture(scene.image);
+      const ctx = this.ink.getContext("2d");
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(picture, 0, 0, this.ink.width, this.ink.height);
+      this.found = [];
+      byId("draw-found").replaceChildren();
+      this.status(`Test scene ${scene.index}: ${scene.objects.map((o) => o.name).join(", ")}.`);
+      this.draw();
+      end("draw");
+    } catch (err) {
+      this.status(`The scene could not be loaded: ${err.message}`);
+      end("draw", false);
+    }
+  }
+
+  async find() {
+    this.errors.clear();
+    const modelId = byId("draw-model").value;
+    begin("draw");
+    try {
+      const blob = await new Promise((resolve) => { this.ink.toBlob(resolve, "image/png"); });
+      const answer = await detect(modelId, blob, byId("draw-score").value);
+      this.found = answer.detections;
+      this.canvas.dataset.found = String(this.found.length);
+      byId("draw-found").replaceChildren(...this.found.map((d) => h("li", {},
+        h("span", { class: "swatch", style: `background:${colourOf(d.class)}` }),
+        `Digit ${d.label}, score ${d.score.toFixed(2)}: x ${Math.round(d.picture_box[0])}, `
+        + `y ${Math.round(d.picture_box[1])}, w ${Math.round(d.picture_box[2])}, `
+        + `h ${Math.round(d.picture_box[3])}`)));
+      this.status(this.found.length ? `Found ${this.found.length} `
+        + `digit${this.found.length === 1 ? "" : "s"}.` : "Nothing found above the threshold.");
+      this.draw();
+      end("draw");
+    } catch (err) {
+      if (!this.errors.show(err.detail || [])) this.status(`Could not detect: ${err.message}`);
+      end("draw", false);
+    }
+  }
+
+  draw() {
+    const { ctx, canvas } = this;
+    ctx.drawImage(this.ink, 0, 0);
+    this.view.scale = 1; // the boxes come back in the pad's own pixels (picture_box)
+    for (const d of this.found) {
+      this.view.box(d.picture_box, colourOf(d.class), {
+        width: 3, label: `${d.label} ${d.score.toFixed(2)}` });
+    }
+    canvas.dataset.ready = "true";
+  }
+
+  status(text) {
+    byId("draw-status").textContent = text;
+  }
+}

@@ -1,0 +1,212 @@
+// "Train the detector, live": a yolo-tiny-mnist run through the runs API (POST /api/runs),
+// watched over /ws/runs/{id}: test scene 0 with the boxes before and after NMS and each
+// cell's objectness, and mAP@0.5 after every epoch as a chart and a table.
+
+import { controlRun, startRun } from "../../api.js";
+import { RunSocket } from "../../socket.js";
+import { byId, h } from "../../ui/dom.js";
+import { FieldErrors } from "../../ui/field_errors.js";
+import { begin, end } from "../../ui/status.js";
+import { SceneCanvas, colourOf } from "./scene_canvas.js";
+
+const LENGTHS = {
+  quick: { epochs: 4, max_train_samples: 2000, batch_size: 32 },
+  full: { epochs: 10, max_train_samples: 6000, batch_size: 64 },
+};
+const FINAL = ["finished", "stopped", "failed"];
+
+export function trainingBody(length) {
+  return {
+    network: { preset: "yolo-tiny-mnist" }, dataset: "mnist-detect",
+    training: { ...LENGTHS[length], learning_rate: 0.003, optimizer: "adam" },
+  };
+}
+
+export class LiveTraining {
+  /** onModel(modelId): a run saved its detector (the drawing pad offers it). */
+  constructor(onModel) {
+    this.onModel = onModel;
+    this.view = new SceneCanvas(byId("train-canvas"));
+    this.errors = new FieldErrors(byId("train-form"));
+    this.scene = null;
+    this.picture = null;
+    this.latest = null;
+    this.socket = null;
+    this.runId = null;
+    byId("train-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.start();
+    });
+    byId("train-stop").addEventListener("click", () => this.stop());
+    byId("train-objectness").addEventListener("change", () => this.draw());
+  }
+
+  /** The probe scene (test scene 0) and its decoded picture. */
+  setScene(scene, picture) {
+    this.scene = scene;
+    this.picture = picture;
+    this.draw();
+  }
+
+  async start() {
+    this.errors.clear();
+    begin("train");
+    try {
+      const run = await startRun(trainingBody(byId("train-length").value));
+      this.watch(run.id);
+      end("train");
+    } catch (err) {
+      if (!this.errors.show((err.detail || []).map((d) => ({ ...d, loc: ["training"] })))) {
+        this.status(`Could not start: ${err.message}`);
+      }
+      end("train", false);
+    }
+  }
+
+  watch(runId) {
+    if (this.socket) this.socket.close();
+    this.runId = runId;
+    this.latest = null;
+    byId("map-body").replaceChildren();
+    byId("train-canvas").dataset.run = runId;
+    byId("train-start").disabled = true;
+    byId("train-stop").disabled = false;
+    this.status("Queued: waiting for a worker.");
+    this.socket = new RunSocket(runId, {
+      onEvent: (event) => this.received(event),
+      onFrame: () => {},
+      onConnection: (state) => {
+        if (state === "reconnecting") this.status("Connection lost: reconnecting.");
+      },
+    });
+  }
+
+  async stop() {
+    if (!this.runId) return;
+    byId("train-stop").disabled = true;
+    try {
+      await controlRun(this.runId, "stop");
+    } catch (err) {
+      this.status(`Could not stop: ${err.message}`);
+    }
+  }
+
+  received(event) {
+    if (event.type === "snapshot") {
+      byId("map-body").replaceChildren();
+      event.epochs.forEach((e) => this.epoch(e));
+      if (event.latest.detections) this.detections(event.latest.detections);
+      this.progress(event.run);
+      if (FINAL.includes(event.run.status)) this.finished(event.run.status, event.run.message);
+    } else if (event.type === "step") {
+      this.progress({ status: "running", ...event });
+    } else if (event.type === "epoch") {
+      this.epoch(event);
+    } else if (event.type === "detections") {
+      this.detections(event);
+    } else if (event.type === "model") {
+      this.onModel(event.model_id);
+    } else if (event.type === "status" && FINAL.includes(event.status)) {
+      this.finished(event.status, event.message);
+    }
+  }
+
+  progress(run) {
+    const total = LENGTHS[byId("train-length").value].epochs;
+    const steps = run.steps_per_epoch || 1;
+    const done = run.epoch_step !== undefined ? (run.epoch - 1 + run.epoch_step / steps) / total : 0;
+    byId("train-progress").value = Math.min(Math.max(done, 0), 1);
+    if (run.loss !== undefined) {
+      this.status(`Epoch ${run.epoch} of ${total}, step ${run.epoch_step} of ${steps}: `
+        + `loss ${run.loss.toFixed(3)}, ${Math.round(run.samples_per_s)} scenes/s.`);
+    }
+  }
+
+  epoch(event) {
+    const weakest = event.ap_per_class.map((ap, c) => [ap, c]).filter(([ap]) => ap !== null)
+      .sort((a, b) => a[0] - b[0])[0];
+    byId("map-body").append(h("tr", { "data-epoch": String(event.epoch) },
+      h("td", {}, String(event.epoch)), h("td", {}, event.map50.toFixed(3)),
+      h("td", {}, weakest ? `${event.classes[weakest[1]]}: ${weakest[0].toFixed(2)}` : "-")));
+    this.chart();
+  }
+
+  chart() {
+    const values = [...byId("map-body").children].map((row) => Number(row.children[1].textContent));
+    const svg = byId("map-chart");
+    const ns = "http://www.w3.org/2000/svg";
+    const node = (name, attrs) => {
+      const el = document.createElementNS(ns, name);
+      Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v));
+      return el;
+    };
+    const x = (i) => 30 + (i * 260) / Math.max(values.length - 1, 1);
+    const y = (v) => 130 - v * 120;
+    const parts = [node("line", { x1: 30, y1: 130, x2: 290, y2: 130, class: "axis" }),
+      node("line", { x1: 30, y1: 10, x2: 30, y2: 130, class: "axis" })];
+    for (const v of [0, 0.5, 1]) {
+      const label = node("text", { x: 4, y: y(v) + 4, class: "tick" });
+      label.textContent = v.toFixed(1);
+      parts.push(label, node("line", { x1: 30, y1: y(v), x2: 290, y2: y(v), class: "grid" }));
+    }
+    parts.push(node("polyline", { class: "map-line",
+      points: values.map((v, i) => `${x(i)},${y(v)}`).join(" ") }));
+    values.forEach((v, i) => parts.push(node("circle", { cx: x(i), cy: y(v), r: 3.5,
+      class: "map-dot" })));
+    svg.replaceChildren(...parts);
+    svg.setAttribute("aria-label", `mAP@0.5 after each epoch: ${values.map((v) => v.toFixed(2))
+      .join(", ") || "none yet"}`);
+  }
+
+  detections(event) {
+    this.latest = event;
+    byId("train-canvas").dataset.kept = String(event.kept.boxes.length);
+    byId("train-boxes").replaceChildren(...event.kept.boxes.map((box, i) => h("li", {},
+      h("span", { class: "swatch", style: `background:${colourOf(event.kept.classes[i])}` }),
+      `Digit ${event.classes[event.kept.classes[i]]}, score ${event.kept.scores[i].toFixed(2)}:`
+      + ` x ${Math.round(box[0])}, y ${Math.round(box[1])}, w ${Math.round(box[2])}, `
+      + `h ${Math.round(box[3])}`)));
+    this.draw();
+  }
+
+  draw() {
+    if (!this.scene || !this.picture) return;
+    const { view, scene, latest } = this;
+    view.picture(this.picture, scene.size);
+    view.lines(scene.grid.cells);
+    if (!latest) return;
+    if (byId("train-objectness").checked) this.objectness(latest.objectness);
+    latest.raw.boxes.forEach((box, i) => view.box(box, colourOf(latest.raw.classes[i]),
+      { dashed: true, width: 1 }));
+    latest.kept.boxes.forEach((box, i) => view.box(box, colourOf(latest.kept.classes[i]), {
+      width: 3, label: `${latest.classes[latest.kept.classes[i]]} `
+        + `${latest.kept.scores[i].toFixed(2)}` }));
+  }
+
+  objectness(map) {
+    const { ctx, canvas } = this.view;
+    const step = canvas.width / map.length;
+    ctx.save();
+    map.forEach((row, r) => row.forEach((p, c) => {
+      ctx.fillStyle = `rgba(86, 180, 233, ${(0.6 * p).toFixed(3)})`;
+      ctx.fillRect(c * step, r * step, step, step);
+    }));
+    ctx.restore();
+  }
+
+  finished(status, message) {
+    byId("train-start").disabled = false;
+    byId("train-stop").disabled = true;
+    byId("train-canvas").dataset.status = status;
+    if (status === "finished") byId("train-progress").value = 1;
+    const rows = byId("map-body").children;
+    const last = rows.length ? rows[rows.length - 1].children[1].textContent : null;
+    const words = { finished: "Finished", stopped: "Stopped", failed: "Failed" }[status];
+    this.status(`${words}${last ? `: mAP@0.5 ${last} on the held-out scenes` : ""}`
+      + `${message ? ` (${message})` : ""}.`);
+  }
+
+  status(text) {
+    byId("train-status").textContent = text;
+  }
+}
