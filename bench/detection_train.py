@@ -32,8 +32,8 @@ from torch import nn
 from server.datasets.registry import DatasetRegistry
 from server.detection import scene_cache
 from server.detection.detector import GRID, normalise, yolo_tiny
-from server.detection.train import Epoch, label_grids, train_detector
 from server.detection.yolo import decode, yolo_loss
+from server.training.detection_fit import Epoch, label_grids, train_detector
 
 
 def step_rate(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, ours: bool,

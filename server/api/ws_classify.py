@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from server.api.deps import ws_identity
 from server.api.fanout import Sender, Stalled, dumps
 from server.api.frames import error_message, parse_frame, stop_reader
-from server.api.routes.predict import check_readable
+from server.api.model_access import check_readable
 from server.classroom.sessions import Identity
 from server.errors import InvalidInput
 from server.inference import explain as explaining

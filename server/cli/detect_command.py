@@ -35,8 +35,8 @@ def add_parser(sub: Any) -> None:
 
 def detect(args: argparse.Namespace) -> int:
     from server.config import Settings
-    from server.detection.detect_image import detect_picture
     from server.imaging import IntakeLimits, decode_image
+    from server.inference.detect import detect_picture
     from server.inference.predictor import Predictor
     from server.inference.preprocess import prepare
     from server.store import ModelStore

@@ -1,9 +1,11 @@
 """mnist-detect on disk: generated on first use from the built-in MNIST, then read back.
 
-The file name holds the seed, split and count, so a different request never reads another's
-scenes. It is written to a temporary name and renamed (two processes generating at once
-each write their own file; the last rename wins, with identical content). It is read with
-allow_pickle=False: only plain arrays come back.
+The file names hold the seed, split and count, so a different request never reads another's
+scenes. Two files: the pictures (.images.npy, read memory-mapped) and the boxes, classes
+and sources (.npz). Each is written to a temporary name and renamed, the pictures first
+(two processes generating at once each write their own files; the last rename wins, with
+identical content). Both are read with allow_pickle=False: only plain arrays come back; a
+file cut short or of the wrong shape is generated again.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import os
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from server.datasets.registry import DatasetRegistry
+from server.datasets.user_files import fsync_dir
 from server.detection.scenes import Scenes, make_scenes
-from server.store.files import fsync_dir
 
 NAME = "mnist-detect"
 SEED = 2026
@@ -26,13 +29,20 @@ COUNTS = {"train": 6000, "test": 1000}
 CLASSES = tuple(str(i) for i in range(10))
 FIELDS = ("images", "boxes", "classes", "starts", "sources")
 _lock = threading.Lock()
-# Read once per process (test: 9 MB, train: 55 MB), again if the file changes.
-_held: dict[Path, tuple[tuple[int, int], Scenes]] = {}
+# Read once per process (the pictures memory-mapped), again if the files change.
+_held: dict[Path, tuple[tuple[int, ...], Scenes]] = {}
 
 
 def scenes_file(folder: Path, split: str, seed: int = SEED, count: int | None = None) -> Path:
+    """The boxes, classes and sources (an .npz); the pictures are beside it (images_file)."""
     count = COUNTS[split] if count is None else count
     return folder / f"{NAME}-seed{seed}-{split}-{count}.npz"
+
+
+def images_file(path: Path) -> Path:
+    """The pictures, one plain .npy read memory-mapped: a process pays in memory only for the
+    scenes it looks at (the API shows one at a time; train is 55 MB)."""
+    return path.with_name(path.name.removesuffix(".npz") + ".images.npy")
 
 
 def load_scenes(folder: Path, datasets: DatasetRegistry, split: str, seed: int = SEED,
@@ -49,18 +59,22 @@ def load_scenes(folder: Path, datasets: DatasetRegistry, split: str, seed: int =
         if scenes is None:
             images, labels = datasets.load("mnist", split)
             # A different stream per split: test scenes do not repeat train scenes' layouts.
-            scenes = make_scenes(images[..., 0], labels, count, seed * 2 + (split == "test"))
-            _write(path, scenes)
+            _write(path, make_scenes(images[..., 0], labels, count,
+                                     seed * 2 + (split == "test")))
+            scenes = _read(path)
+            if scenes is None:
+                raise OSError(f"the {NAME} cache in {folder} could not be read back after "
+                              "writing it; check the disk")
         _held[path] = (_signature(path), scenes)
         return scenes
 
 
-def _signature(path: Path) -> tuple[int, int]:
+def _signature(path: Path) -> tuple[int, ...]:
     try:
-        stat = path.stat()
+        stats = [path.stat(), images_file(path).stat()]
     except OSError:
-        return (-1, -1)
-    return (stat.st_mtime_ns, stat.st_size)
+        return (-1,)
+    return tuple(v for stat in stats for v in (stat.st_mtime_ns, stat.st_size))
 
 
 def _read(path: Path) -> Scenes | None:
@@ -68,18 +82,28 @@ def _read(path: Path) -> Scenes | None:
         return None
     try:
         with path.open("rb") as stream, np.load(stream, allow_pickle=False) as data:
-            return Scenes(*(data[key] for key in FIELDS))
+            small = {key: data[key] for key in FIELDS if key != "images"}
+        images = np.load(images_file(path), mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None  # a damaged cache file: generate it again
+    if images.dtype != np.uint8 or images.shape[0] != len(small["starts"]) - 1:
+        return None
+    return Scenes(images=images, **small)
 
 
 def _write(path: Path, scenes: Scenes) -> None:
+    """Pictures first, then the boxes: a reader that finds the .npz finds whole pictures."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = scenes.arrays()
+    _replace(images_file(path), lambda stream: np.save(stream, arrays.pop("images")))
+    _replace(path, lambda stream: np.savez(stream, **arrays))
+    fsync_dir(path.parent)
+
+
+def _replace(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     temporary = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
     with temporary.open("wb") as stream:
-        arrays: dict[str, Any] = scenes.arrays()
-        np.savez(stream, **arrays)
+        write(stream)
         stream.flush()
         os.fsync(stream.fileno())
     os.replace(temporary, path)
-    fsync_dir(path.parent)

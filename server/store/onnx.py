@@ -4,7 +4,9 @@ Uses PyTorch's TorchScript-based exporter (``dynamo=False``), which needs only t
 package; the newer torch.export-based one would also need ``onnxscript``. The graph takes
 ``input`` (batch, channels, height, width), normalized exactly as the manifest's
 preprocessing says, and gives ``probabilities`` (batch, classes): the softmax of the
-network's class scores, whether or not the spec ends in a softmax layer.
+network's class scores, whether or not the spec ends in a softmax layer. A detector (a
+spec ending in a ``detection_head``) gives ``grid`` instead: (batch, S, S, B·(5 + C)), the
+head's raw numbers, decoded as docs/detection.md says.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from server.nn.build import Network
 from server.nn.spec import NetworkSpec
 
 OPSET = 17
-INPUT, OUTPUT = "input", "probabilities"
+INPUT, OUTPUT, GRID_OUTPUT = "input", "probabilities", "grid"
 _lock = threading.Lock()  # the exporter and warnings.catch_warnings hold global state
 
 
@@ -39,7 +41,10 @@ class _Probabilities(nn.Module):
 def export_onnx(spec: NetworkSpec, model: Network) -> bytes:
     """The ONNX file of `model` (built from `spec`), with a dynamic batch axis."""
     # A private copy: the exporter switches modes and traces, the original keeps serving.
-    wrapped = _Probabilities(copy.deepcopy(model).cpu().eval())
+    detector = spec.layers[-1].type == "detection_head"
+    private = copy.deepcopy(model).cpu().eval()
+    wrapped = private if detector else _Probabilities(private)
+    output = GRID_OUTPUT if detector else OUTPUT
     example = torch.zeros(1, spec.input.channels, spec.input.height, spec.input.width)
     with _lock, warnings.catch_warnings(), tempfile.TemporaryDirectory() as folder:
         # The legacy exporter announces its own deprecation on every call, and notes on its
@@ -49,8 +54,8 @@ def export_onnx(spec: NetworkSpec, model: Network) -> bytes:
         try:
             path = Path(folder) / "model.onnx"
             torch.onnx.export(wrapped, (example,), path, dynamo=False, opset_version=OPSET,
-                              input_names=[INPUT], output_names=[OUTPUT],
-                              dynamic_axes={INPUT: {0: "batch"}, OUTPUT: {0: "batch"}})
+                              input_names=[INPUT], output_names=[output],
+                              dynamic_axes={INPUT: {0: "batch"}, output: {0: "batch"}})
         except (RuntimeError, torch.onnx.OnnxExporterError) as exc:
             raise PlaygroundError(f"this model cannot be exported to ONNX ({exc}); export it "
                                   "as zip instead (format=zip)", ["format"],

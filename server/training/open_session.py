@@ -5,10 +5,10 @@ and the CLI with the same methods."""
 from __future__ import annotations
 
 from server.datasets.registry import DatasetRegistry
-from server.detection.run_checks import is_detection
-from server.detection.run_session import DetectionSession
 from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
+from server.training.detection_checks import is_detection
+from server.training.detection_session import DetectionSession
 from server.training.session import Session, validate_request
 from server.training.spec import RunRequest
 

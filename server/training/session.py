@@ -12,7 +12,6 @@ import numpy as np
 import torch
 
 from server.datasets.registry import DatasetInfo, DatasetRegistry, Preprocessing
-from server.detection.run_checks import is_detection, validate_detection
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
 from server.nn.build import build_model
@@ -20,6 +19,7 @@ from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
 from server.store import ModelStore
 from server.training.data import Prepared, adapt, prepare, to_tensor
+from server.training.detection_checks import is_detection, validate_detection
 from server.training.events import Metrics
 from server.training.loop import Control, Emit, Trainer
 from server.training.spec import RunRequest

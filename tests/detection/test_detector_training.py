@@ -10,7 +10,7 @@ from server.datasets.registry import DatasetRegistry
 from server.detection import scene_cache
 from server.detection.average_precision import ImageBoxes, mean_average_precision
 from server.detection.detector import GRID, yolo_tiny
-from server.detection.train import score, train_detector
+from server.training.detection_fit import score, train_detector
 
 
 def test_a_short_run_finds_held_out_digits_far_better_than_predicting_nothing(

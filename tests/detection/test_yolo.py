@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from server.detection.detector import GRID, DetectionHead, detect, yolo_tiny
+from server.detection.detector import GRID, detect, yolo_tiny
 from server.detection.yolo import (
     CLASS,
     COORD,
@@ -21,6 +21,7 @@ from server.detection.yolo import (
     encode,
     yolo_loss,
 )
+from server.nn.blocks import DetectionHead
 
 GRID3 = Grid(cells=3, anchors=((1.0, 1.0), (1.0, 2.0)), classes=4, image_size=96)
 

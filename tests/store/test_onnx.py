@@ -60,8 +60,28 @@ def test_a_network_without_softmax_still_gives_probabilities() -> None:
     _compare(SPEC, small_model())
 
 
-@pytest.mark.parametrize("preset", PRESETS.ids())
+CLASSIFIERS = [p for p in PRESETS.ids() if PRESETS.get(p).describe()["task"] != "detection"]
+
+
+@pytest.mark.parametrize("preset", CLASSIFIERS)
 def test_every_preset_exports(preset: str) -> None:
     spec = PRESETS.get(preset).spec
     torch.manual_seed(0)
     _compare(spec, build_model(spec).eval(), batches=(2,))
+
+
+def test_a_detector_exports_its_raw_grid() -> None:
+    spec = PRESETS.get("yolo-tiny-mnist").spec
+    torch.manual_seed(0)
+    model = build_model(spec).eval()
+    data = export_onnx(spec, model)
+    onnx.checker.check_model(onnx.load_from_string(data))
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    assert [o.name for o in session.get_outputs()] == ["grid"]
+    for batch in (1, 3):
+        x = torch.randn(batch, 1, 96, 96, generator=torch.Generator().manual_seed(batch))
+        (got,) = session.run(None, {"input": x.numpy()})
+        with torch.no_grad():
+            want = model(x).numpy()
+        assert got.shape == (batch, 6, 6, 30)
+        np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)

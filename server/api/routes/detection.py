@@ -8,16 +8,16 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import IdentityDep, ServicesDep
-from server.api.routes.predict import usable_model
+from server.api.model_access import usable_model
 from server.api.uploads import read_upload
 from server.detection.boxes import box_errors, check_box
-from server.detection.detect_image import detect_picture
 from server.detection.explain import iou_explained
 from server.detection.nms import describe, nms
 from server.detection.scene_view import scene_view
 from server.detection.spec import IoURequest, NMSRequest
 from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError
 from server.imaging import decode_image
+from server.inference.detect import detect_picture
 from server.inference.explain import png_data_url
 from server.inference.preprocess import describe as describe_input
 from server.inference.preprocess import prepare

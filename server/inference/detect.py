@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from server.detection.detector import detect, grid_of
-from server.detection.trainer import boxes_json
+from server.detection.scoring import boxes_json
 from server.detection.yolo import Detections, decode
 from server.inference.predictor import Loaded
 from server.inference.preprocess import PreparedInput

@@ -11,9 +11,10 @@ from typing import Any
 import torch
 
 from server.detection.scenes import Scenes
-from server.detection.trainer import DetectionTrainer, label_grids, score
+from server.detection.scoring import label_grids, score
 from server.detection.yolo import Grid
 from server.nn.build import Network
+from server.training.detection_trainer import DetectionTrainer
 from server.training.spec import TrainingConfig
 
 __all__ = ["Epoch", "History", "label_grids", "score", "train_detector"]

@@ -18,14 +18,14 @@ import torch
 
 from server.datasets.info import Preprocessing
 from server.datasets.registry import DatasetRegistry
-from server.detection.run_checks import validate_detection
 from server.detection.scene_cache import CLASSES, NAME, load_scenes
 from server.detection.scenes import SIZE, Scenes
-from server.detection.trainer import DetectionTrainer
 from server.detection.yolo import Grid
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
 from server.store import ModelStore
+from server.training.detection_checks import validate_detection
+from server.training.detection_trainer import DetectionTrainer
 from server.training.events import Metrics
 from server.training.loop import Control, Emit, Trainer
 from server.training.session import load_initial
