@@ -3,6 +3,7 @@ and NMS step by step with threshold sliders."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
@@ -250,3 +251,29 @@ def test_train_the_detector_live_then_find_digits_drawn_on_the_pad(
     assert blank == 0
     assert found.count() == 0
     assert page.evaluate(UNLABELLED) == []
+
+
+def test_a_detector_from_the_builder_trains_here_and_its_mistake_is_shown_at_the_network(
+        browser: Any, base_url: str) -> None:
+    browser_spec = {"input": {"channels": 1, "height": 64, "width": 64}, "layers": [
+        {"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same"},
+        {"type": "max_pool2d", "pool_size": 8},
+        {"type": "detection_head", "boxes": 2, "classes": 10}]}
+    context = browser.new_context(base_url=base_url)
+    context.add_init_script(f"localStorage.setItem('cnnpg.spec', '{json.dumps(browser_spec)}')")
+    page = context.new_page()
+    page.goto("/training")
+    page.wait_for_selector("body[data-state=idle]", state="attached")
+    note = page.locator("#builder-summary")
+    assert "detection head" in note.text_content()
+    assert note.get_by_role("link", name="Detection page").get_attribute("href") == "/detection"
+    assert page.locator("#source-builder").is_disabled()
+    page.goto("/detection")
+    page.wait_for_selector("#detection[data-scene='0']")
+    page.get_by_label("Network").select_option("builder")
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_state(page, "error")
+    error = page.locator("[data-loc=network] .field-error").text_content()
+    assert "64 x 64" in error
+    assert "96 x 96" in error
+    context.close()

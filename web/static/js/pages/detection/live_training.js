@@ -3,6 +3,7 @@
 // cell's objectness, and mAP@0.5 after every epoch as a chart and a table.
 
 import { controlRun, startRun } from "../../api.js";
+import { builderSpec, isDetector } from "../../builder_spec.js";
 import { RunSocket } from "../../socket.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
@@ -15,9 +16,11 @@ const LENGTHS = {
 };
 const FINAL = ["finished", "stopped", "failed"];
 
-export function trainingBody(length) {
+/** network: "preset", or a spec (the Builder's detector). */
+export function trainingBody(length, network = "preset") {
   return {
-    network: { preset: "yolo-tiny-mnist" }, dataset: "mnist-detect",
+    network: network === "preset" ? { preset: "yolo-tiny-mnist" } : network,
+    dataset: "mnist-detect",
     training: { ...LENGTHS[length], learning_rate: 0.003, optimizer: "adam" },
   };
 }
@@ -38,6 +41,11 @@ export class LiveTraining {
       this.start();
     });
     byId("train-stop").addEventListener("click", () => this.stop());
+    this.builder = builderSpec();
+    if (isDetector(this.builder)) {
+      byId("train-network").append(h("option", { value: "builder" },
+        `Your Builder network (${this.builder.layers.length} layers)`));
+    }
     byId("train-objectness").addEventListener("change", () => this.draw());
   }
 
@@ -52,11 +60,14 @@ export class LiveTraining {
     this.errors.clear();
     begin("train");
     try {
-      const run = await startRun(trainingBody(byId("train-length").value));
+      const choice = byId("train-network").value;
+      const run = await startRun(trainingBody(byId("train-length").value,
+        choice === "builder" ? this.builder : "preset"));
       this.watch(run.id);
       end("train");
     } catch (err) {
-      if (!this.errors.show((err.detail || []).map((d) => ({ ...d, loc: ["training"] })))) {
+      const at = (d) => ({ ...d, loc: [d.loc && d.loc[0] === "network" ? "network" : "training"] });
+      if (!this.errors.show((err.detail || []).map(at))) {
         this.status(`Could not start: ${err.message}`);
       }
       end("train", false);

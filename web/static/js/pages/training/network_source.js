@@ -3,19 +3,8 @@
 // weights the run starts from). onPreset(preset) lets the page pick the preset's dataset;
 // onModel(model | null) tells it whether the run continues from a model.
 
+import { builderSpec, isDetector } from "../../builder_spec.js";
 import { byId, h } from "../../ui/dom.js";
-
-const BUILDER_KEY = "cnnpg.spec";
-
-function builderSpec() {
-  try {
-    const spec = JSON.parse(localStorage.getItem(BUILDER_KEY) || "null");
-    return spec && typeof spec === "object" && spec.input && Array.isArray(spec.layers)
-      ? spec : null;
-  } catch {
-    return null;
-  }
-}
 
 function shape(input) {
   return `${input.channels} \u00d7 ${input.height} \u00d7 ${input.width}`;
@@ -28,6 +17,8 @@ export class NetworkSource {
     this.onModel = onModel;
     this.model = null;
     this.spec = builderSpec();
+    this.detector = isDetector(this.spec); // trained on the Detection page, not here
+    if (this.detector) this.spec = null;
     this.select = byId("preset-select");
     this.select.replaceChildren(...presets.map((p) => h("option", { value: p.id }, p.name)));
     this.select.addEventListener("change", () => this.presetChanged());
@@ -46,6 +37,12 @@ export class NetworkSource {
 
   showBuilder() {
     const summary = byId("builder-summary");
+    if (this.detector) {
+      this.builderRadio.disabled = true;
+      summary.replaceChildren("Your Builder network ends in a detection head: it finds "
+        + "boxes, so train it on the ", h("a", { href: "/detection" }, "Detection page"), ".");
+      return;
+    }
     if (!this.spec) {
       this.builderRadio.disabled = true;
       summary.replaceChildren("None yet: build one on the ",
