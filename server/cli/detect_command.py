@@ -67,8 +67,12 @@ def detect(args: argparse.Namespace) -> int:
                 f"cannot read it ({exc.strerror})")
             results.append({"file": str(path), "error": reason})
             continue
-        found = detect_picture(loaded, prepare(pixels, loaded.preprocessing),
-                               pixels.shape[:2], args.score_threshold, args.iou_threshold)
+        try:
+            found = detect_picture(loaded, prepare(pixels, loaded.preprocessing),
+                                   pixels.shape[:2], args.score_threshold, args.iou_threshold)
+        except PlaygroundError as exc:  # the model cannot run: no picture will do
+            print(f"error: {exc.msg}", file=sys.stderr)
+            return 1
         results.append({"file": str(path), "detections": found["detections"]})
     if args.json:
         print(json.dumps({"model_id": loaded.id, "results": results}, indent=1))

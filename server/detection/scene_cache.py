@@ -33,10 +33,14 @@ _lock = threading.Lock()
 _held: dict[Path, tuple[tuple[int, ...], Scenes]] = {}
 
 
-def scenes_file(folder: Path, split: str, seed: int = SEED, count: int | None = None) -> Path:
-    """The boxes, classes and sources (an .npz); the pictures are beside it (images_file)."""
+def scenes_file(folder: Path, split: str, seed: int = SEED, count: int | None = None,
+                variant: str = "built-in subset") -> Path:
+    """The boxes, classes and sources (an .npz); the pictures are beside it (images_file).
+    `variant`: which MNIST the digits come from (the built-in subset, or the full download
+    where there is one): different digits make different scenes, so each has its files."""
     count = COUNTS[split] if count is None else count
-    return folder / f"{NAME}-seed{seed}-{split}-{count}.npz"
+    source = "" if variant == "built-in subset" else f"-{variant.replace(' ', '-')}"
+    return folder / f"{NAME}{source}-seed{seed}-{split}-{count}.npz"
 
 
 def images_file(path: Path) -> Path:
@@ -50,7 +54,8 @@ def load_scenes(folder: Path, datasets: DatasetRegistry, split: str, seed: int =
     """The scenes of `split`, generated from MNIST's own `split` (held out by source
     digit) the first time and cached in `folder`."""
     count = COUNTS[split] if count is None else count
-    path = scenes_file(folder, split, seed, count)
+    found = datasets.folder("mnist")
+    path = scenes_file(folder, split, seed, count, found[1] if found else "built-in subset")
     with _lock:
         held = _held.get(path)
         if held is not None and held[0] == _signature(path):

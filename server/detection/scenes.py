@@ -1,6 +1,8 @@
 """mnist-detect: scenes of 1 to 4 MNIST digits on a 96x96 canvas, with a tight box per digit.
 
-Each scene is drawn from a seed, so the same seed gives the same scenes on every machine.
+Each scene is drawn from a seed, so the same seed and the same MNIST digits give the same
+scenes on every machine (the cache keeps the built-in subset's scenes apart from a full
+download's: server/detection/scene_cache.py).
 Train scenes take their digits from MNIST's train split and test scenes from its test split:
 a detector is scored on handwriting it never saw. Digits are scaled to 20..44 pixels and may
 overlap a little (their boxes' IoU at most MAX_OVERLAP), as objects do in photos. A digit's

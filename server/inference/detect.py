@@ -11,31 +11,37 @@ import torch
 from server.detection.detector import detect, grid_of
 from server.detection.scoring import boxes_json
 from server.detection.yolo import Detections, decode
+from server.inference.answers import run_failed
 from server.inference.predictor import Loaded
 from server.inference.preprocess import PreparedInput
 
 
 @dataclass(frozen=True)
 class Frame:
-    """How prepare() fitted a w x h picture into the model's square input (_fit_pad: scaled
-    to fit, centred, padded with black): the inverse takes boxes back to the picture."""
+    """How prepare() fitted a w x h picture into the model's input (_fit_pad: scaled to
+    fit, each side rounded on its own, centred, padded with black): the inverse takes boxes
+    back to the picture."""
 
-    scale: float  # picture pixels per input pixel
+    scale_x: float  # picture pixels per input pixel, across
+    scale_y: float  # and down
     left: int
     top: int
 
     @classmethod
-    def of(cls, height: int, width: int, size: int) -> Frame:
-        if (height, width) == (size, size):
-            return cls(1.0, 0, 0)
-        fit = min(size / height, size / width)
-        size_w, size_h = max(1, round(width * fit)), max(1, round(height * fit))
-        return cls(width / size_w, (size - size_w) // 2, (size - size_h) // 2)
+    def of(cls, picture: tuple[int, int], model: tuple[int, int]) -> Frame:
+        """picture, model: (height, width) of the uploaded picture and of the input."""
+        (height, width), (size_h, size_w) = picture, model
+        if picture == model:
+            return cls(1.0, 1.0, 0, 0)
+        fit = min(size_h / height, size_w / width)
+        fit_w, fit_h = max(1, round(width * fit)), max(1, round(height * fit))
+        return cls(width / fit_w, height / fit_h, (size_w - fit_w) // 2, (size_h - fit_h) // 2)
 
     def to_picture(self, box: list[float]) -> list[float]:
         x, y, w, h = box
-        return [round((x - self.left) * self.scale, 2), round((y - self.top) * self.scale, 2),
-                round(w * self.scale, 2), round(h * self.scale, 2)]
+        return [round((x - self.left) * self.scale_x, 2),
+                round((y - self.top) * self.scale_y, 2),
+                round(w * self.scale_x, 2), round(h * self.scale_y, 2)]
 
 
 def named(found: Detections, classes: list[str], frame: Frame) -> list[dict[str, Any]]:
@@ -50,10 +56,14 @@ def detect_picture(loaded: Loaded, prepared: PreparedInput, picture_size: tuple[
                    score_threshold: float, iou_threshold: float) -> dict[str, Any]:
     """picture_size: the uploaded picture's (height, width)."""
     grid = grid_of(loaded.spec)
-    with torch.inference_mode():
-        decoded = decode(grid, loaded.model(prepared.tensor))[0]
+    try:
+        with torch.inference_mode():
+            decoded = decode(grid, loaded.model(prepared.tensor))[0]
+    except RuntimeError as exc:  # a model that cannot run on its own input: 409, as /predict
+        raise run_failed(loaded, exc) from exc
     found = detect(grid, decoded, score_threshold, iou_threshold)
-    frame = Frame.of(*picture_size, grid.image_size)
+    pre = loaded.preprocessing
+    frame = Frame.of(picture_size, (pre.height, pre.width))
     return {
         "model_id": loaded.id, "classes": loaded.classes,
         "detections": named(found.kept, loaded.classes, frame),

@@ -17,7 +17,7 @@ from safetensors.torch import load as load_safetensors
 
 from server.errors import InvalidInput
 from server.nn.analysis import NetworkLimits, analyze
-from server.nn.spec import NetworkSpec
+from server.nn.spec import DetectionHead, NetworkSpec
 from server.store.disk import model_text
 from server.store.manifest import SERVER_FIELDS, Manifest
 from server.text import clean_text, find_lone_surrogate
@@ -83,7 +83,13 @@ def check_manifest(raw: bytes, spec: NetworkSpec,
             and all(isinstance(c, str) and 0 < len(c) <= 200 for c in classes)):
         raise refuse("manifest.json classes must be a list of class names (1 to 200 "
                       "characters each)")
-    if output != [len(classes)]:
+    head = spec.layers[-1]
+    if isinstance(head, DetectionHead):  # a detector: its classes are the head's C
+        if len(classes) != head.classes:
+            raise InvalidInput(f"manifest.json lists {len(classes)} classes but the "
+                               f"detection_head in spec.json has classes {head.classes}; "
+                               "they must match", LOC)
+    elif output != [len(classes)]:
         raise InvalidInput(f"manifest.json lists {len(classes)} classes but the network in "
                            f"spec.json ends in {output} outputs; the classes must match the "
                            "last layer's units", LOC)

@@ -54,8 +54,9 @@ class DetectionTrainer(Trainer):
         self.labels = label_grids(grid, self.train_scenes)
         self.steps_per_epoch = math.ceil(len(self.train_scenes) / config.batch_size)
         self.schedule: torch.optim.lr_scheduler.LRScheduler | None = (
-            torch.optim.lr_scheduler.OneCycleLR(self.optimizer, config.learning_rate,
-                                                total_steps=config.epochs * self.steps_per_epoch))
+            torch.optim.lr_scheduler.OneCycleLR(
+                self.optimizer, config.learning_rate, cycle_momentum=False,  # any optimizer
+                total_steps=config.epochs * self.steps_per_epoch))
         self.last_probe = -math.inf
 
     def _apply(self, commands: list[dict[str, Any]]) -> None:

@@ -1,5 +1,5 @@
 """The session a run trains with: a classification Session, or a DetectionSession when its
-network ends in a detection_head (server/detection/run_session.py). Both answer the worker
+network ends in a detection_head (server/training/detection_session.py). Both answer the worker
 and the CLI with the same methods."""
 
 from __future__ import annotations

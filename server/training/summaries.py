@@ -24,7 +24,7 @@ from server.training.runs import Run
 
 CURVE_POINTS = 200  # points kept of each curve (first and last always among them)
 STEP_KEYS = ("step", "epoch", "loss", "accuracy", "learning_rate")
-EPOCH_KEYS = ("epoch", "val_loss", "val_accuracy")
+EPOCH_KEYS = ("epoch", "val_loss", "val_accuracy", "map50")  # map50: a detection run
 RUN_ID = re.compile(r"^run-[0-9a-f]{12}$")
 
 

@@ -102,6 +102,9 @@ def test_a_detector_trains_through_the_runs_api_streams_boxes_and_detects(
         "data": pixels.ravel().tolist()}]})
     assert infer.status_code == 409
     assert "detect" in infer.text
+    metadata = app_client.get(f"/v2/models/{model_id}")
+    assert metadata.status_code == 409
+    assert f"/api/models/{model_id}/detect" in metadata.json()["detail"][0]["msg"]
 
 
 @pytest.mark.parametrize(("body", "loc", "words"), [

@@ -114,7 +114,7 @@ def test_test_scenes_are_made_of_test_digits_only(mnist: DatasetRegistry,
 def test_the_cache_is_read_back_not_regenerated_and_a_damaged_file_is_made_again(
         mnist: DatasetRegistry, tmp_path: Path) -> None:
     first = scene_cache.load_scenes(tmp_path, mnist, "test", count=50)
-    path = scene_cache.scenes_file(tmp_path, "test", count=50)
+    path = scene_cache.scenes_file(tmp_path, "test", count=50, variant=mnist.folder("mnist")[1])
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted([path.name, scene_cache.images_file(path).name])  # no temporary
     stamp = path.stat().st_mtime_ns
@@ -128,7 +128,7 @@ def test_the_cache_is_read_back_not_regenerated_and_a_damaged_file_is_made_again
 
 
 def test_the_cache_refuses_pickled_objects(mnist: DatasetRegistry, tmp_path: Path) -> None:
-    path = scene_cache.scenes_file(tmp_path, "test", count=20)
+    path = scene_cache.scenes_file(tmp_path, "test", count=20, variant=mnist.folder("mnist")[1])
     pickled = np.array([object()], dtype=object)
     np.savez(path, boxes=pickled, classes=np.zeros(0), starts=np.zeros(2), sources=np.zeros(0))
     np.save(scene_cache.images_file(path), pickled, allow_pickle=True)

@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 import server
 from server.api.deps import IdentityDep, ServicesDep
 from server.classroom.sessions import Identity
-from server.errors import PlaygroundError
+from server.errors import Conflict, PlaygroundError
 from server.inference.answers import run_failed
 from server.inference.predictor import Loaded
 from server.services import Services
@@ -84,7 +84,12 @@ async def server_metadata() -> dict[str, Any]:
 def _loaded(services: Services, identity: Identity, name: str,
             version: str | None) -> tuple[Resolved, Loaded]:
     resolved = resolve(services, identity, name, version)
-    return resolved, services.predictor.get(resolved.model_id)
+    loaded = services.predictor.get(resolved.model_id)
+    if loaded.detector:  # its output is a grid of boxes, not the signature below
+        raise Conflict(f"model {loaded.id!r} is a detector: these routes serve classifiers "
+                       "(probabilities and labels); find its boxes with POST "
+                       f"/api/models/{loaded.id}/detect", ["name"])
+    return resolved, loaded
 
 
 async def _metadata(services: Services, identity: Identity, name: str,

@@ -42,21 +42,25 @@ class DetectionPage {
       return;
     }
     begin("scene");
+    this.asked = (this.asked || 0) + 1;
+    const asked = this.asked;
     let ok = true;
     try {
       const scene = await getScene("test", Number(index));
       const picture = await loadPicture(scene.image);
+      if (asked !== this.asked) return; // a newer scene was asked for meanwhile: it wins
       this.grid.show(scene, picture);
       await this.nms.show(scene, picture);
       if (scene.index === 0 && !this.training.scene) this.training.setScene(scene, picture);
       byId("detection").dataset.scene = String(scene.index);
     } catch (err) {
+      if (asked !== this.asked) return;
       ok = false;
       if (!this.errors.show((err.detail || []).map((d) => ({ ...d, loc: ["index"] })))) {
         this.fail(err);
       }
     } finally {
-      end("scene", ok);
+      if (asked === this.asked) end("scene", ok); // only the newest request ends the wait
     }
   }
 

@@ -23,7 +23,7 @@ export class NmsSteps {
     }
     byId("nms-step").addEventListener("click", () => this.go(this.taken + 1));
     byId("nms-back").addEventListener("click", () => this.go(this.taken - 1));
-    byId("nms-all").addEventListener("click", () => this.go(this.answer.steps.length));
+    byId("nms-all").addEventListener("click", () => this.go(Infinity));
     byId("nms-reset").addEventListener("click", () => this.go(0));
   }
 
@@ -34,6 +34,7 @@ export class NmsSteps {
   }
 
   async run() {
+    if (!this.scene) return; // no scene yet: the sliders wait for one
     this.asked += 1;
     const mine = this.asked;
     const { boxes, scores, classes } = this.scene.proposals;
@@ -55,6 +56,7 @@ export class NmsSteps {
   }
 
   go(taken) {
+    if (!this.answer) return; // before the first answer (or after a failed one)
     const total = this.answer.steps.length;
     this.taken = Math.min(Math.max(taken, 0), total);
     byId("nms-back").disabled = this.taken === 0;
