@@ -18,6 +18,12 @@ from PIL import Image, ImageOps
 
 from server.errors import InvalidInput, TooLarge, UnsupportedMedia, human_bytes
 
+# Pillow warns (DecompressionBombWarning) about an image over its own pixel limit and
+# raises past twice that: both are refusals here. Set once for the process; a
+# warnings.catch_warnings() around each decode would race between the threads that decode
+# a batch in parallel (it saves and restores the process-wide filter list).
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 _ACCEPTED_TEXT = "PNG, JPEG, WebP, BMP, GIF (first frame) and TIFF"
 
@@ -111,33 +117,31 @@ def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> Deco
             f"accepted formats: {_ACCEPTED_TEXT}",
             loc,
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    try:
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
+    except Exception as exc:
+        raise InvalidInput(
+            f"the {fmt} file is corrupt and cannot be read ({_reason(exc)})", loc) from exc
+    with image:
+        _check_pixels(image, limits, loc)
         try:
-            image = Image.open(io.BytesIO(data), formats=[fmt])
+            image.seek(0)  # GIF / multi-page TIFF: the first frame
+            image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
         except Exception as exc:
             raise InvalidInput(
-                f"the {fmt} file is corrupt and cannot be read ({_reason(exc)})", loc) from exc
-        with image:
-            _check_pixels(image, limits, loc)
-            try:
-                image.seek(0)  # GIF / multi-page TIFF: the first frame
-                image.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
-            except Exception as exc:
-                raise InvalidInput(
-                    f"the {fmt} file is truncated or corrupt and cannot be decoded "
-                    f"({_reason(exc)}); "
-                    "re-export or re-download it",
-                    loc,
-                ) from exc
-            notes: list[str] = []
-            mode = image.mode
-            oriented = _apply_exif_orientation(image, notes)
-            pixels = to_array(oriented, notes)
+                f"the {fmt} file is truncated or corrupt and cannot be decoded "
+                f"({_reason(exc)}); "
+                "re-export or re-download it",
+                loc,
+            ) from exc
+        notes: list[str] = []
+        mode = image.mode
+        oriented = _apply_exif_orientation(image, notes)
+        pixels = to_array(oriented, notes)
     return DecodedImage(pixels=pixels, source_format=fmt, source_mode=mode, notes=tuple(notes))
 
 
