@@ -83,16 +83,7 @@ def check_manifest(raw: bytes, spec: NetworkSpec,
             and all(isinstance(c, str) and 0 < len(c) <= 200 for c in classes)):
         raise refuse("manifest.json classes must be a list of class names (1 to 200 "
                       "characters each)")
-    head = spec.layers[-1]
-    if isinstance(head, DetectionHead):  # a detector: its classes are the head's C
-        if len(classes) != head.classes:
-            raise InvalidInput(f"manifest.json lists {len(classes)} classes but the "
-                               f"detection_head in spec.json has classes {head.classes}; "
-                               "they must match", LOC)
-    elif output != [len(classes)]:
-        raise InvalidInput(f"manifest.json lists {len(classes)} classes but the network in "
-                           f"spec.json ends in {output} outputs; the classes must match the "
-                           "last layer's units", LOC)
+    _classes_match(spec, classes, output)
     shape = [spec.input.channels, spec.input.height, spec.input.width]
     if "input_shape" in manifest and manifest["input_shape"] != shape:
         raise InvalidInput(f"manifest.json input_shape {str(manifest['input_shape'])[:40]} "
@@ -208,3 +199,17 @@ def check_weights(raw: bytes, expected: dict[str, torch.Tensor]) -> dict[str, to
             f"{'holds' if len(broken) == 1 else 'hold'} NaN or infinite values; export the "
             "model again from a run that trained without diverging", LOC)
     return tensors
+
+
+def _classes_match(spec: NetworkSpec, classes: list[str], output: list[int]) -> None:
+    """One class name per output unit; a detector: one per class of its detection_head."""
+    head = spec.layers[-1]
+    if isinstance(head, DetectionHead):
+        if len(classes) != head.classes:
+            raise InvalidInput(f"manifest.json lists {len(classes)} classes but the "
+                               f"detection_head in spec.json has classes {head.classes}; "
+                               "they must match", LOC)
+    elif output != [len(classes)]:
+        raise InvalidInput(f"manifest.json lists {len(classes)} classes but the network in "
+                           f"spec.json ends in {output} outputs; the classes must match the "
+                           "last layer's units", LOC)
