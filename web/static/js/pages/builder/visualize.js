@@ -2,23 +2,14 @@
 // width and height to scale and its depth (channels) on a log scale, seen obliquely;
 // a vector [N] is a thin bar (height on a log scale). Each block is labelled with its shape.
 
+import { svg } from "../../ui/dom.js";
 import * as format from "./format.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const MAX_SIDE_PX = 150;
 const MAX_SCALE = 4;
 const GAP = 22;
 const CHAR_PX = 6.4;
 const SLANT = 0.6; // the depth axis: right and up
-
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(NS, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== null && value !== undefined) node.setAttribute(key, String(value));
-  }
-  node.append(...children);
-  return node;
-}
 
 /** Channels -> depth in pixels (log scale): 1 -> 4, 16 -> 36, 512 -> 76. */
 function depthPx(channels) {

@@ -2,20 +2,12 @@
 // blind-safe ink, with the count written at each bar), its text alternative, and the same
 // numbers as a table. Classes under MIN_IMAGES are marked in amber with a dark outline.
 
-import { h } from "../../ui/dom.js";
+import { h, svg } from "../../ui/dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 export const MIN_IMAGES = 5; // a run refuses a class with fewer (POST /api/runs answers 422)
 const BAR = "#0b4f9c";
 const SHORT = "#ffd166";
 const SHORT_LINE = "#5c3b00";
-
-function svg(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A sentence for the chart: counts, and what would make training refuse or struggle. */
 export function balanceText(classes) {

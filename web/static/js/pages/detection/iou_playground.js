@@ -4,21 +4,14 @@
 // latest answer wins. Errors (a zero width) are shown at the box's fields.
 
 import { computeIoU } from "../../api_detection.js";
-import { byId } from "../../ui/dom.js";
+import { byId, svg } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const PLANE = 100;
 const HANDLE = 5;
 const COLOURS = { a: "#0072B2", b: "#D55E00" };
 const MOVES = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
-
-function svg(tag, attrs) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  return node;
-}
 
 export class IoUPlayground {
   constructor() {

@@ -5,7 +5,7 @@
 import { controlRun, startRun } from "../../api.js";
 import { builderSpec, isDetector } from "../../builder_spec.js";
 import { RunSocket } from "../../socket.js";
-import { byId, h } from "../../ui/dom.js";
+import { byId, h, svg } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
 import { SceneCanvas, colourOf } from "./scene_canvas.js";
@@ -144,28 +144,21 @@ export class LiveTraining {
 
   chart() {
     const values = [...byId("map-body").children].map((row) => Number(row.children[1].textContent));
-    const svg = byId("map-chart");
-    const ns = "http://www.w3.org/2000/svg";
-    const node = (name, attrs) => {
-      const el = document.createElementNS(ns, name);
-      Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v));
-      return el;
-    };
+    const chart = byId("map-chart");
     const x = (i) => 30 + (i * 260) / Math.max(values.length - 1, 1);
     const y = (v) => 130 - v * 120;
-    const parts = [node("line", { x1: 30, y1: 130, x2: 290, y2: 130, class: "axis" }),
-      node("line", { x1: 30, y1: 10, x2: 30, y2: 130, class: "axis" })];
+    const parts = [svg("line", { x1: 30, y1: 130, x2: 290, y2: 130, class: "axis" }),
+      svg("line", { x1: 30, y1: 10, x2: 30, y2: 130, class: "axis" })];
     for (const v of [0, 0.5, 1]) {
-      const label = node("text", { x: 4, y: y(v) + 4, class: "tick" });
-      label.textContent = v.toFixed(1);
-      parts.push(label, node("line", { x1: 30, y1: y(v), x2: 290, y2: y(v), class: "grid" }));
+      parts.push(svg("text", { x: 4, y: y(v) + 4, class: "tick" }, v.toFixed(1)),
+        svg("line", { x1: 30, y1: y(v), x2: 290, y2: y(v), class: "grid" }));
     }
-    parts.push(node("polyline", { class: "map-line",
+    parts.push(svg("polyline", { class: "map-line",
       points: values.map((v, i) => `${x(i)},${y(v)}`).join(" ") }));
-    values.forEach((v, i) => parts.push(node("circle", { cx: x(i), cy: y(v), r: 3.5,
+    values.forEach((v, i) => parts.push(svg("circle", { cx: x(i), cy: y(v), r: 3.5,
       class: "map-dot" })));
-    svg.replaceChildren(...parts);
-    svg.setAttribute("aria-label", `mAP@0.5 after each epoch: ${values.map((v) => v.toFixed(2))
+    chart.replaceChildren(...parts);
+    chart.setAttribute("aria-label", `mAP@0.5 after each epoch: ${values.map((v) => v.toFixed(2))
       .join(", ") || "none yet"}`);
   }
 
