@@ -34,8 +34,9 @@ def add_parser(sub: Any) -> None:
 
 
 def detect(args: argparse.Namespace) -> int:
+    from server.cli.model_commands import read_pixels
     from server.config import Settings
-    from server.imaging import IntakeLimits, decode_image
+    from server.imaging import IntakeLimits
     from server.inference.detect import detect_picture
     from server.inference.predictor import Predictor
     from server.inference.preprocess import prepare
@@ -60,12 +61,9 @@ def detect(args: argparse.Namespace) -> int:
         return 1
     results: list[dict[str, Any]] = []
     for path in args.images:
-        try:
-            pixels = decode_image(path.read_bytes()[:limits.max_bytes + 1], limits).pixels
-        except (OSError, PlaygroundError) as exc:
-            reason = exc.msg if isinstance(exc, PlaygroundError) else (
-                f"cannot read it ({exc.strerror})")
-            results.append({"file": str(path), "error": reason})
+        pixels = read_pixels(path, limits)
+        if isinstance(pixels, str):
+            results.append({"file": str(path), "error": pixels})
             continue
         try:
             found = detect_picture(loaded, prepare(pixels, loaded.preprocessing),

@@ -69,7 +69,7 @@ def _store(args: argparse.Namespace) -> Any:
 
 def predict(args: argparse.Namespace) -> int:
     from server.config import Settings
-    from server.imaging import IntakeLimits, decode_image
+    from server.imaging import IntakeLimits
     from server.inference.answers import top_k
     from server.inference.predictor import Predictor
     from server.inference.preprocess import prepare
@@ -87,15 +87,12 @@ def predict(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     failed = 0
     for path in args.images:
-        try:
-            data = path.read_bytes()[:limits.max_bytes + 1]
-            prepared = prepare(decode_image(data, limits).pixels, loaded.preprocessing)
-        except (OSError, PlaygroundError) as exc:
+        pixels = read_pixels(path, limits)
+        if isinstance(pixels, str):
             failed += 1
-            reason = exc.msg if isinstance(exc, PlaygroundError) else (
-                f"cannot read it ({exc.strerror})")
-            results.append({"file": str(path), "error": reason})
+            results.append({"file": str(path), "error": pixels})
             continue
+        prepared = prepare(pixels, loaded.preprocessing)
         row = top_k(loaded, loaded.probabilities(prepared.tensor)[0], args.top_k)
         results.append({"file": str(path), "predictions": row, "steps": prepared.steps})
     if args.json:
@@ -107,6 +104,19 @@ def predict(args: argparse.Namespace) -> int:
                 f"{p['label']} {p['probability']:6.1%}" for p in r["predictions"])
             print(f"{r['file']:{width}}  {shown}")
     return 1 if failed else 0
+
+
+def read_pixels(path: Path, limits: Any) -> Any:
+    """A picture file's pixels (H x W x C uint8), or why it cannot be used: the line the
+    `predict` and `detect` tables print for it."""
+    from server.imaging import decode_image
+
+    try:
+        return decode_image(path.read_bytes()[:limits.max_bytes + 1], limits).pixels
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror})"
+    except PlaygroundError as exc:
+        return exc.msg
 
 
 def _fail(exc: PlaygroundError) -> int:

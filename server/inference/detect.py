@@ -8,12 +8,13 @@ from typing import Any
 
 import torch
 
+from server.datasets.info import Preprocessing
 from server.detection.detector import detect, grid_of
 from server.detection.scoring import boxes_json
 from server.detection.yolo import Detections, decode
 from server.inference.answers import run_failed
 from server.inference.predictor import Loaded
-from server.inference.preprocess import PreparedInput
+from server.inference.preprocess import PreparedInput, fit_geometry
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,13 @@ class Frame:
     top: int
 
     @classmethod
-    def of(cls, picture: tuple[int, int], model: tuple[int, int]) -> Frame:
-        """picture, model: (height, width) of the uploaded picture and of the input."""
-        (height, width), (size_h, size_w) = picture, model
-        if picture == model:
+    def of(cls, picture: tuple[int, int], pre: Preprocessing) -> Frame:
+        """picture: the uploaded picture's (height, width); pre: the model's preprocessing."""
+        height, width = picture
+        if picture == (pre.height, pre.width):
             return cls(1.0, 1.0, 0, 0)
-        fit = min(size_h / height, size_w / width)
-        fit_w, fit_h = max(1, round(width * fit)), max(1, round(height * fit))
-        return cls(width / fit_w, height / fit_h, (size_w - fit_w) // 2, (size_h - fit_h) // 2)
+        fit_w, fit_h, top, left = fit_geometry(height, width, pre)
+        return cls(width / fit_w, height / fit_h, left, top)
 
     def to_picture(self, box: list[float]) -> list[float]:
         x, y, w, h = box
@@ -62,8 +62,7 @@ def detect_picture(loaded: Loaded, prepared: PreparedInput, picture_size: tuple[
     except RuntimeError as exc:  # a model that cannot run on its own input: 409, as /predict
         raise run_failed(loaded, exc) from exc
     found = detect(grid, decoded, score_threshold, iou_threshold)
-    pre = loaded.preprocessing
-    frame = Frame.of(picture_size, (pre.height, pre.width))
+    frame = Frame.of(picture_size, loaded.preprocessing)
     return {
         "model_id": loaded.id, "classes": loaded.classes,
         "detections": named(found.kept, loaded.classes, frame),

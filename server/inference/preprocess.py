@@ -131,15 +131,22 @@ def _place(content: np.ndarray, pre: Preprocessing, by_mass: bool,
     return canvas
 
 
+def fit_geometry(height: int, width: int, pre: Preprocessing) -> tuple[int, int, int, int]:
+    """Where _fit_pad puts a height x width picture in the model's input: (width, height)
+    after scaling to fit, each side rounded on its own, and the (top, left) offset that
+    centres it. server/inference/detect.py undoes it to map boxes back."""
+    scale = min(pre.height / height, pre.width / width)
+    size_w, size_h = max(1, round(width * scale)), max(1, round(height * scale))
+    return size_w, size_h, (pre.height - size_h) // 2, (pre.width - size_w) // 2
+
+
 def _fit_pad(image: np.ndarray, pre: Preprocessing, steps: list[str]) -> np.ndarray:
     h, w = image.shape[:2]
     if (h, w) == (pre.height, pre.width):
         return image
-    scale = min(pre.height / h, pre.width / w)
-    size_w, size_h = max(1, round(w * scale)), max(1, round(h * scale))
+    size_w, size_h, top, left = fit_geometry(h, w, pre)
     small = _resize(image, size_w, size_h)
     canvas = np.zeros((pre.height, pre.width, image.shape[2]), dtype=np.uint8)
-    top, left = (pre.height - size_h) // 2, (pre.width - size_w) // 2
     canvas[top:top + size_h, left:left + size_w] = small
     padded = " and padded with black" if (size_h, size_w) != (pre.height, pre.width) else ""
     steps.append(f"resized from {w}x{h} to {size_w}x{size_h} keeping the aspect "

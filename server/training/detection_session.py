@@ -8,8 +8,6 @@ Ray actors treat both alike.
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ import torch
 
 from server.datasets.info import Preprocessing
 from server.datasets.registry import DatasetRegistry
-from server.detection.scene_cache import CLASSES, NAME, load_scenes
+from server.detection.scene_cache import CLASSES, load_scenes
 from server.detection.scenes import SIZE, Scenes
 from server.detection.yolo import Grid
 from server.nn.build import build_model
@@ -28,7 +26,7 @@ from server.training.detection_checks import validate_detection
 from server.training.detection_trainer import DetectionTrainer
 from server.training.events import Metrics
 from server.training.loop import Control, Emit, Trainer
-from server.training.session import load_initial
+from server.training.session import load_initial, run_manifest
 from server.training.spec import RunRequest
 
 # How a picture is made ready for the detector: MNIST's mean and spread, light ink on dark.
@@ -91,18 +89,11 @@ class DetectionSession:
              run_id: str | None, metrics: dict[str, Any], owner: str = "",
              extra: dict[str, Any] | None = None) -> str:
         grid = self.grid
-        manifest = {
-            "task": "detection", "classes": self.classes, "input_shape": [1, SIZE, SIZE],
-            "preprocessing": PREPROCESSING.describe(), "dataset": NAME,
-            "grid": {"cells": grid.cells, "anchors": [list(a) for a in grid.anchors],
-                     "classes": grid.classes, "image_size": grid.image_size},
-            "network": self.network_name,
-            "training": json.loads(self.request.training.model_dump_json()),
-            "seed": self.request.training.seed, "metrics": metrics,
-            "history": trainer.state.history, "parent_run": run_id, "notes": self.notes,
-            "initial_model": self.request.initial_model,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(extra or {})}
-        if owner:
-            manifest |= {"owner": owner, "visibility": "private"}
+        manifest = run_manifest(self.request, self.network_name, trainer, PREPROCESSING,
+                                metrics, run_id, self.notes, owner)
+        manifest |= {"task": "detection", "classes": self.classes,
+                     "grid": {"cells": grid.cells, "anchors": [list(a) for a in grid.anchors],
+                              "classes": grid.classes, "image_size": grid.image_size},
+                     **(extra or {})}
         return store.save(name, self.spec, trainer.model, manifest)
 

@@ -22,7 +22,7 @@ from server.detection.scenes import Scenes
 from server.detection.scoring import boxes_json, label_grids, score
 from server.detection.yolo import Grid, decode, yolo_loss
 from server.nn.build import Network
-from server.training.loop import Control, Emit, LoopState, Trainer, TrainingFailed, make_optimizer
+from server.training.loop import Control, Emit, LoopState, Trainer, make_optimizer
 from server.training.spec import TrainingConfig
 
 PROBE_INDEX = 0  # the test scene the page shows (GET /api/detection/scenes/test/0)
@@ -97,11 +97,7 @@ class DetectionTrainer(Trainer):
         return True
 
     def _emit_loss(self, loss: float, window: tuple[int, float], index: int) -> None:
-        if not math.isfinite(loss):
-            raise TrainingFailed(
-                f"the loss became {loss} at step {self.state.step}: the learning rate "
-                f"{self.optimizer.param_groups[0]['lr']:g} is probably too high; try 10 times "
-                "smaller")
+        self._check_finite(loss)
         self.emit({"type": "step", "epoch": self.state.epoch + 1, "step": self.state.step,
                    "epoch_step": index + 1, "steps_per_epoch": self.steps_per_epoch,
                    "loss": loss, "learning_rate": self.optimizer.param_groups[0]["lr"],

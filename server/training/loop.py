@@ -198,18 +198,22 @@ class Trainer:
                    window: tuple[int, float], index: int) -> None:
         """window: (images, seconds) since the previous step event."""
         loss = float(loss_sum) / seen  # the one sync point of this window
-        if not math.isfinite(loss):
-            raise TrainingFailed(
-                f"the loss became {loss} at step {self.state.step} (epoch "
-                f"{self.state.epoch + 1}): the learning rate "
-                f"{self.optimizer.param_groups[0]['lr']:g} is probably too high; try 10 times "
-                "smaller")
+        self._check_finite(loss)
         self.emit({"type": "step", "epoch": self.state.epoch + 1, "step": self.state.step,
                    "epoch_step": index + 1, "steps_per_epoch": self.steps_per_epoch,
                    "loss": loss, "accuracy": int(correct) / seen,
                    "learning_rate": self.optimizer.param_groups[0]["lr"],
                    "samples_per_s": window[0] / max(window[1], 1e-9),
                    "window_s": window[1], "device": self.device.type})
+
+    def _check_finite(self, loss: float) -> None:
+        """A NaN or infinite loss ends the run, saying what to change."""
+        if not math.isfinite(loss):
+            raise TrainingFailed(
+                f"the loss became {loss} at step {self.state.step} (epoch "
+                f"{self.state.epoch + 1}): the learning rate "
+                f"{self.optimizer.param_groups[0]['lr']:g} is probably too high; try 10 times "
+                "smaller")
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor, batch: int = 512) -> tuple[torch.Tensor, torch.Tensor]:

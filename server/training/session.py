@@ -189,21 +189,32 @@ class Session:
         """owner: the session the model belongs to (private to it); "" for a public model
         (the CLI's). The weights are copied to the CPU; the trainer's model stays put."""
         pre: Preprocessing = self.data.preprocessing
-        manifest = {
-            "classes": self.classes, "input_shape": [pre.channels, pre.height, pre.width],
-            "preprocessing": pre.describe(), "dataset": self.request.dataset,
-            "network": self.network_name,
-            "training": json.loads(self.request.training.model_dump_json()),
-            "seed": self.request.training.seed, "metrics": metrics,
-            "history": trainer.state.history, "parent_run": run_id,
-            "notes": self.data.notes, "initial_model": self.request.initial_model,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(extra or {})}
-        if owner:
-            manifest |= {"owner": owner, "visibility": "private"}
+        manifest = run_manifest(self.request, self.network_name, trainer, pre, metrics,
+                                run_id, self.data.notes, owner)
+        manifest |= {"classes": self.classes, **(extra or {})}
         return store.save(name, self.spec, trainer.model, manifest)
 
     def start_from(self, trainer: Trainer, store: ModelStore) -> None:
         load_initial(self.request, trainer.model, store)
+
+
+def run_manifest(request: RunRequest, network_name: str, trainer: Trainer,
+                 pre: Preprocessing, metrics: dict[str, Any], run_id: str | None,
+                 notes: list[str], owner: str) -> dict[str, Any]:
+    """What every trained model's manifest says of its run (a classifier's and a
+    detector's alike): input, preprocessing, dataset, training, metrics and history, who
+    owns it (private to that session; "" for a public model, the CLI's)."""
+    manifest = {
+        "input_shape": [pre.channels, pre.height, pre.width],
+        "preprocessing": pre.describe(), "dataset": request.dataset, "network": network_name,
+        "training": json.loads(request.training.model_dump_json()),
+        "seed": request.training.seed, "metrics": metrics,
+        "history": trainer.state.history, "parent_run": run_id, "notes": notes,
+        "initial_model": request.initial_model,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    if owner:
+        manifest |= {"owner": owner, "visibility": "private"}
+    return manifest
 
 
 def load_initial(request: RunRequest, model: torch.nn.Module, store: ModelStore) -> None:

@@ -21,7 +21,7 @@ def test_a_box_in_the_input_frame_maps_back_to_the_picture(height: int, width: i
     rows, cols = np.nonzero(prepared.pixels[..., 0] > 127)
     box = [float(cols.min()), float(rows.min()), float(cols.max() - cols.min() + 1),
            float(rows.max() - rows.min() + 1)]
-    back = Frame.of((height, width), (96, 96)).to_picture(box)
+    back = Frame.of((height, width), PREPROCESSING).to_picture(box)
     # One input pixel is up to max(w, h) / 96 picture pixels: the resize blurs an edge by one.
     tolerance = 1.5 * max(height, width) / 96
     assert back == pytest.approx([x, y, w, h], abs=tolerance)
