@@ -143,3 +143,17 @@ def test_max_pooling_example(page: Any, lab: Any) -> None:
     assert page.locator("#numeric-text").text_content() == "max(2, 4, 7, 8) = 8"
     assert output_cell(page, 0, 0, 1).text_content() == "8"
     assert page.locator("#num-explain td.marked").count() == 1
+
+
+def test_dilation_spreads_the_window(page: Any, lab: Any) -> None:
+    numeric = page.locator("#numeric")
+    numeric.get_by_label("Dilation").fill("2")
+    lab.wait()
+    assert "(a 3x3 kernel with dilation 2 spans 5x5)" in (
+        page.locator("#num-formula").text_content() or "")
+    assert window_cells(page) == [(r, c) for r in (0, 2, 4) for c in (0, 2, 4)]
+    # The taps read 1 1 0 / 0 1 1 / 0 1 0; the kernel's corners and centre (1 0 1 / 0 1 0 /
+    # 1 0 1) pick 1 + 0 + 1 + 0 + 0 = 2.
+    assert output_cell(page, 0, 0, 0).text_content() == "2"
+    assert page.locator("#numeric-text").text_content() == explain(
+        page, {**CLASSIC, "dilation": 2}, 0, 0, 0)["explain"]["text"]

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { NumericModel, positionIn } from "../static/js/pages/kernel_lab/numeric_model.js";
+import { keyTarget, NumericModel, positionIn }
+  from "../static/js/pages/kernel_lab/numeric_model.js";
 
 test("every position of a [K, H, W] output maps to its own cell, row-major", () => {
   const shape = [2, 3, 4];
@@ -48,7 +49,7 @@ test("pooling sends its window size and no kernels; an empty stride is left to t
   const body = model.body(null);
   assert.equal(body.size, 2);
   assert.equal("kernels" in body || "bias" in body || "stride" in body, false);
-  assert.deepEqual(model.window(), { kh: 2, kw: 2 });
+  assert.deepEqual(model.window(), { kh: 2, kw: 2, d: 1 });
 });
 
 test("resizing keeps every value that still has a place", () => {
@@ -59,4 +60,24 @@ test("resizing keeps every value that still has a place", () => {
   assert.deepEqual(model.kernels, [[[["1"]], [["0"]]], [[["0"]], [["0"]]]]);
   assert.deepEqual(model.bias, ["0.5", "0"]);
   assert.deepEqual(model.dims(), { channels: 2, height: 1, width: 4, filters: 2, ksize: 1 });
+});
+
+test("arrow keys move by one or by a row, Home and End go to the ends, others do nothing", () => {
+  assert.equal(keyTarget("ArrowRight", 4, 3, 9), 5);
+  assert.equal(keyTarget("ArrowLeft", 4, 3, 9), 3);
+  assert.equal(keyTarget("ArrowDown", 4, 3, 9), 7);
+  assert.equal(keyTarget("ArrowUp", 4, 3, 9), 1);
+  assert.equal(keyTarget("Home", 4, 3, 9), 0);
+  assert.equal(keyTarget("End", 4, 3, 9), 8);
+  assert.equal(keyTarget("a", 4, 3, 9), null);
+});
+
+test("convolutions send their dilation and the window spreads its taps by it", () => {
+  const model = new NumericModel();
+  model.load({ ...EXAMPLE, padding: 0, dilation: 2 });
+  assert.equal(model.body(null).dilation, 2);
+  assert.deepEqual(model.window(), { kh: 2, kw: 2, d: 2 });
+  model.dilation = "x";
+  assert.equal(model.body(null).dilation, "x", "sent as typed: the server explains");
+  assert.equal(model.window().d, 1);
 });

@@ -1,6 +1,7 @@
 // Numeric mode: slide a filter across a small grid of numbers, one output at a time (Prev /
 // Next or the arrow keys), with the window highlighted, every product shown and the output
-// cell filled in. Numbers, stride and padding are editable; errors appear in place.
+// cell filled in. Numbers, stride, padding and dilation are editable; errors appear in
+// place. The backward tab (numeric_backward.js) sends a gradient back through the same numbers.
 
 import { runMatrix } from "../../api.js";
 import { byId, fmt, h } from "../../ui/dom.js";
@@ -8,12 +9,14 @@ import { options } from "./controls.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { EXAMPLES } from "./numeric_examples.js";
 import { editableTable, markWindow, outputTable, paintKernel } from "./numeric_grids.js";
-import { isPooling, NumericModel, positionIn } from "./numeric_model.js";
+import { isPooling, keyTarget, NumericModel, positionIn } from "./numeric_model.js";
+import { BackwardTab } from "./numeric_backward.js";
 import * as status from "../../ui/status.js";
 import { productGrid } from "./sum_grid.js";
 
 // The walk-through's own sizes: small enough to read every number (the server takes more).
 const DIM_LIMITS = { channels: 4, height: 12, width: 12, filters: 4, ksize: 7 };
+const OPTIONS = ["stride", "padding", "size", "dilation"];
 
 export class NumericMode {
   /** operations: the vocabulary's numeric_operations, [{value, label}]; poolSize: its
@@ -32,6 +35,7 @@ export class NumericMode {
     this.example.replaceChildren(...Object.entries(EXAMPLES).map(([key, ex]) =>
       h("option", { value: key }, ex.label)));
     this.op.replaceChildren(...options(operations));
+    this.backward = new BackwardTab(this);
     this.bind();
     this.loadExample("classic");
   }
@@ -42,7 +46,7 @@ export class NumericMode {
       this.model.op = this.op.value;
       this.rebuild();
     });
-    for (const name of ["stride", "padding", "size"]) {
+    for (const name of OPTIONS) {
       byId(`num-${name}`).addEventListener("input", (event) => {
         this.model[name] = event.target.value;
         this.changed();
@@ -60,7 +64,7 @@ export class NumericMode {
     this.model.load(EXAMPLES[key]);
     this.example.value = key;
     this.op.value = this.model.op;
-    for (const name of ["stride", "padding", "size"]) byId(`num-${name}`).value = this.model[name];
+    for (const name of OPTIONS) byId(`num-${name}`).value = this.model[name];
     this.position = 0;
     this.rebuild();
   }
@@ -125,6 +129,7 @@ export class NumericMode {
     window.clearTimeout(this.timer);
     status.begin("numeric");
     this.timer = window.setTimeout(() => this.run(), 120);
+    this.backward.changed();
   }
 
   go(position) {
@@ -140,11 +145,7 @@ export class NumericMode {
     if (event.target.matches("input, select, button") && event.target.type !== "button") return;
     const width = this.shape ? this.shape[2] : 1;
     const total = this.shape ? this.shape.reduce((a, b) => a * b, 1) : 1;
-    const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: width, ArrowUp: -width };
-    let target = null;
-    if (event.key in moves) target = this.position + moves[event.key];
-    else if (event.key === "Home") target = 0;
-    else if (event.key === "End") target = total - 1;
+    const target = keyTarget(event.key, this.position, width, total);
     if (target === null) return;
     event.preventDefault();
     this.go(target);

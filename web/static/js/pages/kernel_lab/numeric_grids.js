@@ -41,13 +41,14 @@ export function paintKernel(table) {
   inputs.forEach((input, i) => paintWeight(input, values[i], scale));
 }
 
-/** Mark the cells under the window (padded coordinates r0, c0, size kh x kw). */
+/** Mark the cells under the window's taps (padded coordinates r0, c0; kh x kw taps, d
+ * apart: the dilation, 1 when absent). */
 export function markWindow(table, window) {
+  const taps = (offset, count, d) => offset >= 0 && offset % d === 0 && offset / d < count;
   for (const td of table.querySelectorAll("td")) {
-    const pr = Number(td.dataset.pr);
-    const pc = Number(td.dataset.pc);
-    const inside = window !== null && pr >= window.r0 && pr < window.r0 + window.kh
-      && pc >= window.c0 && pc < window.c0 + window.kw;
+    const d = window ? window.d || 1 : 1;
+    const inside = window !== null && taps(Number(td.dataset.pr) - window.r0, window.kh, d)
+      && taps(Number(td.dataset.pc) - window.c0, window.kw, d);
     if (inside) td.dataset.window = "true";
     else delete td.dataset.window;
   }

@@ -20,12 +20,23 @@ export function isPooling(op) {
   return op === "max_pool" || op === "avg_pool";
 }
 
+/** Where an arrow key (or Home / End) moves a walk-through over `total` positions laid out
+ * `width` to a row: the new position, or null when the key is not a move. */
+export function keyTarget(key, position, width, total) {
+  const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: width, ArrowUp: -width };
+  if (key in moves) return position + moves[key];
+  if (key === "Home") return 0;
+  if (key === "End") return total - 1;
+  return null;
+}
+
 export class NumericModel {
   load(example) {
     this.op = example.op;
     this.stride = String(example.stride);
     this.padding = String(example.padding);
     this.size = String(example.size);
+    this.dilation = String(example.dilation ?? 1);
     this.input = text(example.input);
     this.kernels = text(example.kernels);
     this.bias = text(example.bias);
@@ -50,10 +61,13 @@ export class NumericModel {
     return trimmed === "same" || trimmed === "valid" ? trimmed : parseNumber(trimmed);
   }
 
+  /** The window's taps (kh x kw) and the gap between them (d, the dilation). */
   window() {
-    const k = isPooling(this.op) ? Number(this.size) : this.kernels[0][0].length;
+    const pooling = isPooling(this.op);
+    const k = pooling ? Number(this.size) : this.kernels[0][0].length;
     const size = Number.isInteger(k) && k > 0 ? k : 1;
-    return { kh: size, kw: size };
+    const d = pooling ? 1 : Number(this.dilation);
+    return { kh: size, kw: size, d: Number.isInteger(d) && d > 0 ? d : 1 };
   }
 
   body(position) {
@@ -64,6 +78,7 @@ export class NumericModel {
     else {
       body.kernels = this.kernels.map((f) => f.map((g) => g.map((r) => r.map(parseNumber))));
       body.bias = this.bias.map(parseNumber);
+      body.dilation = parseNumber(this.dilation);
     }
     if (position) body.explain = position;
     return body;

@@ -38,10 +38,10 @@ export function gaussianMatrix(size, sigma) {
 }
 
 /** rows x cols of text cells, keeping every value of grid that still has a place; new
- * cells are "0". grid may be missing (a new channel or filter). */
-export function resizeGrid(grid, rows, cols) {
+ * cells are `fill` ("0"). grid may be missing (a new channel or filter). */
+export function resizeGrid(grid, rows, cols, fill = "0") {
   return Array.from({ length: rows }, (_row, r) => Array.from({ length: cols },
-    (_cell, c) => (grid && grid[r] && grid[r][c] !== undefined ? grid[r][c] : "0")));
+    (_cell, c) => (grid && grid[r] && grid[r][c] !== undefined ? grid[r][c] : fill)));
 }
 
 function textGrid(matrix) {
