@@ -12,6 +12,7 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import cv2
 import numpy as np
@@ -94,6 +95,38 @@ def safe_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
         raise InvalidInput(f"zip entry {name!r} would escape the dataset folder; refused",
                            ["file"])
     return path.parts
+
+
+def open_zip(stream: IO[bytes], layout: str) -> zipfile.ZipFile:
+    """The uploaded zip, or a 422 at `file` saying how to lay one out (`layout`)."""
+    try:
+        return zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"file: not a readable zip archive ({exc}); {layout}",
+                           ["file"]) from exc
+
+
+def checked_entries(archive: zipfile.ZipFile, limits: ZipLimits
+                    ) -> list[tuple[tuple[str, ...], zipfile.ZipInfo]]:
+    """(path parts, entry) of every file but hidden ones and macOS's __MACOSX/ folder; the
+    archive's declared sizes checked before anything is read (413 for a zip bomb)."""
+    infos = [i for i in archive.infolist() if not i.is_dir()]
+    if len(infos) > limits.max_entries:
+        raise TooLarge(f"the zip holds {len(infos)} files; the limit is {limits.max_entries}"
+                       " (split it, or add the rest with POST /api/datasets/{id}/images)",
+                       ["file"])
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_total_bytes:
+        raise TooLarge(f"the zip unpacks to {total / 2**20:.0f} MB; the limit is "
+                       f"{limits.max_total_bytes / 2**20:.0f} MB", ["file"])
+    parts = [(safe_parts(i), i) for i in infos]
+    parts = [(p, i) for p, i in parts if not any(s.startswith((".", "__MACOSX")) for s in p)]
+    for _, info in parts:
+        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+            raise TooLarge(f"zip entry {info.filename!r} expands "
+                           f"{info.file_size // info.compress_size}x: refused as a zip bomb",
+                           ["file"])
+    return parts
 
 
 def read_image_zip(data: bytes, size: tuple[int, int], channels: int, limits: IntakeLimits,

@@ -52,3 +52,4 @@ class DatasetInfo:
     full_counts: dict[str, int]
     folder_name: str
     reader: Callable[[Path, str], Arrays]
+    task: str = "classification"  # or "detection": pictures with boxes (read as scenes)

@@ -17,7 +17,7 @@ Fit = Literal["pad", "crop"]
 MIN_SIDE = 8  # pixels: smaller pictures hold nothing a network can learn from
 
 
-def _channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+def to_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
     """(H, W, C) uint8 with C = channels (grey from RGB by luminance, RGB by repetition)."""
     image = pixels[..., None] if pixels.ndim == 2 else pixels
     if image.shape[2] == 4:
@@ -48,6 +48,6 @@ def _square(image: np.ndarray, fit: Fit) -> np.ndarray:
 
 def normalize(pixels: np.ndarray, size: int, channels: int, fit: Fit) -> np.ndarray:
     """(size, size, channels) uint8."""
-    image = _square(_channels(pixels, channels), fit)
+    image = _square(to_channels(pixels, channels), fit)
     out = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
     return out[..., None] if out.ndim == 2 else out

@@ -142,7 +142,10 @@ class DatasetRegistry:
         if split not in ("train", "test"):
             raise InvalidInput(f"split {split!r} is not 'train' or 'test'", ["split"])
         if self.is_user(name):
-            return self._user(name)[1][split]
+            info, splits = self._user(name)
+            if info.task == "detection":
+                return info.reader(self._user_dir or Path(), split)  # says why not
+            return splits[split]
         found = self.folder(name)
         if found is None:
             raise NotFound(f"dataset {name!r} is not on this machine; run `cnn-playground "
@@ -170,11 +173,11 @@ class DatasetRegistry:
         info = self.info(name)
         found = self.folder(name)
         counts = info.full_counts
-        if found is not None:
+        if found is not None and info.task == "classification":
             counts = {split: len(self.load(name, split)[1]) for split in ("train", "test")}
         pre = info.preprocessing
         return {"name": name, "title": info.title, "present": found is not None,
                 "variant": found[1] if found else None,
                 "classes": [{"index": i, "name": c} for i, c in enumerate(info.classes)],
                 "counts": counts, "input_shape": [pre.channels, pre.height, pre.width],
-                "licence": info.licence, "preprocessing": pre.describe()}
+                "licence": info.licence, "preprocessing": pre.describe(), "task": info.task}

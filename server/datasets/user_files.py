@@ -10,9 +10,12 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from server.datasets.normalize import Fit
 from server.errors import NotFound
+
+Task = Literal["classification", "detection"]  # detection: pictures with boxes
 
 
 @dataclass
@@ -32,6 +35,7 @@ class DatasetRecord:
     classes: list[ClassEntry] = field(default_factory=list)
     created: float = field(default_factory=time.time)
     next_class: int = 0
+    task: Task = "classification"
 
     def class_named(self, name: str) -> ClassEntry | None:
         return next((c for c in self.classes if c.name == name), None)

@@ -17,6 +17,7 @@ import threading
 
 from server.datasets.user_files import DatasetRecord
 from server.datasets.user_store import Skipped, UserDatasets
+from server.detection.own_dataset import fork_detection
 from server.errors import OverLimit, human_bytes
 
 SUFFIX = " (fork)"
@@ -54,6 +55,8 @@ def fork_dataset(store: UserDatasets, source: DatasetRecord, owner: str) -> Data
 
 def _copy(store: UserDatasets, source: DatasetRecord, owner: str) -> DatasetRecord:
     _check_bytes(store, source, owner)
+    if source.task == "detection":
+        return fork_detection(store, source, owner, fork_name(source.name))
     names = [entry.name for entry in source.classes]
     copy = store.create(owner, fork_name(source.name), names, source.size, source.channels,
                         source.fit)  # 429 past CNNPG_SESSION_MAX_DATASETS

@@ -14,10 +14,10 @@ from typing import IO, Any
 
 import numpy as np
 
-from server.datasets.folder import IMAGE_SUFFIXES, ZipLimits, safe_parts
+from server.datasets.folder import IMAGE_SUFFIXES, ZipLimits, checked_entries, open_zip
 from server.datasets.user_files import DatasetRecord
 from server.datasets.user_store import Skipped, UserDatasets
-from server.errors import InvalidInput, PlaygroundError, TooLarge
+from server.errors import InvalidInput, PlaygroundError
 from server.text.clean import clean_text
 
 Made = tuple[str, np.ndarray] | Skipped  # a picture ready to keep (id, pixels), or why not
@@ -78,24 +78,8 @@ class Outcome:
 
 def _entries(archive: zipfile.ZipFile, limits: ZipLimits) -> list[tuple[str, zipfile.ZipInfo]]:
     """(class folder, entry) for every file two levels deep (under one shared top folder,
-    if the zip has one); the archive's declared sizes checked before anything is read."""
-    infos = [i for i in archive.infolist() if not i.is_dir()]
-    if len(infos) > limits.max_entries:
-        raise TooLarge(f"the zip holds {len(infos)} files; the limit is {limits.max_entries}"
-                       " (split it, or add the rest with POST /api/datasets/{id}/images)",
-                       ["file"])
-    total = sum(i.file_size for i in infos)
-    if total > limits.max_total_bytes:
-        raise TooLarge(f"the zip unpacks to {total / 2**20:.0f} MB; the limit is "
-                       f"{limits.max_total_bytes / 2**20:.0f} MB", ["file"])
-    parts = [(safe_parts(i), i) for i in infos]
-    # Hidden files and macOS's __MACOSX/ folder are not pictures, nor class folders.
-    parts = [(p, i) for p, i in parts if not any(s.startswith((".", "__MACOSX")) for s in p)]
-    for _, info in parts:
-        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
-            raise TooLarge(f"zip entry {info.filename!r} expands "
-                           f"{info.file_size // info.compress_size}x: refused as a zip bomb",
-                           ["file"])
+    if the zip has one)."""
+    parts = checked_entries(archive, limits)
     depth = min((len(p) for p, _ in parts), default=0)
     strip = 1 if depth >= 3 and len({p[0] for p, _ in parts}) == 1 else 0
     return [(p[strip], info) for p, info in parts if len(p) - strip == 2]
@@ -103,11 +87,7 @@ def _entries(archive: zipfile.ZipFile, limits: ZipLimits) -> list[tuple[str, zip
 
 def import_zip(store: UserDatasets, record: DatasetRecord, stream: IO[bytes],
                limits: ZipLimits | None = None) -> Outcome:
-    try:
-        archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput(f"file: not a readable zip archive ({exc}); make one of class "
-                           "folders (cats/1.jpg, dogs/2.jpg, ...)", ["file"]) from exc
+    archive = open_zip(stream, "make one of class folders (cats/1.jpg, dogs/2.jpg, ...)")
     entries = _entries(archive, limits or ZipLimits())
     if not entries:
         raise InvalidInput("the zip holds no class folders with files: lay it out as "

@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from server.datasets.info import Arrays, DatasetInfo, Preprocessing
-from server.datasets.user_files import load_record
+from server.datasets.user_files import DatasetRecord, load_record
 from server.datasets.user_packs import arrays
+from server.detection import own_scenes
+from server.errors import InvalidInput
 
 HOLD_OUT = 0.1
 RESIZE = {"pad": "pad_border", "crop": "crop"}  # the dataset's fit -> Preprocessing.resize
@@ -41,11 +43,33 @@ def held_out(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(train), np.concatenate(test)
 
 
+def detection_dataset(folder: Path, record: DatasetRecord) -> DatasetInfo:
+    """Pictures with boxes: read as scenes by a detection run (own_scenes.load), never as
+    a classifier's arrays."""
+    held = own_scenes.held_out(folder) if own_scenes.stored_bytes(folder) else np.zeros(0, bool)
+    stats = own_scenes.load(folder, "train", []).stats if len(held) else (
+        (0.5,) * record.channels, (0.25,) * record.channels)
+    pre = Preprocessing(record.channels, record.size, record.size, *stats, resize="fit_pad",
+                        background="any", content="photo")
+
+    def refuse(_folder: Path, _split: str) -> Arrays:
+        raise InvalidInput(f"dataset {record.name!r} holds boxes (a detection dataset): "
+                           "train a network that ends in a detection_head on it",
+                           ["dataset"])
+
+    return DatasetInfo(folder.name, record.name, tuple(c.name for c in record.classes), pre,
+                       "yours (made in this playground)",
+                       {"train": int((~held).sum()), "test": int(held.sum())}, folder.name,
+                       refuse, task="detection")
+
+
 def user_dataset(root: Path, name: str) -> tuple[DatasetInfo, dict[str, Arrays]]:
     """Reads every picture once: the caller caches the result (by the dataset's stamp)."""
     record = load_record(root, name)
     with contextlib.suppress(OSError):  # read for a run: in use (data retention)
         os.utime(root / name / "dataset.json")
+    if record.task == "detection":
+        return detection_dataset(root / name, record), {}
     images, labels = arrays(root, record)
     train, test = held_out(labels)
     splits = {"train": (images[train], labels[train]), "test": (images[test], labels[test])}

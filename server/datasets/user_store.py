@@ -4,13 +4,11 @@
     <root>/<id>/packs.json          how many pictures of each class's pack are whole
     <root>/<id>/<class id>/pack     its pictures, already the dataset's size and channels
 
-(user_packs.py says how packs are written and kept whole.) An image id is the first 32 hex
-digits of the SHA-256 of the file as uploaded, so the same picture added twice is found (a
-duplicate is skipped, with the class that holds it) and an image id is stable. Class
-folders are named by id (`c0`, `c1`, ...), not by the user's class name, which may hold any
-character. The root lives under the models folder, which every API replica and cluster node
-already shares. Pictures put are held in memory until `flush` (or until BATCH_BYTES wait),
-then appended in one write per class. Nothing here is ever unpickled.
+A detection dataset keeps its pictures and boxes in scenes files instead (own_scenes.py).
+An image id is the first 32 hex digits of the SHA-256 of the file as uploaded: a duplicate
+is found and skipped. Class folders are named by id (`c0`, ...), not by the user's class
+name. The root is under the models folder, which every replica and node shares. Pictures
+put wait in memory until `flush` (or BATCH_BYTES), then go in one write per class.
 """
 
 from __future__ import annotations
@@ -29,9 +27,11 @@ import numpy as np
 
 from server.datasets import user_packs
 from server.datasets.normalize import Fit
-from server.datasets.user_files import DatasetRecord, load_record, write_atomic
+from server.datasets.user_files import ClassEntry, DatasetRecord, Task, load_record, write_atomic
 from server.datasets.user_pictures import Skipped, StoredImage, prepare_pixels
 from server.datasets.user_retention import Retention
+from server.detection import own_scenes
+from server.detection.own_import import Imported
 from server.errors import NotFound, OverLimit, human_bytes
 from server.imaging import IntakeLimits
 from server.imaging.codec import decode_png
@@ -63,7 +63,7 @@ class UserDatasets(Retention):
 
     # -- datasets -------------------------------------------------------------------
     def create(self, owner: str, name: str, classes: list[str], size: int, channels: int,
-               fit: Fit) -> DatasetRecord:
+               fit: Fit, task: Task = "classification") -> DatasetRecord:
         with self._lock:
             mine = self.owned_by(owner)
             if len(mine) >= self.quotas.datasets:
@@ -71,7 +71,7 @@ class UserDatasets(Retention):
                                 f"{self.quotas.datasets} (CNNPG_SESSION_MAX_DATASETS): delete "
                                 "one with DELETE /api/datasets/{id}", ["name"])
             record = DatasetRecord(f"ds-{secrets.token_hex(6)}", name, owner, size,
-                                   channels, fit)
+                                   channels, fit, task=task)
             for label in classes:
                 record.new_class(label)
             folder = self.root / record.id
@@ -101,6 +101,20 @@ class UserDatasets(Retention):
                 if record.owner == owner:
                     found.append(record)
         return found
+
+    def put_scenes(self, record: DatasetRecord, imported: Imported) -> None:
+        """A detection dataset's pictures and boxes; 429 past the byte quota."""
+        with self._lock:
+            more, held = imported.nbytes(), self.held_bytes(record.owner)
+            if held + more > self.quotas.bytes:
+                raise OverLimit(f"the pictures take {human_bytes(more)}; your datasets hold "
+                                f"{human_bytes(held)} of {human_bytes(self.quotas.bytes)} (CNNPG"
+                                "_SESSION_MAX_DATASET_BYTES): delete a dataset, or import "
+                                "fewer or smaller pictures", ["file"])
+            record.classes[:] = [ClassEntry(f"c{i}", n) for i, n in enumerate(imported.names)]
+            own_scenes.save(self.root / record.id, imported, record.size, record.channels)
+            self._save(record)
+            self._forget(record.id)
 
     def delete(self, dataset_id: str) -> None:
         with self._lock:
@@ -140,6 +154,8 @@ class UserDatasets(Retention):
 
     # -- images ---------------------------------------------------------------------
     def counts(self, record: DatasetRecord) -> dict[str, int]:
+        if record.task == "detection":  # boxes per class
+            return own_scenes.box_counts(self.root / record.id, [c.name for c in record.classes])
         self._commit(record)
         found = user_packs.counts(self.root, record)
         return {c.name: found[c.id] for c in record.classes}
@@ -181,7 +197,6 @@ class UserDatasets(Retention):
         return self._digests[record.id]
 
     def flush(self, record: DatasetRecord) -> None:
-        """Make the pictures put since the last flush durable (appended to the packs)."""
         self._commit(record)
 
     def _commit(self, record: DatasetRecord) -> None:
@@ -194,13 +209,14 @@ class UserDatasets(Retention):
     def stored_bytes(self, record: DatasetRecord) -> int:
         """The bytes a dataset holds against its owner's quota (pixels and ids)."""
         if record.id not in self._bytes:
-            self._bytes[record.id] = self._total(record) * user_packs.record_bytes(record)
+            self._bytes[record.id] = (
+                own_scenes.stored_bytes(self.root / record.id) if record.task == "detection"
+                else self._total(record) * user_packs.record_bytes(record))
         return self._bytes[record.id]
 
     def add(self, record: DatasetRecord, label: str, data: bytes) -> str:
-        """Store one uploaded file in class `label` (made if new); its image id. Raises
-        Skipped with the reason when the file cannot be stored. Call `flush` after a batch.
-        `record` must be current (re-read it after another request changed its classes)."""
+        """Store one file in class `label` (made if new); its image id, or Skipped with why.
+        Call `flush` after a batch. `record` must be current."""
         digest, pixels = self.prepare_pixels(record, data)
         return self.put_pixels(record, label, digest, pixels)
 
@@ -276,8 +292,7 @@ class UserDatasets(Retention):
         raise NotFound(f"dataset {record.id} has no image {image_id!r}", ["image_id"])
 
     def walk(self, record: DatasetRecord) -> Iterator[tuple[str, StoredImage]]:
-        """(class name, image) for every image, class by class, in image-id order within
-        a class (the export)."""
+        """(class name, image) for every image, class by class, by image id (the export)."""
         self._commit(record)
         for entry in record.classes:
             ids, pixels = user_packs.read_class(self.root, record, entry.id)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from server.detection.nms import nms
+from server.detection.scenes import MNIST_STATS
 from server.detection.yolo import Detections, Grid, boxes_of, decode
 from server.errors import InvalidInput
 from server.nn.analysis import analyze
@@ -23,6 +24,7 @@ from server.nn.build import Network, build_model
 from server.nn.spec import DetectionHead as DetectionHeadSpec
 from server.nn.spec import NetworkSpec
 
+Stats = tuple[tuple[float, ...], tuple[float, ...]]  # per-channel mean, spread
 # Anchors in cells (16 px): a narrow digit (a 1, a 7) and a wide one, from the ink boxes of
 # mnist-detect (heights 0.9..2 cells, widths 0.3..1.8).
 GRID = Grid(cells=6, anchors=((0.7, 1.4), (1.4, 1.7)), classes=10, image_size=96)
@@ -60,10 +62,12 @@ def grid_of(spec: NetworkSpec) -> Grid:
                 classes=head.classes, image_size=spec.input.height)
 
 
-def normalise(images: np.ndarray) -> torch.Tensor:
-    """N x 96 x 96 x 1 uint8 -> N x 1 x 96 x 96 float, with MNIST's mean and spread."""
+def normalise(images: np.ndarray, stats: Stats = MNIST_STATS) -> torch.Tensor:
+    """N x S x S x C uint8 -> N x C x S x S float, with the dataset's mean and spread per
+    channel (mnist-detect: MNIST's)."""
     x = torch.from_numpy(images.astype(np.float32)).permute(0, 3, 1, 2) / 255
-    return (x - 0.1307) / 0.3081
+    mean, std = (torch.tensor(v, dtype=torch.float32).view(1, -1, 1, 1) for v in stats)
+    return (x - mean) / std
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,12 @@ def detect(grid: Grid, decoded: torch.Tensor, score_threshold: float = 0.05,
 
 @torch.no_grad()
 def detect_batch(model: nn.Module, grid: Grid, images: np.ndarray, batch: int = 256,
-                 score_threshold: float = 0.05) -> list[Found]:
+                 score_threshold: float = 0.05, stats: Stats = MNIST_STATS) -> list[Found]:
     model.eval()
     device = next(model.parameters()).device
     found: list[Found] = []
     for start in range(0, len(images), batch):
-        decoded = decode(grid, model(normalise(images[start:start + batch]).to(device))).cpu()
+        x = normalise(images[start:start + batch], stats).to(device)
+        decoded = decode(grid, model(x)).cpu()
         found.extend(detect(grid, d, score_threshold) for d in decoded)
     return found

@@ -13,7 +13,7 @@ keeps the brighter pixel where two digits cross.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -25,20 +25,26 @@ SCALE = (20, 44)  # side of the scaled 28x28 digit, pixels
 MAX_OVERLAP = 0.3  # IoU between two digits' boxes in one scene
 INK = 64
 PLACEMENT_TRIES = 30
+DIGITS = tuple(str(i) for i in range(10))
+MNIST_STATS = ((0.1307,), (0.3081,))  # MNIST's mean and spread: how its scenes are normalised
 
 
 @dataclass(frozen=True)
 class Scenes:
-    """N scenes: images N x 96 x 96 x 1 uint8; the boxes of scene i are
-    boxes[starts[i]:starts[i + 1]] (x, y, w, h in pixels, float32) with their digits in
-    classes (int64) and, in sources, the index of each digit in the MNIST split it came
-    from."""
+    """N scenes: images N x S x S x C uint8 (mnist-detect: 96 x 96 x 1); the boxes of scene
+    i are boxes[starts[i]:starts[i + 1]] (x, y, w, h in pixels, float32) with their class
+    indexes in classes (int64) and, in sources, where each object came from (mnist-detect:
+    the digit's index in its MNIST split; your own data: the picture's number in the import).
+    `names` are the classes' names and `stats` the per-channel mean and spread the pictures
+    are normalised with (both the dataset's, not arrays: kept out of the cache files)."""
 
     images: np.ndarray
     boxes: np.ndarray
     classes: np.ndarray
     starts: np.ndarray
     sources: np.ndarray
+    names: tuple[str, ...] = DIGITS
+    stats: tuple[tuple[float, ...], tuple[float, ...]] = MNIST_STATS
 
     def __len__(self) -> int:
         return len(self.images)
@@ -49,8 +55,22 @@ class Scenes:
 
     def first(self, count: int) -> Scenes:
         end = self.starts[count]
-        return Scenes(self.images[:count], self.boxes[:end], self.classes[:end],
-                      self.starts[:count + 1], self.sources[:end])
+        return replace(self, images=self.images[:count], boxes=self.boxes[:end],
+                       classes=self.classes[:end], starts=self.starts[:count + 1],
+                       sources=self.sources[:end])
+
+    def pick(self, indexes: np.ndarray) -> Scenes:
+        """The scenes at `indexes`, in that order (a split of a dataset)."""
+        spans = [np.arange(self.starts[i], self.starts[i + 1]) for i in indexes]
+        objects = np.concatenate(spans) if spans else np.zeros(0, np.int64)
+        starts = np.concatenate([[0], np.cumsum([len(s) for s in spans])]).astype(np.int64)
+        return replace(self, images=self.images[indexes], boxes=self.boxes[objects],
+                       classes=self.classes[objects], starts=starts,
+                       sources=self.sources[objects])
+
+    @property
+    def size(self) -> int:
+        return int(self.images.shape[1])
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"images": self.images, "boxes": self.boxes, "classes": self.classes,

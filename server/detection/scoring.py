@@ -19,7 +19,7 @@ def label_grids(grid: Grid, scenes: Scenes) -> torch.Tensor:
 
 def score(model: torch.nn.Module, grid: Grid, scenes: Scenes) -> tuple[float, dict[int, float]]:
     """mAP@0.5 of the model's detections (after NMS) on `scenes`, and each class's AP."""
-    found = detect_batch(model, grid, scenes.images)
+    found = detect_batch(model, grid, scenes.images, stats=scenes.stats)
     detections = [ImageBoxes(f.kept.boxes, f.kept.classes, f.kept.scores) for f in found]
     truths = [ImageBoxes(*scenes.targets(i)) for i in range(len(scenes))]
     return mean_average_precision(detections, truths, grid.classes)

@@ -12,9 +12,10 @@ from server.datasets.info import Preprocessing
 from server.detection.detector import detect, grid_of
 from server.detection.scoring import boxes_json
 from server.detection.yolo import Detections, decode
+from server.imaging.fit import fit_geometry
 from server.inference.answers import run_failed
 from server.inference.predictor import Loaded
-from server.inference.preprocess import PreparedInput, fit_geometry
+from server.inference.preprocess import PreparedInput
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Frame:
         height, width = picture
         if picture == (pre.height, pre.width):
             return cls(1.0, 1.0, 0, 0)
-        fit_w, fit_h, top, left = fit_geometry(height, width, pre)
+        fit_w, fit_h, top, left = fit_geometry(height, width, pre.height, pre.width)
         return cls(width / fit_w, height / fit_h, left, top)
 
     def to_picture(self, box: list[float]) -> list[float]:

@@ -18,6 +18,7 @@ import torch
 
 from server.datasets.normalize import normalize
 from server.datasets.registry import KNOWN, Preprocessing
+from server.imaging.fit import fit_geometry, letterbox, resize
 from server.training.data import to_tensor
 
 # A pixel belongs to the content when it is this far above the background (0..255).
@@ -67,14 +68,6 @@ def _border_level(gray: np.ndarray) -> float:
     return float(np.median(edge))
 
 
-def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    h, w = image.shape[:2]
-    shrinking = width < w or height < h
-    out = cv2.resize(image, (max(1, width), max(1, height)),
-                     interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return out[..., None] if out.ndim == 2 else out
-
-
 def _levels(image: np.ndarray, pre: Preprocessing, steps: list[str]) -> tuple[np.ndarray, bool]:
     """Light-on-dark datasets: invert a light background, then stretch to black..white."""
     gray = image.mean(axis=2) if image.shape[2] > 1 else image[..., 0]
@@ -113,7 +106,7 @@ def _place(content: np.ndarray, pre: Preprocessing, by_mass: bool,
     box_h, box_w = pre.height * pre.content_fraction, pre.width * pre.content_fraction
     scale = min(box_h / h, box_w / w)
     size_w, size_h = max(1, round(w * scale)), max(1, round(h * scale))
-    small = _resize(content, size_w, size_h)
+    small = resize(content, size_w, size_h)
     canvas = np.zeros((pre.height, pre.width, content.shape[2]), dtype=np.uint8)
     top, left = (pre.height - size_h) / 2, (pre.width - size_w) / 2
     if by_mass:
@@ -131,27 +124,15 @@ def _place(content: np.ndarray, pre: Preprocessing, by_mass: bool,
     return canvas
 
 
-def fit_geometry(height: int, width: int, pre: Preprocessing) -> tuple[int, int, int, int]:
-    """Where _fit_pad puts a height x width picture in the model's input: (width, height)
-    after scaling to fit, each side rounded on its own, and the (top, left) offset that
-    centres it. server/inference/detect.py undoes it to map boxes back."""
-    scale = min(pre.height / height, pre.width / width)
-    size_w, size_h = max(1, round(width * scale)), max(1, round(height * scale))
-    return size_w, size_h, (pre.height - size_h) // 2, (pre.width - size_w) // 2
-
-
 def _fit_pad(image: np.ndarray, pre: Preprocessing, steps: list[str]) -> np.ndarray:
     h, w = image.shape[:2]
     if (h, w) == (pre.height, pre.width):
         return image
-    size_w, size_h, top, left = fit_geometry(h, w, pre)
-    small = _resize(image, size_w, size_h)
-    canvas = np.zeros((pre.height, pre.width, image.shape[2]), dtype=np.uint8)
-    canvas[top:top + size_h, left:left + size_w] = small
+    size_w, size_h, _, _ = fit_geometry(h, w, pre.height, pre.width)
     padded = " and padded with black" if (size_h, size_w) != (pre.height, pre.width) else ""
     steps.append(f"resized from {w}x{h} to {size_w}x{size_h} keeping the aspect "
                  f"ratio{padded} to {pre.width}x{pre.height}")
-    return canvas
+    return letterbox(image, pre.height, pre.width)
 
 
 def prepare(pixels: np.ndarray, pre: Preprocessing) -> PreparedInput:

@@ -16,13 +16,14 @@ import torch
 
 from server.datasets.info import Preprocessing
 from server.datasets.registry import DatasetRegistry
-from server.detection.scene_cache import CLASSES, load_scenes
+from server.detection import own_scenes
+from server.detection.scene_cache import load_scenes
 from server.detection.scenes import SIZE, Scenes
 from server.detection.yolo import Grid
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
 from server.store import ModelStore
-from server.training.detection_checks import validate_detection
+from server.training.detection_checks import own_detection, validate_detection
 from server.training.detection_trainer import DetectionTrainer
 from server.training.events import Metrics
 from server.training.loop import Control, Emit, Trainer
@@ -42,25 +43,35 @@ class DetectionSession:
     grid: Grid
     train: Scenes
     test: Scenes
+    preprocessing: Preprocessing = PREPROCESSING
     notes: list[str] = field(default_factory=list)
 
     @classmethod
     def from_spec(cls, request: RunRequest, spec: NetworkSpec, name: str,
                   datasets: DatasetRegistry, scenes_dir: Path) -> DetectionSession:
-        grid = validate_detection(request, spec)
+        spec, grid = validate_detection(request, spec, datasets)
         cfg = request.training
-        train = load_scenes(scenes_dir, datasets, "train")
-        test = load_scenes(scenes_dir, datasets, "test")
-        notes = [f"scored after each epoch by mAP@0.5 on the {len(test)} held-out test scenes "
-                 "(digits training never saw); validation_split is not used"]
+        own = own_detection(request, datasets)
+        if own is None:
+            train = load_scenes(scenes_dir, datasets, "train")
+            test = load_scenes(scenes_dir, datasets, "test")
+            pre, held = PREPROCESSING, "test scenes (digits training never saw)"
+        else:
+            found = datasets.folder(request.dataset)
+            assert found is not None  # own_detection read its record
+            train, test = (own_scenes.load(found[0], split, list(own.classes))
+                           for split in ("train", "test"))
+            pre, held = own.preprocessing, f"pictures of {own.title!r} training never sees"
+        notes = [f"scored after each epoch by mAP@0.5 on the {len(test)} held-out {held}; "
+                 "validation_split is not used"]
         if cfg.max_train_samples and cfg.max_train_samples < len(train):
             train = train.first(cfg.max_train_samples)
             notes.append(f"training on the first {len(train)} of the train scenes")
-        return cls(request, spec, name, grid, train, test, notes)
+        return cls(request, spec, name, grid, train, test, pre, notes)
 
     @property
     def classes(self) -> list[str]:
-        return list(CLASSES)
+        return list(self.train.names)
 
     def trainer(self, emit: Emit, control: Control, device: torch.device,
                 step_interval: float = 0.25,
@@ -89,7 +100,7 @@ class DetectionSession:
              run_id: str | None, metrics: dict[str, Any], owner: str = "",
              extra: dict[str, Any] | None = None) -> str:
         grid = self.grid
-        manifest = run_manifest(self.request, self.network_name, trainer, PREPROCESSING,
+        manifest = run_manifest(self.request, self.network_name, trainer, self.preprocessing,
                                 metrics, run_id, self.notes, owner)
         manifest |= {"task": "detection", "classes": self.classes,
                      "grid": {"cells": grid.cells, "anchors": [list(a) for a in grid.anchors],

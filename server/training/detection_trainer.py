@@ -17,7 +17,6 @@ from typing import Any
 import torch
 
 from server.detection.detector import Found, detect, normalise
-from server.detection.scene_cache import CLASSES
 from server.detection.scenes import Scenes
 from server.detection.scoring import boxes_json, label_grids, score
 from server.detection.yolo import Grid, decode, yolo_loss
@@ -41,7 +40,7 @@ class DetectionTrainer(Trainer):
                  step_interval: float = 0.25, probe_interval: float | None = 1.0):
         self.model = model.to(device)
         self.grid, (self.train_scenes, self.test_scenes) = grid, scenes
-        self.config, self.classes = config, list(CLASSES[:grid.classes])
+        self.config, self.classes = config, list(self.train_scenes.names)
         self.emit, self.control, self.device = emit, control, device
         self.step_interval, self.probe_interval = step_interval, probe_interval
         self.watcher = None
@@ -50,7 +49,7 @@ class DetectionTrainer(Trainer):
         self.pending: deque[dict[str, Any]] = deque()
         self.on_checkpoint = None
         self.generator = torch.Generator().manual_seed(config.seed)
-        self.inputs = normalise(self.train_scenes.images)
+        self.inputs = normalise(self.train_scenes.images, self.train_scenes.stats)
         self.labels = label_grids(grid, self.train_scenes)
         self.steps_per_epoch = math.ceil(len(self.train_scenes) / config.batch_size)
         self.schedule: torch.optim.lr_scheduler.LRScheduler | None = (
@@ -120,7 +119,8 @@ class DetectionTrainer(Trainer):
         self.last_probe = time.perf_counter()
         self.model.eval()
         image = self.test_scenes.images[PROBE_INDEX:PROBE_INDEX + 1]
-        decoded = decode(self.grid, self.model(normalise(image).to(self.device)))[0].cpu()
+        x = normalise(image, self.test_scenes.stats).to(self.device)
+        decoded = decode(self.grid, self.model(x))[0].cpu()
         found: Found = detect(self.grid, decoded)
         self.emit({"type": "detections", "epoch": self.state.epoch + 1,
                    "step": self.state.step, "probe": {"split": "test", "index": PROBE_INDEX},

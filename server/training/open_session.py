@@ -18,7 +18,7 @@ RunSession = Session | DetectionSession
 def open_session(request: RunRequest, spec: NetworkSpec, name: str,
                  datasets: DatasetRegistry) -> RunSession:
     """From a request whose network was parsed and checked where it came in."""
-    if is_detection(request, spec):
+    if is_detection(request, spec, datasets):
         return DetectionSession.from_spec(request, spec, name, datasets, datasets.scenes_dir)
     return Session.from_spec(request, spec, name, datasets)
 

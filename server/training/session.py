@@ -88,8 +88,8 @@ def validate_request(request: RunRequest, presets: Presets, datasets: DatasetReg
     local_device: the run trains on this machine (not on a Ray cluster, whose executor
     checks the device against its actors' instead)."""
     spec, name = resolve_network(request.network, presets)
-    if is_detection(request, spec):
-        validate_detection(request, spec)
+    if is_detection(request, spec, datasets):
+        spec, _ = validate_detection(request, spec, datasets)
         if local_device:
             pick_device(request.training.device)
         return spec, name

@@ -12,7 +12,7 @@ import torch
 from torch.nn import functional
 
 from server.datasets.registry import DatasetRegistry
-from server.detection import scene_cache
+from server.detection import scene_cache, scene_files
 from server.detection.scenes import INK, MAX_OVERLAP, SCALE, SIZE, Scenes, make_scenes
 
 from .brute_force import iou
@@ -116,7 +116,7 @@ def test_the_cache_is_read_back_not_regenerated_and_a_damaged_file_is_made_again
     first = scene_cache.load_scenes(tmp_path, mnist, "test", count=50)
     path = scene_cache.scenes_file(tmp_path, "test", count=50, variant=mnist.folder("mnist")[1])
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted([path.name, scene_cache.images_file(path).name])  # no temporary
+    assert names == sorted([path.name, scene_files.images_file(path).name])  # no temporary
     stamp = path.stat().st_mtime_ns
     again = scene_cache.load_scenes(tmp_path, mnist, "test", count=50)
     assert path.stat().st_mtime_ns == stamp
@@ -131,7 +131,7 @@ def test_the_cache_refuses_pickled_objects(mnist: DatasetRegistry, tmp_path: Pat
     path = scene_cache.scenes_file(tmp_path, "test", count=20, variant=mnist.folder("mnist")[1])
     pickled = np.array([object()], dtype=object)
     np.savez(path, boxes=pickled, classes=np.zeros(0), starts=np.zeros(2), sources=np.zeros(0))
-    np.save(scene_cache.images_file(path), pickled, allow_pickle=True)
+    np.save(scene_files.images_file(path), pickled, allow_pickle=True)
     scenes = scene_cache.load_scenes(tmp_path, mnist, "test", count=20)
     assert scenes.images.dtype == np.uint8
     assert scenes.boxes.dtype == np.float32
@@ -140,7 +140,7 @@ def test_the_cache_refuses_pickled_objects(mnist: DatasetRegistry, tmp_path: Pat
     # here, under the old mapping, which is not touched again: the cache itself only ever
     # renames a whole new file over the old one.)
     expected = np.array(scenes.images)
-    images = scene_cache.images_file(path)
+    images = scene_files.images_file(path)
     images.write_bytes(images.read_bytes()[:5000])
     again = scene_cache.load_scenes(tmp_path, mnist, "test", count=20)
     assert np.array_equal(again.images, expected)

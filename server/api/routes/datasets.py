@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import IdentityDep, ServicesDep
 from server.datasets.registry import KNOWN, DatasetRegistry
+from server.detection import own_scenes
 from server.imaging.codec import encode_png
 from server.training.data import augment_batch, to_tensor
 from server.training.probes import to_png_data_url
@@ -24,20 +25,23 @@ router = APIRouter(tags=["datasets"])
             "then yours")
 async def list_datasets(services: ServicesDep, identity: IdentityDep) -> dict[str, Any]:
     """The built-in and downloadable datasets, then the ones your session made (`kind`
-    "yours", `name` is the id that runs take as their `dataset`)."""
+    "yours", `name` is the id that runs take as their `dataset`; `task` "detection" for
+    pictures with boxes, whose `counts` are boxes per class and `total` pictures)."""
     registry, store = services.datasets, services.user_datasets
 
     def listing() -> list[dict[str, Any]]:
         items = [{**registry.describe(name), "kind": "builtin"} for name in KNOWN]
         for record in store.owned_by(identity.session_id):
-            counts = store.counts(record)
+            counts = store.counts(record)  # a detection dataset: boxes per class
+            total = (own_scenes.picture_count(store.root / record.id)
+                     if record.task == "detection" else sum(counts.values()))
             items.append({"name": record.id, "id": record.id, "title": record.name,
                           "kind": "yours", "present": True, "classes": [
                               {"index": i, "name": c.name} for i, c in enumerate(
                                   record.classes)],
-                          "counts": counts, "total": sum(counts.values()),
+                          "counts": counts, "total": total,
                           "input_shape": [record.channels, record.size, record.size],
-                          "fit": record.fit})
+                          "fit": record.fit, "task": record.task})
         return items
 
     return {"datasets": await run_in_threadpool(listing)}

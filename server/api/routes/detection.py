@@ -8,12 +8,12 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from server.api.deps import IdentityDep, ServicesDep
+from server.api.detection_scenes import dataset_scene
 from server.api.model_access import usable_model
 from server.api.uploads import read_upload
 from server.detection.boxes import box_errors, check_box
 from server.detection.explain import iou_explained
 from server.detection.nms import describe, nms
-from server.detection.scene_view import scene_view
 from server.detection.spec import IoURequest, NMSRequest
 from server.errors import Conflict, InvalidInput, ManyErrors, PlaygroundError
 from server.imaging import decode_image
@@ -76,19 +76,25 @@ def _length_errors(req: NMSRequest) -> list[PlaygroundError]:
 
 
 @router.get("/api/detection/scenes/{split}/{index}",
-            summary="One mnist-detect scene: picture, boxes, YOLO labels and proposals")
+            summary="One scene of a detection dataset: picture, boxes, YOLO labels and "
+            "proposals")
 async def scene(split: Literal["train", "test"],
                 index: Annotated[int, Path(ge=0, le=10**6, description="0-based scene number")],
-                services: ServicesDep) -> dict[str, Any]:
+                services: ServicesDep, identity: IdentityDep,
+                dataset: str = Query("mnist-detect", max_length=64, description=(
+                    "mnist-detect, or the id of a detection dataset of yours (or one "
+                    "broadcast in a room you joined)"))) -> dict[str, Any]:
     """mnist-detect: 96x96 scenes of 1 to 4 MNIST digits, test scenes made of test digits
-    only (docs/detection.md). The answer holds the picture (`image`, a PNG data URL), the
-    true `objects` (xywh pixel box, class, the source digit's index in MNIST's split), the
-    `grid` the detector uses (cells, cell size, anchors in cells, the slot layout), the
-    label grid `labels` (S x S x B x (5 + C): what training asks of each cell and anchor),
-    and `proposals`: candidate boxes with scores and classes to step NMS through. The first
-    request for a split generates and caches it (about a second for test)."""
-    folder = services.settings.datasets_dir / ".scenes"
-    return await run_in_threadpool(scene_view, folder, services.datasets, split, index)
+    only; or your own detection dataset's pictures (`test`: those held out) (docs/
+    detection.md). The answer holds the picture (`image`, a PNG data URL), the true
+    `objects` (xywh pixel box, class, name, and `source`: the digit's index in MNIST's
+    split, or the picture's number in your dataset), the `grid` the detector uses (cells,
+    cell size, anchors in cells, the slot layout; for your data, the grid the yolo-tiny
+    preset takes on it, with anchors chosen from your boxes), the label grid `labels` (S x
+    S x B x (5 + C): what training asks of each cell and anchor), and `proposals`:
+    candidate boxes with scores and classes to step NMS through. The first request for a
+    mnist-detect split generates and caches it (about a second for test)."""
+    return await run_in_threadpool(dataset_scene, services, identity, dataset, split, index)
 
 
 @router.post("/api/models/{model_id}/detect", summary="Find the objects in one image")

@@ -26,6 +26,12 @@ from server.classroom.access import owned_dataset, readable_dataset
 from server.datasets.user_files import DatasetRecord
 from server.datasets.user_import import Outcome, import_zip
 from server.datasets.user_store import UserDatasets
+from server.detection.own_dataset import (
+    describe_detection,
+    export_detection,
+    import_detection,
+    refuse_change,
+)
 from server.errors import InvalidInput
 from server.text.clean import clean_text
 
@@ -42,6 +48,10 @@ class NewDataset(BaseModel):
     size: int = Field(default=32, ge=8, le=256, description="images are size x size pixels")
     channels: Literal[1, 3] = 1
     fit: Literal["pad", "crop"] = "pad"
+    task: Literal["classification", "detection"] = Field(
+        default="classification", description="detection: a zip of pictures with YOLO label "
+        "files (class cx cy w h per line); pictures are fitted into the size x size square "
+        "keeping their aspect ratio (`fit` does not apply)")
 
 
 def _create(store: UserDatasets, owner: str, spec: NewDataset) -> DatasetRecord:
@@ -50,12 +60,17 @@ def _create(store: UserDatasets, owner: str, spec: NewDataset) -> DatasetRecord:
                for i, c in enumerate(spec.classes)]
     if len(set(classes)) != len(classes):
         raise InvalidInput("classes: each class name may appear once", ["classes"])
-    return store.create(owner, name, classes, spec.size, spec.channels, spec.fit)
+    if spec.task == "detection" and (spec.size % 16 or spec.size < 32):
+        raise InvalidInput(f"size: a detection dataset's size is a multiple of 16 from 32 "
+                           f"(the detector's grid cells are 16 pixels), not {spec.size}; try "
+                           f"{max(32, spec.size // 16 * 16)} or "
+                           f"{max(48, (spec.size // 16 + 1) * 16)}", ["size"])
+    return store.create(owner, name, classes, spec.size, spec.channels, spec.fit, spec.task)
 
 
 def _form_spec(form: Any) -> NewDataset:
     """The optional fields of a multipart import, as for the JSON form."""
-    fields: dict[str, Any] = {k: form[k] for k in ("name", "size", "channels", "fit")
+    fields: dict[str, Any] = {k: form[k] for k in ("name", "size", "channels", "fit", "task")
                               if isinstance(form.get(k), str)}
     if str(fields.get("channels", "")).strip() in ("1", "3"):  # a form sends text; Literal
         fields["channels"] = int(fields["channels"])  # [1, 3] takes only the int
@@ -73,7 +88,10 @@ async def create_dataset(request: Request, services: ServicesDep,
     """JSON `{"name", "classes", "size", "channels", "fit"}` makes an empty dataset. A
     multipart form with `file` (a zip of class folders: `cats/1.jpg`, `dogs/2.png`; the
     layout of torchvision's ImageFolder and Keras) and the same optional fields imports
-    one; the answer lists what was stored and what was skipped, with a reason per file."""
+    one; the answer lists what was stored and what was skipped, with a reason per file.
+    With `task=detection` the zip holds pictures and their YOLO label files (beside each
+    picture, or images/ and labels/ as Ultralytics lays them out, with classes.txt or
+    data.yaml naming the classes): a detection dataset (docs/detection.md)."""
     store, owner = services.user_datasets, identity.session_id
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         async with request.form(max_files=1, max_fields=120) as form:  # closes the files
@@ -84,6 +102,9 @@ async def create_dataset(request: Request, services: ServicesDep,
             spec = _form_spec(form)
             record = await run_in_threadpool(_create, store, owner, spec)
             try:
+                if spec.task == "detection":
+                    return await run_in_threadpool(import_detection, store, record,
+                                                   upload.file)
                 outcome = await run_in_threadpool(import_zip, store, record, upload.file)
             except Exception:
                 await run_in_threadpool(store.delete, record.id)  # nothing half-made is left
@@ -95,6 +116,10 @@ async def create_dataset(request: Request, services: ServicesDep,
         raise InvalidInput("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                      for e in exc.errors()[:5]),
                            list(exc.errors()[0]["loc"])) from exc
+    if spec.task == "detection":
+        raise InvalidInput("task: a detection dataset is made by importing its pictures with "
+                           "their boxes: send a multipart form with `file` (a zip of pictures "
+                           "and YOLO .txt labels) and task=detection", ["task"])
     record = await run_in_threadpool(_create, store, owner, spec)
     return await run_in_threadpool(Outcome().answer, store, record)
 
@@ -106,6 +131,7 @@ async def add_images(dataset_id: str, request: Request, services: ServicesDep,
     """Multipart: `label` (the class; made when new) and one or more `files`."""
     store = services.user_datasets
     record = await run_in_threadpool(owned_dataset, services, identity, dataset_id)
+    refuse_change(record)
     outcome = Outcome()
     async with request.form(max_files=MAX_FILES, max_fields=10) as form:  # closes the files
         label = form.get("label")
@@ -124,6 +150,8 @@ async def add_images(dataset_id: str, request: Request, services: ServicesDep,
 
 
 def describe(store: UserDatasets, record: DatasetRecord) -> dict[str, Any]:
+    if record.task == "detection":
+        return describe_detection(store, record)
     counts = store.counts(record)
     classes = []
     for entry in record.classes:
@@ -133,7 +161,8 @@ def describe(store: UserDatasets, record: DatasetRecord) -> dict[str, Any]:
              + base64.b64encode(p.read_bytes()).decode()} for p in newest]})
     return {"id": record.id, "name": record.name, "kind": "yours", "size": record.size,
             "channels": record.channels, "fit": record.fit, "created": record.created,
-            "classes": classes, "counts": counts, "total": sum(counts.values())}
+            "classes": classes, "counts": counts, "total": sum(counts.values()),
+            "task": "classification"}
 
 
 @router.get("/api/datasets/{dataset_id}", summary="One of your datasets: classes, counts, "
@@ -149,6 +178,7 @@ async def get_dataset(dataset_id: str, services: ServicesDep,
 async def add_class(dataset_id: str, body: dict[str, str], services: ServicesDep,
                     identity: IdentityDep) -> dict[str, Any]:
     record = await run_in_threadpool(owned_dataset, services, identity, dataset_id)
+    refuse_change(record)
     name = clean_text("name", str(body.get("name", "")), limit=64, required=True)
     record = await run_in_threadpool(services.user_datasets.add_class, record.id, name)
     return await run_in_threadpool(describe, services.user_datasets, record)
@@ -167,6 +197,7 @@ async def delete_dataset(dataset_id: str, services: ServicesDep,
 async def delete_class(dataset_id: str, class_name: str, services: ServicesDep,
                        identity: IdentityDep) -> dict[str, Any]:
     record = await run_in_threadpool(owned_dataset, services, identity, dataset_id)
+    refuse_change(record)
     gone = await run_in_threadpool(services.user_datasets.delete_class, record.id,
                                    class_name)
     return {"deleted": class_name, "images": gone}
@@ -176,6 +207,7 @@ async def delete_class(dataset_id: str, class_name: str, services: ServicesDep,
 async def delete_image(dataset_id: str, image_id: str, services: ServicesDep,
                        identity: IdentityDep) -> dict[str, Any]:
     record = await run_in_threadpool(owned_dataset, services, identity, dataset_id)
+    refuse_change(record)
     await run_in_threadpool(services.user_datasets.delete_image, record, image_id)
     return {"deleted": image_id}
 
@@ -184,7 +216,9 @@ def _export(store: UserDatasets, record: DatasetRecord) -> str:
     """A zip of class folders in a temporary file (deleted once sent)."""
     handle, path = tempfile.mkstemp(prefix="cnnpg-dataset-", suffix=".zip")
     with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
-        for label, image in store.walk(record):
+        if record.task == "detection":
+            export_detection(store, record, archive)
+        for label, image in () if record.task == "detection" else store.walk(record):
             folder = label.replace("/", "_").replace("\\", "_").strip(".") or "_"
             archive.writestr(f"{folder}/{image.name}", image.read_bytes())  # PNGs: stored
     return path

@@ -2,9 +2,11 @@
 
 import { getJson, postJson } from "./api.js";
 
-/** One mnist-detect scene: image, objects, grid, label grid and proposals. */
-export function getScene(split, index) {
-  return getJson(`/api/detection/scenes/${encodeURIComponent(split)}/${encodeURIComponent(index)}`);
+/** One scene of mnist-detect or of a detection dataset of yours: image, objects, grid,
+ * label grid and proposals. */
+export function getScene(split, index, dataset = "mnist-detect") {
+  const path = `/api/detection/scenes/${encodeURIComponent(split)}/${encodeURIComponent(index)}`;
+  return getJson(`${path}?dataset=${encodeURIComponent(dataset)}`);
 }
 
 /** {iou, intersection, union, intersection_box, text} for two xywh boxes. */

@@ -30,7 +30,8 @@ export class DatasetList {
         onclick: () => this.onOpen(d.id) }, d.title),
       h("span", { class: "hint" }, ` ${picturesText(d.total)}, ${d.classes.length} `
         + `${d.classes.length === 1 ? "class" : "classes"}, ${d.input_shape[1]} px, `
-        + `${d.input_shape[0] === 1 ? "grayscale" : "colour"}`))));
+        + `${d.input_shape[0] === 1 ? "grayscale" : "colour"}`
+        + `${d.task === "detection" ? ", with boxes" : ""}`))));
   }
 
   setCurrent(id) {

@@ -26,7 +26,8 @@ class DatasetsPage {
       event.preventDefault();
       this.create();
     });
-    this.zip = new ZipImport(this.errors, () => this.readSpec(), async (answer) => {
+    byId("zip-task").addEventListener("change", () => this.taskChanged());
+    this.zip = new ZipImport(this.errors, () => this.readImport(), async (answer) => {
       await this.list.refresh();
       await this.open(answer.id, false);
     });
@@ -40,6 +41,26 @@ class DatasetsPage {
       channels: Number(byId("new-channels").value),
       fit: byId("new-fit").value,
     };
+  }
+
+  /** The import's fields: the form's, and what the zip holds. */
+  readImport() {
+    return { ...this.readSpec(), task: byId("zip-task").value };
+  }
+
+  /** Detection pictures are fitted into a square whose side is a multiple of 16; below 64
+   * pixels a detector's grid is 2 or 3 cells across, so the form suggests 96. */
+  taskChanged() {
+    const boxes = byId("zip-task").value === "detection";
+    byId("zip-hint").textContent = boxes
+      ? "Photos with a YOLO label file each (one line per object: class cx cy w h, as "
+        + "fractions of the photo), beside the photo or in labels/ next to images/ (the "
+        + "Ultralytics layout); classes.txt or data.yaml names the classes. Photos are fitted "
+        + "whole into the size above (a multiple of 16)."
+      : "One folder per class: cats/1.jpg, dogs/2.png (the layout of torchvision's "
+        + "ImageFolder). It uses the name, size, channels and fit above.";
+    const size = byId("new-size");
+    if (boxes && (Number(size.value) % 16 || Number(size.value) < 64)) size.value = "96";
   }
 
   async start(datasets) {

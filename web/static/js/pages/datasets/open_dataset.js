@@ -6,6 +6,7 @@ import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
 import { MIN_IMAGES, renderBalance, renderPreview } from "./balance_chart.js";
+import { renderBoxes } from "./boxes_view.js";
 import { ClassCard, picturesText } from "./class_card.js";
 import { addInBatches } from "./files.js";
 import { Webcam } from "./webcam.js";
@@ -103,13 +104,22 @@ export class OpenDataset {
     document.body.dataset.open = dataset.id;
     byId("open-view").hidden = false;
     byId("open-heading").textContent = dataset.name;
+    byId("export-link").href = datasetExportUrl(dataset.id);
+    const boxes = dataset.task === "detection";
+    byId("class-view").hidden = boxes;
+    byId("boxes-view").hidden = !boxes;
+    if (boxes) {
+      if (this.webcam.running) this.webcam.stop();
+      renderBoxes(dataset);
+      return;
+    }
+    byId("train-link").textContent = "Train on this";
     byId("open-facts").textContent = `${picturesText(dataset.total)} in `
       + `${dataset.classes.length} ${dataset.classes.length === 1 ? "class" : "classes"}; `
       + `${dataset.size} \u00d7 ${dataset.size} pixels, ${dataset.channels === 1 ? "grayscale"
         : "colour"}, ${dataset.fit === "pad" ? "padded" : "cropped"} to a square.`;
     const query = new URLSearchParams({ dataset: dataset.id, preset: SUGGESTED_PRESET });
     byId("train-link").href = `/training?${query}`;
-    byId("export-link").href = datasetExportUrl(dataset.id);
     byId("train-hint").textContent = trainHint(dataset.classes);
     const names = dataset.classes.map((c) => c.name);
     for (const [name, card] of this.cards) {

@@ -6,7 +6,7 @@ import { byId } from "../../ui/dom.js";
 import { begin, end } from "../../ui/status.js";
 import { skippedList } from "./class_card.js";
 
-const FORM_FIELDS = ["name", "size", "channels", "fit"];
+const FORM_FIELDS = ["name", "size", "channels", "fit", "task"];
 
 export class ZipImport {
   /** readSpec(): the form's {name, size, channels, fit}; onDone(answer) opens it. */
@@ -43,8 +43,10 @@ export class ZipImport {
           : "Uploaded; storing the pictures\u2026";
       });
       const classes = answer.classes.length;
+      const boxes = answer.task === "detection"
+        ? `, ${answer.classes.reduce((sum, c) => sum + c.boxes, 0)} boxes` : "";
       this.status.textContent = `Imported \u201c${answer.name}\u201d: stored ${answer.stored} `
-        + `${answer.stored === 1 ? "picture" : "pictures"} in ${classes} `
+        + `${answer.stored === 1 ? "picture" : "pictures"}${boxes} in ${classes} `
         + `${classes === 1 ? "class" : "classes"}${answer.skipped.length
           ? `; skipped ${answer.skipped.length}` : ""}.`;
       if (answer.skipped.length) this.summary.replaceChildren(skippedList(answer.skipped));

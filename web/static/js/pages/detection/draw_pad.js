@@ -1,13 +1,13 @@
-// "Draw several digits": a black pad to draw on (pointer: mouse, pen, touch) or to fill
-// with a test scene (keyboard), sent to POST /api/models/{id}/detect; the boxes it answers
-// are drawn over the ink and listed as text.
+// "Draw several digits, or bring a photo": a black pad to draw on (pointer: mouse, pen,
+// touch), to fill with a test scene (keyboard) or with a photo fitted in (a file), sent to
+// POST /api/models/{id}/detect; the boxes it answers are drawn over it and listed as text.
 
 import { listModels, request } from "../../api.js";
 import { getScene } from "../../api_detection.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
-import { SceneCanvas, colourOf, loadPicture } from "./scene_canvas.js";
+import { SceneCanvas, colourOf, loadPicture, objectName } from "./scene_canvas.js";
 
 const STROKE = 15; // pixels of the 288-pixel pad: about 5 of the detector's 96
 
@@ -51,6 +51,7 @@ export class DrawPad {
     });
     byId("draw-clear").addEventListener("click", () => this.clear());
     byId("draw-scene").addEventListener("click", () => this.putScene());
+    byId("draw-photo").addEventListener("change", () => this.putPhoto());
     byId("draw-score").addEventListener("input", () => {
       byId("draw-score-value").textContent = byId("draw-score").value;
     });
@@ -123,6 +124,38 @@ export class DrawPad {
     }
   }
 
+  /** The chosen photo, fitted into the pad keeping its aspect ratio, on black (as the
+   * server fits a picture into a detector's square input). */
+  async putPhoto() {
+    this.errors.clear();
+    const file = byId("draw-photo").files[0];
+    if (!file) return;
+    begin("draw");
+    const url = URL.createObjectURL(file);
+    try {
+      const photo = await loadPicture(url).catch(() => {
+        throw new Error(`${file.name} is not a picture this browser can open`);
+      });
+      const ctx = this.ink.getContext("2d");
+      const scale = Math.min(this.ink.width / photo.width, this.ink.height / photo.height);
+      const [wide, high] = [photo.width * scale, photo.height * scale];
+      ctx.fillStyle = "#000000";
+      ctx.fillRect(0, 0, this.ink.width, this.ink.height);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(photo, (this.ink.width - wide) / 2, (this.ink.height - high) / 2, wide, high);
+      this.found = [];
+      byId("draw-found").replaceChildren();
+      this.status(`${file.name} (${photo.width} x ${photo.height} pixels), fitted in.`);
+      this.draw();
+      end("draw");
+    } catch (err) {
+      this.errors.show([{ loc: ["file"], msg: err.message }]);
+      end("draw", false);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+
   async find() {
     this.errors.clear();
     const modelId = byId("draw-model").value;
@@ -134,11 +167,11 @@ export class DrawPad {
       this.canvas.dataset.found = String(this.found.length);
       byId("draw-found").replaceChildren(...this.found.map((d) => h("li", {},
         h("span", { class: "swatch", style: `background:${colourOf(d.class)}` }),
-        `Digit ${d.label}, score ${d.score.toFixed(2)}: x ${Math.round(d.picture_box[0])}, `
+        `${objectName(d.label)}, score ${d.score.toFixed(2)}: x ${Math.round(d.picture_box[0])}, `
         + `y ${Math.round(d.picture_box[1])}, w ${Math.round(d.picture_box[2])}, `
         + `h ${Math.round(d.picture_box[3])}`)));
       this.status(this.found.length ? `Found ${this.found.length} `
-        + `digit${this.found.length === 1 ? "" : "s"}.` : "Nothing found above the threshold.");
+        + `object${this.found.length === 1 ? "" : "s"}.` : "Nothing found above the threshold.");
       this.draw();
       end("draw");
     } catch (err) {

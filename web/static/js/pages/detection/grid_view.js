@@ -2,7 +2,7 @@
 // y = [P, x, y, w, h, c0..c9] per anchor, stacked; "?" where P = 0 (nothing is asked there).
 
 import { byId, h } from "../../ui/dom.js";
-import { SceneCanvas, colourOf } from "./scene_canvas.js";
+import { SceneCanvas, colourOf, objectName } from "./scene_canvas.js";
 
 const KEYS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 
@@ -40,8 +40,9 @@ export class GridView {
     this.canvas.dataset.objects = String(scene.objects.length);
     byId("scene-objects").replaceChildren(...scene.objects.map((o, i) => h("li", {},
       h("span", { class: "swatch", style: `background:${colourOf(o.class)}` }),
-      `Digit ${o.name}: box x ${fmt(o.box[0])}, y ${fmt(o.box[1])}, w ${fmt(o.box[2])}, `
-      + `h ${fmt(o.box[3])} (object ${i + 1}, MNIST test digit #${o.source})`)));
+      `${objectName(o.name)}: box x ${fmt(o.box[0])}, y ${fmt(o.box[1])}, w ${fmt(o.box[2])}, `
+      + `h ${fmt(o.box[3])} (object ${i + 1}, ${scene.dataset === "mnist-detect"
+        ? `MNIST ${scene.split} digit` : "picture"} #${o.source})`)));
     this.select(Math.floor((first.box[1] + first.box[3] / 2) / size),
       Math.floor((first.box[0] + first.box[2] / 2) / size));
   }
@@ -93,8 +94,9 @@ export class GridView {
     const held = slots.map((values, i) => [values, i]).filter(([values]) => values[0] === 1);
     const where = `Cell row ${row + 1}, column ${col + 1}`;
     byId("cell-caption").textContent = held.length
-      ? `${where}: holds the centre of ${held.map(([values, i]) => `digit `
-        + `${slot[5 + values.slice(5).indexOf(1)].slice(1)} (anchor ${i + 1})`).join(" and ")}; `
+      ? `${where}: holds the centre of ${held.map(([values, i]) => objectName(
+        slot[5 + values.slice(5).indexOf(1)].slice(1), false) + ` (anchor ${i + 1})`)
+        .join(" and ")}; `
         + "x, y place the centre inside the cell (0 to 1), w, h give the size in cells."
       : `${where}: no object's centre falls here, so P = 0 and the rest is "don't care" (?).`;
   }

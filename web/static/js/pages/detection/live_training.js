@@ -8,7 +8,7 @@ import { RunSocket } from "../../socket.js";
 import { byId, h, svg } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
-import { SceneCanvas, colourOf } from "./scene_canvas.js";
+import { SceneCanvas, colourOf, objectName } from "./scene_canvas.js";
 
 const LENGTHS = {
   quick: { epochs: 4, max_train_samples: 2000, batch_size: 32 },
@@ -16,11 +16,12 @@ const LENGTHS = {
 };
 const FINAL = ["finished", "stopped", "failed"];
 
-/** network: "preset", or a spec (the Builder's detector). */
-export function trainingBody(length, network = "preset") {
+/** network: "preset" (made to fit your dataset by the server), or a spec (the Builder's
+ * detector); dataset: mnist-detect or the id of a detection dataset of yours. */
+export function trainingBody(length, network = "preset", dataset = "mnist-detect") {
   return {
     network: network === "preset" ? { preset: "yolo-tiny-mnist" } : network,
-    dataset: "mnist-detect",
+    dataset,
     training: { ...LENGTHS[length], learning_rate: 0.003, optimizer: "adam" },
   };
 }
@@ -49,10 +50,14 @@ export class LiveTraining {
     byId("train-objectness").addEventListener("change", () => this.draw());
   }
 
-  /** The probe scene (test scene 0) and its decoded picture. */
-  setScene(scene, picture) {
+  /** The probe scene (held-out scene 0 of `dataset`) and its decoded picture; kept while
+   * a run on another dataset is shown. */
+  setScene(scene, picture, dataset = "mnist-detect") {
+    if (this.live && this.dataset !== dataset) return;
     this.scene = scene;
     this.picture = picture;
+    this.dataset = dataset;
+    this.latest = null;
     this.draw();
   }
 
@@ -62,7 +67,7 @@ export class LiveTraining {
     try {
       const choice = byId("train-network").value;
       const run = await startRun(trainingBody(byId("train-length").value,
-        choice === "builder" ? this.builder : "preset"));
+        choice === "builder" ? this.builder : "preset", this.dataset));
       this.watch(run.id);
       end("train");
     } catch (err) {
@@ -77,6 +82,7 @@ export class LiveTraining {
   watch(runId) {
     if (this.socket) this.socket.close();
     this.runId = runId;
+    this.live = true;
     this.latest = null;
     byId("map-body").replaceChildren();
     byId("train-canvas").dataset.run = runId;
@@ -167,7 +173,7 @@ export class LiveTraining {
     byId("train-canvas").dataset.kept = String(event.kept.boxes.length);
     byId("train-boxes").replaceChildren(...event.kept.boxes.map((box, i) => h("li", {},
       h("span", { class: "swatch", style: `background:${colourOf(event.kept.classes[i])}` }),
-      `Digit ${event.classes[event.kept.classes[i]]}, score ${event.kept.scores[i].toFixed(2)}:`
+      `${objectName(event.classes[event.kept.classes[i]])}, score ${event.kept.scores[i].toFixed(2)}:`
       + ` x ${Math.round(box[0])}, y ${Math.round(box[1])}, w ${Math.round(box[2])}, `
       + `h ${Math.round(box[3])}`)));
     this.draw();
@@ -199,6 +205,7 @@ export class LiveTraining {
   }
 
   finished(status, message) {
+    this.live = false;
     byId("train-start").disabled = false;
     byId("train-stop").disabled = true;
     byId("train-canvas").dataset.status = status;

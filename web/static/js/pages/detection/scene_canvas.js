@@ -9,6 +9,12 @@ export function colourOf(label) {
   return CLASS_COLOURS[label % CLASS_COLOURS.length];
 }
 
+/** How an object of class `name` is written: "Digit 3" for mnist-detect's digits, the
+ * class name itself for your own classes. */
+export function objectName(name, capital = true) {
+  return /^\d$/.test(name) ? `${capital ? "Digit" : "digit"} ${name}` : name;
+}
+
 /** Decodes the scene's PNG data URL once. */
 export function loadPicture(dataUrl) {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,46 @@
+// A detection dataset, opened: how many boxes each class has, how many pictures training
+// uses and holds out, and the first pictures with their boxes drawn over them (an SVG on
+// the picture, in the picture's own pixels). Class colours as on the Detection Lab page.
+
+import { byId, h, svg } from "../../ui/dom.js";
+import { colourOf } from "../detection/scene_canvas.js";
+
+/** "120 pictures (108 to train on, 12 held out), 243 boxes in 2 classes; 96 x 96 pixels". */
+export function boxesFacts(dataset) {
+  const boxes = dataset.classes.reduce((sum, c) => sum + c.boxes, 0);
+  const classes = dataset.classes.length;
+  return `${dataset.total} ${dataset.total === 1 ? "picture" : "pictures"} `
+    + `(${dataset.pictures.train} to train on, ${dataset.pictures.test} held out), ${boxes} `
+    + `${boxes === 1 ? "box" : "boxes"} in ${classes} ${classes === 1 ? "class" : "classes"}; `
+    + `${dataset.size} \u00d7 ${dataset.size} pixels, ${dataset.channels === 1 ? "grayscale"
+      : "colour"}, each photo fitted in whole (letterboxed).`;
+}
+
+function picture(thumb, index, dataset) {
+  const names = dataset.classes.map((c) => c.name);
+  const label = thumb.boxes.length ? thumb.boxes.map((_, k) => names[thumb.classes[k]]).join(", ")
+    : "no objects";
+  return h("li", { class: "boxes-picture" },
+    svg("svg", { viewBox: `0 0 ${dataset.size} ${dataset.size}`, role: "img",
+      "aria-label": `Picture ${index + 1}: ${label}` },
+    svg("image", { href: thumb.png, width: dataset.size, height: dataset.size }),
+    ...thumb.boxes.map(([x, y, w, hgt], k) => svg("rect", { x, y, width: w, height: hgt,
+      fill: "none", stroke: colourOf(thumb.classes[k]), "stroke-width": dataset.size / 64 }))),
+    h("span", { class: "hint" }, label));
+}
+
+/** The open view's facts, links and the boxes section for a detection dataset. */
+export function renderBoxes(dataset) {
+  byId("open-facts").textContent = boxesFacts(dataset);
+  byId("train-link").href = `/detection?${new URLSearchParams({ dataset: dataset.id })}`;
+  byId("train-link").textContent = "Open in the Detection Lab";
+  byId("train-hint").textContent = dataset.pictures.test ? "Ready: the Detection Lab shows "
+    + "its pictures with the grid and labels a detector learns, and trains one on them."
+    : "Training a detector needs at least 5 pictures (one is held out to score it).";
+  byId("boxes-classes").replaceChildren(...dataset.classes.map((c, i) => h("tr", {},
+    h("th", { scope: "row" }, h("span", { class: "swatch",
+      style: `background:${colourOf(i)}` }), ` ${c.name}`),
+    h("td", {}, String(c.boxes)))));
+  byId("boxes-pictures").replaceChildren(...dataset.thumbnails.map((t, i) => picture(t, i,
+    dataset)));
+}
