@@ -74,6 +74,14 @@ def test_import_photos_with_boxes_then_train_a_detector_on_them_and_find_objects
     table = page.locator("#map-body tr")
     assert table.count() == 4
     assert page.locator("#train-status").text_content().startswith("Finished: mAP@0.5")
+    # NMS stepped through the trained detector's own raw boxes on the probe picture.
+    page.get_by_role("button", name="Step NMS through its boxes").click()
+    page.wait_for_selector("#nms-canvas[data-source=detector]")
+    wait_state(page, "idle")
+    assert "the detector's boxes before NMS" in page.locator("#nms-status").text_content()
+    assert page.evaluate("document.activeElement.id") == "nms-step"
+    page.get_by_role("button", name="All steps").click()
+    assert "Done:" in page.locator("#nms-status").text_content()
     # A new photo opened on the pad: the new detector finds a named object in it.
     page.wait_for_function("document.querySelector('#draw-model').value !== ''")
     fresh = tmp_path / "fresh.png"

@@ -23,7 +23,12 @@ class DetectionPage {
     this.nms = new NmsSteps((err) => this.fail(err));
     this.playground = new IoUPlayground();
     this.pad = new DrawPad();
-    this.training = new LiveTraining((modelId) => this.pad.loadModels(modelId));
+    this.training = new LiveTraining((modelId) => this.pad.loadModels(modelId),
+      async (scene, picture) => {
+        await this.nms.show(scene, picture, "the detector's boxes before NMS");
+        byId("nms-heading").scrollIntoView({ block: "start" });
+        byId("nms-step").focus();
+      });
     byId("scene-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.load(byId("scene-index").value);
@@ -83,7 +88,7 @@ class DetectionPage {
       const picture = await loadPicture(scene.image);
       if (asked !== this.asked) return; // a newer scene was asked for meanwhile: it wins
       this.grid.show(scene, picture);
-      await this.nms.show(scene, picture);
+      await this.nms.show(scene, picture, "boxes proposed");
       this.counted(scene.count);
       if (probe || !this.training.scene) {
         const held = split === "test" && scene.index === 0 ? scene

@@ -28,8 +28,13 @@ export function trainingBody(length, network = "preset", dataset = "mnist-detect
 
 export class LiveTraining {
   /** onModel(modelId): a run saved its detector (the drawing pad offers it). */
-  constructor(onModel) {
+  /** onNms(scene, picture): step NMS through the detector's own boxes on the probe. */
+  constructor(onModel, onNms) {
     this.onModel = onModel;
+    byId("train-nms").addEventListener("click", () => {
+      if (!this.latest) return;
+      onNms({ ...this.scene, proposals: this.latest.raw }, this.picture);
+    });
     this.view = new SceneCanvas(byId("train-canvas"));
     this.errors = new FieldErrors(byId("train-form"));
     this.scene = null;
@@ -58,6 +63,7 @@ export class LiveTraining {
     this.picture = picture;
     this.dataset = dataset;
     this.latest = null;
+    byId("train-nms").disabled = true;
     this.draw();
   }
 
@@ -170,6 +176,7 @@ export class LiveTraining {
 
   detections(event) {
     this.latest = event;
+    byId("train-nms").disabled = !event.raw.boxes.length;
     byId("train-canvas").dataset.kept = String(event.kept.boxes.length);
     byId("train-boxes").replaceChildren(...event.kept.boxes.map((box, i) => h("li", {},
       h("span", { class: "swatch", style: `background:${colourOf(event.kept.classes[i])}` }),

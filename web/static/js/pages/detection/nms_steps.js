@@ -27,9 +27,12 @@ export class NmsSteps {
     byId("nms-reset").addEventListener("click", () => this.go(0));
   }
 
-  show(scene, picture) {
+  /** what: where the boxes come from, said in the status ("boxes proposed"). */
+  show(scene, picture, what = "boxes proposed") {
     this.scene = scene;
     this.picture = picture;
+    this.what = what;
+    byId("nms-canvas").dataset.source = what === "boxes proposed" ? "proposals" : "detector";
     return this.run();
   }
 
@@ -69,7 +72,7 @@ export class NmsSteps {
     const { boxes } = this.scene.proposals;
     const status = byId("nms-status");
     if (this.taken === 0) {
-      status.textContent = `${boxes.length} boxes proposed; ${this.answer.dropped.length} score `
+      status.textContent = `${boxes.length} ${this.what}; ${this.answer.dropped.length} score `
         + `below the threshold and are dropped. ${total} step${total === 1 ? "" : "s"} to go: `
         + "press Next step.";
     } else {
