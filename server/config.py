@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     memory_headroom: float = Field(default=0.8, gt=0.05, le=1.0)
     stream_interval: float = Field(default=0.25, ge=0.01, le=10.0)
     probe_interval: float = Field(default=1.0, ge=0.05, le=60.0)  # activations, filters
+    # A run's replay history (probe frames and weights at kept points), saved with its model.
+    run_history_bytes: int = Field(default=8 * 2**20, ge=0, le=2**30)
     # A websocket viewer whose send has not completed after this many seconds (it stopped
     # reading; its socket buffers are full) is closed with 1013 and dropped; pages reconnect.
     ws_send_timeout: float = Field(default=10.0, gt=0.0, le=600.0)

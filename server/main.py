@@ -33,6 +33,7 @@ from server.api.routes import (
     model_names,
     networks,
     predict,
+    replay,
     rooms,
     runs,
     sessions,
@@ -58,7 +59,7 @@ def include_routes(app: FastAPI, settings: Settings) -> None:
     """Every route, socket and page of the app, and its static files."""
     for module in (health, metrics, sessions, images, kernels, matrix, networks, datasets,
                    user_datasets, runs, model_names, store, predict, rooms, kernel_vocabulary,
-                   inference_protocol, detection):
+                   inference_protocol, detection, replay):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)

@@ -190,6 +190,7 @@ def engine_config(settings: Settings) -> ExecutorConfig:
     return ExecutorConfig(
         max_concurrent=concurrent, step_interval=settings.stream_interval,
         probe_interval=settings.probe_interval, threads=settings.train_threads, paths=paths,
+        history_bytes=settings.run_history_bytes,
         session_active=settings.session_max_active_runs,
         session_queued=settings.session_max_queued_runs, warm_workers=warm,
         cores=len(os.sched_getaffinity(0)), memory_bytes=memory,

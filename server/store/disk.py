@@ -44,6 +44,7 @@ from server.text import clean_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 FILES = ("spec.json", "weights.safetensors")
+HISTORY_FILES = ("history.json", "history.bin", "history.safetensors")  # replay, optional
 TEXT_LIMITS = {"name": 200, "description": 2000}  # characters
 
 
@@ -90,9 +91,12 @@ class ModelStore:
         remove_stale(root)
 
     def save(self, name: str, spec: NetworkSpec, model: Network,
-             manifest: Manifest | Mapping[str, Any]) -> str:
+             manifest: Manifest | Mapping[str, Any], extra: Mapping[str, bytes] | None = None
+             ) -> str:
         """Write a new model; the store sets the manifest's id, name, version, size and
-        checksums (and created, when not given). Returns the id."""
+        checksums (and created, when not given). `extra`: more files to keep beside the
+        weights (a run's replay history, HISTORY_FILES), written in the same atomic move.
+        Returns the id."""
         given = manifest if isinstance(manifest, Manifest) else Manifest.model_validate(manifest)
         model_id = new_id(name)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -104,6 +108,10 @@ class ModelStore:
             save_file(tensors, str(staging / "weights.safetensors"))
             with (staging / "weights.safetensors").open("rb") as stream:
                 os.fsync(stream.fileno())
+            for file_name, data in (extra or {}).items():
+                if file_name not in HISTORY_FILES:
+                    raise ValueError(f"unknown model file {file_name!r}")
+                _write(staging / file_name, data)
             full = given.model_copy(update={
                 "id": model_id, "name": name[:200],
                 "created": given.created or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

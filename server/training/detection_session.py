@@ -74,8 +74,9 @@ class DetectionSession:
         return list(self.train.names)
 
     def trainer(self, emit: Emit, control: Control, device: torch.device,
-                step_interval: float = 0.25,
-                probe_interval: float | None = None) -> DetectionTrainer:
+                step_interval: float = 0.25, probe_interval: float | None = None,
+                history_bytes: int = 0) -> DetectionTrainer:
+        """history_bytes: unused (a detector's replay history is not kept)."""
         torch.manual_seed(self.request.training.seed)
         return DetectionTrainer(build_model(self.spec), self.grid, (self.train, self.test),
                                 self.request.training, emit, control, device, step_interval,

@@ -108,7 +108,17 @@ class ErrorEvent(_Event):
     message: str
 
 
-class PredictionEvent(_Event):
+class _PointFrame(_Event):
+    """Frames sent at a replay point carry it (server/training/history.py): which point,
+    the step, the epoch in progress and the epochs complete. Other frames leave them out."""
+
+    point: int | None = None
+    step: int | None = None
+    epoch: int | None = None
+    epochs_done: int | None = None
+
+
+class PredictionEvent(_PointFrame):
     type: Literal["prediction"]
     probe: dict[str, Any]
     true_label: int | None
@@ -150,7 +160,7 @@ class Block(BaseModel):
     length: int
 
 
-class ActivationsEvent(_Event):
+class ActivationsEvent(_PointFrame):
     type: Literal["activations"]
     blocks: list[Block]
     bytes: int
@@ -158,7 +168,7 @@ class ActivationsEvent(_Event):
     probe: dict[str, Any]
 
 
-class FiltersEvent(_Event):
+class FiltersEvent(_PointFrame):
     type: Literal["filters"]
     blocks: list[Block]
     bytes: int

@@ -29,6 +29,7 @@ class ExecutorConfig:
     memory_bytes: int = 0  # host memory runs may use (0: not checked)
     headroom: float = 0.8  # fraction of the device's memory admission hands out
     warmup_preset: str = "lenet-mnist"  # the network a worker takes one real step with
+    history_bytes: int = 0  # a run's replay history budget (0: none kept)
 
 
 @dataclass

@@ -39,6 +39,11 @@ class Watching(Protocol):
 
     def epoch(self, logits: torch.Tensor) -> None: ...
 
+    def start(self, model: Network, device: torch.device, steps_per_epoch: int,
+              epochs: int) -> None: ...
+
+    def at_step(self, model: Network, device: torch.device, step: int, epoch: int) -> None: ...
+
 
 class TrainingFailed(Exception):
     """The run cannot go on; the message says why and what to try."""
@@ -146,6 +151,9 @@ class Trainer:
     # -- the loop ---------------------------------------------------------------------
     def run(self) -> str:
         """Train all epochs; returns 'finished' or 'stopped'. Raises TrainingFailed."""
+        if self.watcher is not None:
+            self.watcher.start(self.model, self.device, self.steps_per_epoch,
+                               self.config.epochs)
         for epoch in range(self.config.epochs):
             self.state.epoch = epoch
             if not self._train_epoch():
@@ -179,6 +187,9 @@ class Trainer:
             loss.backward()
             self.optimizer.step()
             self.state.step += 1
+            if self.watcher is not None:
+                self.watcher.at_step(self.model, self.device, self.state.step,
+                                     self.state.epoch + 1)
             loss_sum += loss.detach() * len(y)
             correct += (logits.detach().argmax(dim=1) == y).sum()
             seen += len(y)

@@ -38,6 +38,9 @@ class Run:
     seq: int = 0
     launched: bool = False  # bound to a worker
     heavy: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest of each kind
+    # Replay points as they streamed past: number -> {"meta", "activations", "filters",
+    # "prediction"} (bounded by the run's history budget: server/training/history.py).
+    points: dict[int, dict[str, Any]] = field(default_factory=dict)
     # The engine's view: memory it was admitted with, its place in the fair queue.
     estimate_bytes: int = 0
     order: int = 0
@@ -94,6 +97,10 @@ class Run:
             self.result = dict(event.get("metrics") or {})
         elif kind in HEAVY:
             self.heavy[kind] = stamped
+            if "point" in event and kind in ("activations", "filters", "prediction"):
+                point = self.points.setdefault(int(event["point"]), {"meta": {
+                    k: event.get(k) for k in ("step", "epoch", "epochs_done")}})
+                point[kind] = stamped
 
     def public(self, viewer: str | None = None) -> dict[str, Any]:
         """viewer: the asking session (`yours` says whether it owns the run)."""

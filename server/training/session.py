@@ -21,6 +21,7 @@ from server.store import ModelStore
 from server.training.data import Prepared, adapt, prepare, to_tensor
 from server.training.detection_checks import is_detection, validate_detection
 from server.training.events import Metrics
+from server.training.history import History
 from server.training.loop import Control, Emit, Trainer
 from server.training.spec import RunRequest
 from server.training.watch import Watcher
@@ -158,12 +159,14 @@ class Session:
         return self.metrics(trainer, self.test_accuracy(trainer, datasets), seconds)
 
     def trainer(self, emit: Emit, control: Control, device: torch.device,
-                step_interval: float = 0.25, probe_interval: float | None = None) -> Trainer:
-        """probe_interval: seconds between activation/filter snapshots (None: no probes)."""
+                step_interval: float = 0.25, probe_interval: float | None = None,
+                history_bytes: int = 0) -> Trainer:
+        """probe_interval: seconds between activation/filter snapshots (None: no probes);
+        history_bytes: the replay history's budget (0: none kept)."""
         torch.manual_seed(self.request.training.seed)
         watcher = None if probe_interval is None else Watcher(
             self.data, self.classes, [layer.type for layer in self.spec.layers], emit,
-            probe_interval)
+            probe_interval, History(history_bytes) if history_bytes > 0 else None)
         return Trainer(build_model(self.spec), self.data, self.request.training, self.classes,
                        emit, control, device, step_interval, watcher)
 
@@ -192,7 +195,9 @@ class Session:
         manifest = run_manifest(self.request, self.network_name, trainer, pre, metrics,
                                 run_id, self.data.notes, owner)
         manifest |= {"classes": self.classes, **(extra or {})}
-        return store.save(name, self.spec, trainer.model, manifest)
+        history = getattr(trainer.watcher, "history", None)
+        files = history.files() if history is not None and run_id else {}
+        return store.save(name, self.spec, trainer.model, manifest, files)
 
     def start_from(self, trainer: Trainer, store: ModelStore) -> None:
         load_initial(self.request, trainer.model, store)

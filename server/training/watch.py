@@ -1,5 +1,6 @@
 """The run's window into the network: emits activations, filters, the probe's prediction
-(about once per `interval` seconds and whenever asked) and sample predictions per epoch."""
+(about once per `interval` seconds and whenever asked) and sample predictions per epoch,
+and keeps the replay points (server/training/history.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import torch
 from server.errors import InvalidInput
 from server.nn.build import Network
 from server.training.data import Prepared, image_to_input
+from server.training.history import History, weight_bytes
 from server.training.loop import Emit
 from server.training.probes import activations, filters, samples
 
 
 class Watcher:
     def __init__(self, data: Prepared, classes: list[str], layer_types: list[str], emit: Emit,
-                 interval: float = 1.0):
+                 interval: float = 1.0, history: History | None = None):
         self.data, self.classes, self.layer_types = data, classes, layer_types
-        self.emit, self.interval = emit, interval
+        self.emit, self.interval, self.history = emit, interval, history
         self.last = -float("inf")
         self.pool_x, self.pool_y = (data.val_x, data.val_y) if len(data.val_y) else (
             data.train_x, data.train_y)
@@ -48,15 +50,44 @@ class Watcher:
         if not force and now - self.last < self.interval:
             return
         self.last = now
+        for event in self.frames(model, device).values():
+            self.emit(event)
+
+    def frames(self, model: Network, device: torch.device) -> dict[str, dict[str, Any]]:
+        """The probe's activations, the filters and the probe's prediction, now."""
         (blocks, data), logits = activations(model, self.layer_types, self.probe_x.to(device))
-        self.emit({"type": "activations", "blocks": blocks, "bytes": len(data), "data": data,
-                   "probe": self.probe})
         (conv_blocks, conv_data), norms = filters(model, self.layer_types)
-        self.emit({"type": "filters", "blocks": conv_blocks, "bytes": len(conv_data),
-                   "data": conv_data, "norms": norms})
         probabilities = torch.softmax(logits.float(), dim=0).cpu().tolist()
-        self.emit({"type": "prediction", "probe": self.probe, "true_label": self.true_label,
-                   "probabilities": probabilities, "classes": self.classes})
+        return {"activations": {"type": "activations", "blocks": blocks, "bytes": len(data),
+                                "data": data, "probe": self.probe},
+                "filters": {"type": "filters", "blocks": conv_blocks, "bytes": len(conv_data),
+                            "data": conv_data, "norms": norms},
+                "prediction": {"type": "prediction", "probe": self.probe,
+                               "true_label": self.true_label, "probabilities": probabilities,
+                               "classes": self.classes}}
+
+    def start(self, model: Network, device: torch.device, steps_per_epoch: int,
+              epochs: int) -> None:
+        """Plan the replay points (their size measured on the untrained network)."""
+        if self.history is not None:
+            sizes = self.frames(model, device)
+            point = sizes["activations"]["bytes"] + sizes["filters"]["bytes"] + weight_bytes(
+                model)
+            self.history.start(steps_per_epoch, epochs, point)
+
+    def at_step(self, model: Network, device: torch.device, step: int, epoch: int) -> None:
+        """After each optimizer step: at a planned replay point, send its frames (marked
+        with the point and step, so a viewer can tell them apart) and keep them."""
+        number = None if self.history is None else self.history.due(step)
+        if number is None or self.history is None:
+            return
+        self.last = time.perf_counter()
+        frames = self.frames(model, device)
+        for event in frames.values():
+            event.update(point=number, step=step, epoch=epoch,
+                         epochs_done=self.history.done(step))
+            self.emit(event)
+        self.history.keep(step, epoch, frames, model)
 
     def epoch(self, logits: torch.Tensor) -> None:
         """After validation: `logits` are the validation set's, in order."""

@@ -94,7 +94,8 @@ class Worker:
         emit({"type": "status", "status": "running", "message": "", "device": device.type,
               "notes": session.notes, "threads": threads, "worker": self.number})
         trainer = session.trainer(emit, control, device, float(self.settings["step_interval"]),
-                                  float(self.settings["probe_interval"]))
+                                  float(self.settings["probe_interval"]),
+                                  int(self.settings.get("history_bytes", 0)))
         session.start_from(trainer, self.store)
         owner, run_id = str(message.get("owner") or ""), str(message["run_id"])
         trainer.on_checkpoint = checkpointer(session, trainer, self.store, run_id, emit)

@@ -14,6 +14,16 @@ TINY = {"input": {"channels": 1, "height": 28, "width": 28},
 
 View = TypeVar("View")
 
+
+class PageView:
+    """A page that says when it is busy (body[data-state]): the plainest view to open."""
+
+    def __init__(self, page: Any):
+        self.page = page
+
+    def wait(self, state: str) -> None:
+        self.page.wait_for_selector(f"body[data-state={state}]", state="attached")
+
 # Controls with no accessible name: what a screen reader would announce as just "button".
 UNLABELLED = """() => [...document.querySelectorAll(
     'input, select, textarea, button, a[href], canvas[tabindex], [tabindex="0"]')]

@@ -11,27 +11,19 @@ from typing import Any
 import pytest
 from conftest import wait_state
 from detection.own_pictures import NAMES, dataset_zip, photo
-from page_checks import UNLABELLED, open_view
+from page_checks import UNLABELLED, PageView, open_view
 
 pytestmark = pytest.mark.browser
 
 
-class Pages:
-    def __init__(self, page: Any):
-        self.page = page
-
-    def wait(self, state: str) -> None:
-        wait_state(self.page, state)
-
-
 @pytest.fixture
-def datasets(browser: Any, base_url: str) -> Iterator[Pages]:
-    yield from open_view(browser, base_url, "/datasets", Pages,
+def datasets(browser: Any, base_url: str) -> Iterator[PageView]:
+    yield from open_view(browser, base_url, "/datasets", PageView,
                          viewport={"width": 1280, "height": 1000})
 
 
 def test_import_photos_with_boxes_then_train_a_detector_on_them_and_find_objects(
-        datasets: Pages, tmp_path: Path) -> None:
+        datasets: PageView, tmp_path: Path) -> None:
     page = datasets.page
     archive = tmp_path / "shapes.zip"
     archive.write_bytes(dataset_zip([photo(seed) for seed in range(600, 660)]))

@@ -105,6 +105,7 @@ class WarmPool:
         inbox, events = self.context.Queue(), self.context.Queue()
         settings = {"step_interval": self.config.step_interval,
                     "probe_interval": self.config.probe_interval,
+                    "history_bytes": self.config.history_bytes,
                     "warmup_preset": self.config.warmup_preset}
         process = self.context.Process(
             target=serve, name=f"cnnpg-worker-{number}", daemon=True,

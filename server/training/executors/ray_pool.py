@@ -42,9 +42,9 @@ class RayPool:
         self.broken = ""
         self.closing = self.connected = False
         self.events: Any = None
-        self.settings = {"step_interval": config.step_interval,
-                         "probe_interval": config.probe_interval,
-                         "warmup_preset": config.warmup_preset}
+        self.settings = {"step_interval": config.step_interval, "warmup_preset":
+                         config.warmup_preset, "probe_interval": config.probe_interval,
+                         "history_bytes": config.history_bytes}
         # The shared folders this replica sees: an actor's node must see them too.
         self.expected = [key for key in SHARED if Path(config.paths.get(key, "")).is_dir()]
 

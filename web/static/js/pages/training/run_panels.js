@@ -9,6 +9,7 @@ import { FiltersPanel } from "./filters.js";
 import { PredictionPanel } from "./prediction.js";
 import { ProbePicker } from "./probe.js";
 import { Progress } from "./progress.js";
+import { ReplayPanel } from "./replay.js";
 import { RunControls } from "./run_controls.js";
 import { SamplesPanel } from "./samples.js";
 import { byId } from "../../ui/dom.js";
@@ -17,7 +18,7 @@ export function runPanels(send) {
   drawLegend(byId("seq-legend"), viridis);
   drawLegend(byId("div-legend"), diverging);
   const probe = new ProbePicker(send);
-  return {
+  const panels = {
     charts: new Charts(),
     progress: new Progress(),
     activations: new ActivationsPanel(),
@@ -28,4 +29,6 @@ export function runPanels(send) {
     probe,
     controls: new RunControls(),
   };
+  panels.replay = new ReplayPanel(panels);
+  return panels;
 }

@@ -32,6 +32,7 @@ export class RunView {
     this.run = { id: runId, status: null };
     this.setOwner(this.assumeOwner);
     this.resetPanels(WAITING);
+    this.panels.replay.open("run", runId);
     header.showConnection("Connecting\u2026");
     this.socket = new RunSocket(runId, {
       onEvent: (event) => this.event(event),
@@ -44,6 +45,7 @@ export class RunView {
     if (this.socket) this.socket.close();
     this.socket = null;
     this.run = null;
+    this.panels.replay.reset();
     this.panels.controls.attach(null, null);
     this.panels.probe.setEnabled(false);
     setRunStatus(null);
@@ -102,6 +104,9 @@ export class RunView {
     if (typeof e.run.yours === "boolean") this.setOwner(e.run.yours);
     else this.lookUpOwner(this.run.id);
     header.showRun(this.run);
+    this.panels.replay.source = { kind: "run", id: this.run.id, epochs: this.run.epochs };
+    this.panels.replay.refresh();
+    if (this.run.model_id) this.panels.replay.setModel(this.run.model_id);
     this.lr(this.run.metrics.learning_rate ?? this.run.training.learning_rate);
     p.charts.reset();
     p.progress.reset(this.run);
@@ -181,11 +186,13 @@ export class RunView {
 
   epoch(e) {
     this.panels.charts.addEpoch(e);
-    this.panels.evaluation.show(e);
+    this.panels.replay.live.evaluation = e;
+    if (!this.panels.replay.replaying) this.panels.evaluation.show(e);
   }
 
   model(e) {
     Object.assign(this.run, { model_id: e.model_id, model_metrics: e.metrics });
+    this.panels.replay.setModel(e.model_id);
     header.showModel(e.model_id, e.metrics);
   }
 
@@ -195,7 +202,10 @@ export class RunView {
   }
 
   prediction(e) {
-    this.panels.prediction.show(e);
+    const { replay } = this.panels;
+    replay.live.prediction = e;
+    if (e.point !== undefined && e.point !== null) replay.addPoint(e);
+    if (!replay.replaying) this.panels.prediction.show(e);
     this.panels.probe.shown(e.probe || {});
   }
 
@@ -206,6 +216,11 @@ export class RunView {
 
   frame(head, bytes) {
     const blocks = decodeBlocks(head, bytes);
+    const { replay } = this.panels;
+    if (head.point !== undefined && head.point !== null) replay.addPoint(head);
+    if (head.type === "activations") replay.live.activations = blocks;
+    else if (head.type === "filters") replay.live.filters = { blocks, norms: head.norms };
+    if (replay.replaying) return; // the panels show a past point until "Back to live"
     if (head.type === "activations") this.panels.activations.show(blocks);
     else if (head.type === "filters") this.panels.filters.show(blocks, head.norms);
   }

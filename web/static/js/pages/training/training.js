@@ -51,9 +51,11 @@ class TrainingPage {
   }
 
   /** /training?dataset=<id>&preset=<id> (the Datasets page's "Train on this"): that dataset
-   * and network chosen; the dataset after the preset, which would choose its own. */
+   * and network chosen; the dataset after the preset, which would choose its own.
+   * /training?replay=<model_id>: replay the run a stored model was trained by. */
   fromQuery() {
     const params = new URLSearchParams(window.location.search);
+    this.replayModel = params.get("replay");
     if (params.get("preset")) this.source.usePreset(params.get("preset"));
     const wanted = params.get("dataset");
     if (wanted && !this.datasets.choose(wanted)) {
@@ -64,6 +66,10 @@ class TrainingPage {
 
   /** Resolves once the address's run or model is open. */
   async ready() {
+    if (this.replayModel) {
+      await this.view.panels.replay.open("model", this.replayModel);
+      byId("replay-heading").scrollIntoView({ block: "start" });
+    }
     const from = FROM_HASH.exec(window.location.hash);
     if (from) await this.from.load(decodeURIComponent(from[1]));
     else this.openFromHash();
