@@ -95,6 +95,9 @@ def test_a_run_s_points_replay_the_live_frames_and_fork_their_weights(
     assert again["activations"]["data"] == direct["activations"]["data"]
     assert again["filters"]["data"] == direct["filters"]["data"]
     folder = tmp_path / "models" / model_id
+    kept_bytes = sum((folder / f).stat().st_size for f in (
+        "history.json", "history.bin", "history.safetensors"))
+    assert kept_bytes <= 2 * 2**20  # the run's budget (run_history_bytes)
     final = load_file(str(folder / "weights.safetensors"))
     kept = load_file(str(folder / "history.safetensors"))
     for name, tensor in final.items():
