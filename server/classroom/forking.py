@@ -10,6 +10,7 @@ from server.classroom.access import check_model_quota
 from server.classroom.rooms import Room
 from server.classroom.sessions import Identity
 from server.datasets.user_fork import fork_dataset
+from server.detection import own_scenes
 from server.errors import Conflict, NotFound
 from server.nn.spec import NetworkSpec
 from server.services import Services
@@ -68,11 +69,15 @@ def _dataset(services: Services, identity: Identity, room: Room) -> dict[str, An
         raise Conflict(f"the dataset room {room.code} shows ({b.title}) was deleted by its "
                        "teacher; wait for the teacher to broadcast another", ["what"]) from None
     copy = fork_dataset(store, source, identity.session_id)
-    counts = store.counts(copy)
-    return {"kind": "dataset", "dataset_id": copy.id, "name": copy.name,
+    counts = store.counts(copy)  # a detection dataset: boxes per class
+    boxes = copy.task == "detection"
+    train_url = (f"/detection?dataset={copy.id}" if boxes
+                 else f"/training?dataset={copy.id}&preset={SUGGESTED_PRESET}")
+    total = own_scenes.picture_count(store.root / copy.id) if boxes else sum(counts.values())
+    return {"kind": "dataset", "dataset_id": copy.id, "name": copy.name, "task": copy.task,
             "classes": [c.name for c in copy.classes], "counts": counts,
-            "total": sum(counts.values()), "datasets_url": f"/datasets#open={copy.id}",
-            "train_url": f"/training?dataset={copy.id}&preset={SUGGESTED_PRESET}"}
+            "total": total, "datasets_url": f"/datasets#open={copy.id}",
+            "train_url": train_url}
 
 
 def fork(services: Services, identity: Identity, room: Room, what: str) -> dict[str, Any]:

@@ -280,3 +280,26 @@ def test_a_fork_of_a_detection_dataset_is_a_whole_private_copy(client: TestClien
     assert mine["name"].startswith(made["name"])
     assert client.delete(f"/api/datasets/{made['id']}", headers=teacher).status_code == 200
     assert client.get(f"/api/datasets/{copy.id}", headers=student).json()["total"] == 10
+
+
+def test_a_room_shows_a_detection_dataset_and_a_student_forks_it_to_the_detection_lab(
+        client: TestClient) -> None:
+    teacher, student = session(client), session(client)
+    made = import_zip(client, teacher, dataset_zip([photo(s) for s in range(80, 90)])).json()
+    code = client.post("/api/rooms", json={}, headers=teacher).json()["code"]
+    assert client.post(f"/api/rooms/{code}/join", json={}, headers=student).status_code == 200
+    shown = client.put(f"/api/rooms/{code}/broadcast", headers=teacher,
+                       json={"kind": "dataset", "dataset_id": made["id"]})
+    assert shown.status_code == 200, shown.text
+    seen = client.get(f"/api/datasets/{made['id']}", headers=student).json()
+    assert seen["task"] == "detection"
+    assert seen["counts"] == made["counts"]
+    view = client.get("/api/detection/scenes/train/0", headers=student,
+                      params={"dataset": made["id"]})
+    assert view.status_code == 200  # the room's members may look at its pictures
+    fork = client.post(f"/api/rooms/{code}/fork", json={"what": "dataset"}, headers=student)
+    assert fork.status_code == 201, fork.text
+    copy = fork.json()
+    assert copy["task"] == "detection"
+    assert copy["total"] == 10
+    assert copy["train_url"] == f"/detection?dataset={copy['dataset_id']}"

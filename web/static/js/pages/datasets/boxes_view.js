@@ -16,7 +16,8 @@ export function boxesFacts(dataset) {
       : "colour"}, each photo fitted in whole (letterboxed).`;
 }
 
-function picture(thumb, index, dataset) {
+/** One picture with its boxes drawn over it (an SVG), and its objects named below. */
+export function boxedPicture(thumb, index, dataset) {
   const names = dataset.classes.map((c) => c.name);
   const label = thumb.boxes.length ? thumb.boxes.map((_, k) => names[thumb.classes[k]]).join(", ")
     : "no objects";
@@ -41,6 +42,6 @@ export function renderBoxes(dataset) {
     h("th", { scope: "row" }, h("span", { class: "swatch",
       style: `background:${colourOf(i)}` }), ` ${c.name}`),
     h("td", {}, String(c.boxes)))));
-  byId("boxes-pictures").replaceChildren(...dataset.thumbnails.map((t, i) => picture(t, i,
-    dataset)));
+  byId("boxes-pictures").replaceChildren(...dataset.thumbnails.map((t, i) => boxedPicture(t,
+    i, dataset)));
 }

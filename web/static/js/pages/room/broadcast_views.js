@@ -4,6 +4,7 @@
 
 import { getModel, summarizeNetwork } from "../../api.js";
 import { getDataset } from "../../api_datasets.js";
+import { boxedPicture, boxesFacts } from "../datasets/boxes_view.js";
 import { byId, h } from "../../ui/dom.js";
 import { layerTable } from "./layer_table.js";
 
@@ -80,6 +81,15 @@ export async function showDataset(datasetId, title) {
     const dataset = await getDataset(datasetId);
     if (mine !== token) return;
     byId("dataset-heading").textContent = dataset.name;
+    if (dataset.task === "detection") {
+      facts.textContent = boxesFacts(dataset);
+      byId("dataset-classes").replaceChildren(...dataset.classes.map((c) => h("li", {},
+        h("h3", {}, `${c.name}: ${c.boxes} ${c.boxes === 1 ? "box" : "boxes"}`))),
+      h("li", {}, h("ul", { class: "dataset-thumbs", "aria-label": "The first pictures, with "
+        + "their boxes" }, ...dataset.thumbnails.slice(0, 2 * THUMBNAILS).map((t, i) =>
+        boxedPicture(t, i, dataset)))));
+      return;
+    }
     facts.textContent = `${picturesText(dataset.total)} in ${dataset.classes.length} `
       + `${dataset.classes.length === 1 ? "class" : "classes"}; ${dataset.size} \u00d7 `
       + `${dataset.size} pixels, ${dataset.channels === 1 ? "grayscale" : "colour"}.`;
