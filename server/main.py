@@ -21,6 +21,7 @@ from server.api.handlers import install_handlers
 from server.api.pages import page_router
 from server.api.rate_limits import RateLimiter, RateLimits, storage_uri
 from server.api.routes import (
+    compare,
     datasets,
     detection,
     health,
@@ -58,8 +59,8 @@ message names the field, the value and the fix. See README.md and docs/api.md.""
 def include_routes(app: FastAPI, settings: Settings) -> None:
     """Every route, socket and page of the app, and its static files."""
     for module in (health, metrics, sessions, images, kernels, matrix, networks, datasets,
-                   user_datasets, runs, model_names, store, predict, rooms, kernel_vocabulary,
-                   inference_protocol, detection, replay):
+                   user_datasets, compare, runs, model_names, store, predict, rooms,
+                   kernel_vocabulary, inference_protocol, detection, replay):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, WebSocket
+from fastapi import Depends, Header, Request, WebSocket
 
 from server.classroom.sessions import Identity
 from server.services import Services
@@ -36,3 +36,7 @@ def ws_identity(websocket: WebSocket) -> Identity:
 
 
 IdentityDep = Annotated[Identity, Depends(_identity)]
+
+# A room's teacher key, for scripts and other devices (docs/classroom.md).
+TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
+                                          description="the key shown once at creation")]

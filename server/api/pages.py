@@ -14,7 +14,7 @@ import server
 # reaches the template as `code`, upper-cased, so the join form is filled in without script.
 PAGES = {"/": ("kernel_lab.html", "kernels"), "/builder": ("builder.html", "builder"),
          "/datasets": ("datasets.html", "datasets"),
-         "/training": ("training.html", "training"),
+         "/training": ("training.html", "training"), "/compare": ("compare.html", "compare"),
          "/detection": ("detection.html", "detection"), "/classify": ("classify.html", "classify"),
          "/classroom": ("classroom.html", "classroom"), "/join": ("join.html", "classroom"),
          "/join/{code}": ("join.html", "classroom"), "/room/{code}": ("room.html", "classroom")}

@@ -17,13 +17,14 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from server.training.runs import Run
 
 CURVE_POINTS = 200  # points kept of each curve (first and last always among them)
-STEP_KEYS = ("step", "epoch", "loss", "accuracy", "learning_rate")
+STEP_KEYS = ("step", "epoch", "loss", "accuracy", "learning_rate", "steps_per_epoch")
 EPOCH_KEYS = ("epoch", "val_loss", "val_accuracy", "map50")  # map50: a detection run
 RUN_ID = re.compile(r"^run-[0-9a-f]{12}$")
 
@@ -37,16 +38,23 @@ def downsample(points: list[dict[str, Any]], limit: int = CURVE_POINTS) -> list[
     return [points[i] for i in picks]
 
 
-def summarize(run: Run) -> dict[str, Any]:
-    """The run as GET /api/runs/{id} shows it, plus its spec, curves and final metrics."""
-    steps = [{k: e.get(k) for k in STEP_KEYS} for e in run.steps]
-    epochs = [{k: e.get(k) for k in EPOCH_KEYS} for e in run.epochs]
-    public = run.public()
+def curves(steps: Iterable[dict[str, Any]],
+           epochs: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A run's step and epoch events, trimmed to the kept keys and downsampled."""
+    return {"steps": downsample([{k: e.get(k) for k in STEP_KEYS} for e in steps]),
+            "epochs": downsample([{k: e.get(k) for k in EPOCH_KEYS} for e in epochs])}
+
+
+def summarize(run: Run, snapshot: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run as GET /api/runs/{id} shows it, plus its spec, curves and final metrics.
+    snapshot: the run's snapshot (Executor.snapshot, taken under the executor's lock), for a
+    run still going: read from it rather than from the run, which its events keep changing."""
+    public, steps, epochs = ((run.public(), run.steps, run.epochs) if snapshot is None else
+                             (dict(snapshot["run"]), snapshot["steps"], snapshot["epochs"]))
     public.pop("yours")
     public.pop("queue")
     return {**public, "pruned": True, "owner": run.owner,
-            "spec": run.spec.model_dump(mode="json"),
-            "curves": {"steps": downsample(steps), "epochs": downsample(epochs)},
+            "spec": run.spec.model_dump(mode="json"), "curves": curves(steps, epochs),
             "final": {**public["metrics"], **run.result}}
 
 

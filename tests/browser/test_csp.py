@@ -8,8 +8,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/builder", "/datasets", "/training", "/classify", "/detection", "/classroom",
-         "/join", "/docs"]
+PAGES = ["/", "/builder", "/datasets", "/training", "/compare", "/classify", "/detection",
+         "/classroom", "/join", "/docs"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.deps import IdentityDep, ServicesDep
+from server.api.deps import IdentityDep, ServicesDep, TeacherKey
 from server.classroom.access import check_model_readable, readable_dataset, run_missing
 from server.classroom.forking import fork
 from server.classroom.rooms import NAME_LIMIT, TITLE_LIMIT, Broadcast, Room
@@ -23,8 +23,6 @@ from server.services import Services
 from server.text import clean, find_lone_surrogate
 
 router = APIRouter(tags=["rooms"])
-TeacherKey = Annotated[str | None, Header(alias="X-Teacher-Key", max_length=200,
-                                          description="the key shown once at creation")]
 MAX_KERNEL_LAB_BYTES = 64 * 1024
 
 

@@ -209,6 +209,14 @@ export function getRun(id) {
   return getJson(`/api/runs/${encodeURIComponent(id)}`);
 }
 
+/** GET /api/runs/compare: 2 to 6 runs side by side; room: one you teach (its class's runs
+ * too); signal aborts a request that a newer one replaces. */
+export async function compareRuns(ids, room = null, signal = undefined) {
+  const query = `ids=${ids.map(encodeURIComponent).join(",")}${
+    room ? `&room=${encodeURIComponent(room)}` : ""}`;
+  return (await request(`/api/runs/compare?${query}`, { signal })).json();
+}
+
 /** action: "pause" | "resume" | "step" | "stop". */
 export function controlRun(id, action) {
   return sendJson("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, {});

@@ -65,3 +65,8 @@ export function closeRoom(code) {
 export function forkFromRoom(code, what) {
   return postJson(roomPath(code, "/fork"), { what });
 }
+
+/** The class's runs, for the teacher's comparison: {code, runs, settings, differences}. */
+export function classRuns(code) {
+  return getJson(roomPath(code, "/runs"));
+}

@@ -2,6 +2,8 @@
 // address bar always holds a link that rebuilds it), the Copy link button, and the
 // hand-off to the training page: localStorage["cnnpg.spec"] holds the last valid spec.
 
+import { copyLink as copyAddress } from "../../ui/copy_link.js";
+
 export const STORAGE_KEY = "cnnpg.spec";
 const PREFIX = "#spec=";
 
@@ -36,17 +38,8 @@ export function writeUrl(spec) {
 }
 
 /** Copy the address; where the clipboard is refused, show it selected in `field`. */
-export async function copyLink(field) {
-  field.value = location.href;
-  field.hidden = false;
-  try {
-    await navigator.clipboard.writeText(location.href);
-    return "Link copied: it rebuilds this network.";
-  } catch {
-    field.focus();
-    field.select();
-    return "The clipboard is not available here: copy the selected link with Ctrl+C.";
-  }
+export function copyLink(field) {
+  return copyAddress(field, "Link copied: it rebuilds this network.");
 }
 
 /** Keep a valid spec for the training page. */

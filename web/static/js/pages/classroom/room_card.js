@@ -1,6 +1,7 @@
 // The open room's join card on the Classroom page: the code, large enough to read from the
 // back of a classroom, the join link, and the teacher key (shown once, at creation), each
-// with a copy button; and the link that opens the room page on the projector.
+// with a copy button; the link that opens the room page on the projector, and the one
+// that compares the class's runs (/compare?room=CODE).
 
 import { byId } from "../../ui/dom.js";
 
@@ -39,6 +40,7 @@ export class RoomCard {
     byId("join-host").textContent = `${url.host}/join`;
     byId("join-url").value = url.href;
     byId("projector-link").href = `/room/${encodeURIComponent(room.code)}?present=1`;
+    byId("compare-link").href = `/compare?room=${encodeURIComponent(room.code)}`;
     byId("key-block").hidden = !key;
     byId("teacher-key").value = key || "";
     byId("copy-status").textContent = "";
