@@ -67,8 +67,8 @@ class Executor(Protocol):
 
     def probe(self, run_id: str, command: dict[str, Any]) -> None: ...
 
-    def checkpoint(self, run_id: str, owner: str, name: str,
-                   timeout: float = 30.0) -> dict[str, Any]: ...
+    def checkpoint(self, run_id: str, owner: str, name: str, timeout: float = 30.0,
+                   point: int | None = None) -> dict[str, Any]: ...
 
     def prioritize(self, run_id: str) -> None:
         """Put a queued run first in line (a room teacher's broadcast run)."""

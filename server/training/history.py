@@ -98,6 +98,11 @@ class History:
         for name, tensor in model.state_dict().items():
             self.weights[f"{number}/{name}"] = tensor.detach().to("cpu", copy=True).contiguous()
 
+    def state(self, number: int) -> dict[str, torch.Tensor]:
+        """The weights kept at point `number` (a state dict)."""
+        prefix = f"{number}/"
+        return {k[len(prefix):]: v for k, v in self.weights.items() if k.startswith(prefix)}
+
     def files(self) -> dict[str, bytes]:
         """What is saved beside the model's weights (none when no point was kept)."""
         if not self.points:

@@ -222,6 +222,35 @@ def run_manifest(request: RunRequest, network_name: str, trainer: Trainer,
     return manifest
 
 
+def point_checkpoint(session: Session, trainer: Trainer, store: ModelStore,
+                     command: dict[str, Any]) -> dict[str, Any]:
+    """A replay point of this live run saved as a model of the asker's: the weights as they
+    were at that point, with the epochs evaluated by then. {model_id, epoch, step}."""
+    history = getattr(trainer.watcher, "history", None)
+    number = int(command["point"])
+    if history is None or not 0 <= number < len(history.points):
+        kept = len(history.points) if history is not None else 0
+        raise InvalidInput(f"point {number} is not kept by this run yet ({kept} kept so "
+                           "far); list them with GET /api/runs/{id}/history", ["point"])
+    point = history.points[number]
+    model = build_model(session.spec)
+    model.load_state_dict(history.state(number), strict=True)
+    done = int(point["epochs_done"])
+    evaluated = trainer.state.history[:done]
+    last = evaluated[-1] if evaluated else {}
+    metrics = {"epochs": done, "val_accuracy": last.get("val_accuracy"),
+               "val_loss": last.get("val_loss")}
+    manifest = run_manifest(session.request, session.network_name, trainer,
+                            session.data.preprocessing, metrics, None, session.data.notes,
+                            str(command.get("owner") or ""))
+    manifest |= {"classes": session.classes, "history": evaluated,
+                 "checkpoint": {"epoch": point["epoch"], "step": point["step"],
+                                "point": number}}
+    name = str(command.get("name") or session.network_name)
+    return {"model_id": store.save(name, session.spec, model, manifest),
+            "epoch": point["epoch"], "step": point["step"]}
+
+
 def load_initial(request: RunRequest, model: torch.nn.Module, store: ModelStore) -> None:
     """Load request.initial_model's weights into `model` (the same network)."""
     if not request.initial_model:

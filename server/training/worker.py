@@ -20,14 +20,14 @@ from typing import Any
 import torch
 
 from server.datasets.registry import DatasetRegistry
-from server.errors import PlaygroundError
+from server.errors import InvalidInput, PlaygroundError
 from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
 from server.store import ModelStore
 from server.training.control import RunControl
 from server.training.loop import TrainingFailed
 from server.training.open_session import RunSession, open_session
-from server.training.session import pick_device
+from server.training.session import Session, pick_device, point_checkpoint
 from server.training.spec import RunRequest
 from server.training.warmup import device_memory, warm_up
 
@@ -120,6 +120,12 @@ def checkpointer(session: RunSession, trainer: Any, store: ModelStore, run_id: s
         answer = {"type": "checkpoint", "request": command.get("request"),
                   "epoch": state.epoch + 1, "step": state.step}
         try:
+            if command.get("point") is not None:  # a replay point's weights, not today's
+                if not isinstance(session, Session):
+                    raise InvalidInput("a detection run keeps no replay points", ["point"])
+                answer |= point_checkpoint(session, trainer, store, command)
+                emit(answer)
+                return
             answer["model_id"] = session.save(
                 trainer, store, str(command.get("name") or session.network_name), run_id,
                 session.metrics(trainer), str(command.get("owner") or ""),

@@ -148,3 +148,30 @@ def test_a_budget_of_zero_keeps_no_history(tmp_path: Path,
     missing = client.get(f"/api/models/{run['model_id']}/history")
     assert missing.status_code == 404
     assert "no replay history" in missing.json()["detail"][0]["msg"]
+
+
+@pytest.mark.slow
+def test_a_point_of_a_run_still_training_forks_to_the_weights_it_had_then(
+        app_client: TestClient, tmp_path: Path) -> None:
+    run_id = start(app_client, epochs=4, max_train_samples=640, batch_size=32)
+    wait_for(app_client, run_id, lambda r: r["step"] >= 3)
+    assert app_client.post(f"/api/runs/{run_id}/pause").status_code == 200
+    points = app_client.get(f"/api/runs/{run_id}/history").json()["points"]
+    assert len(points) >= 2
+    fork = app_client.post(f"/api/runs/{run_id}/history/1/fork")
+    assert fork.status_code == 201, fork.text
+    assert fork.json()["step"] == 2
+    not_yet = app_client.post(f"/api/runs/{run_id}/history/60/fork")
+    assert not_yet.status_code == 409
+    assert "point 60 is not kept by this run yet" in not_yet.json()["detail"][0]["msg"]
+    assert app_client.post(f"/api/runs/{run_id}/resume").status_code == 200
+    run = wait_for(app_client, run_id, lambda r: r["status"] == "finished")
+    kept = load_file(str(tmp_path / "models" / run["model_id"] / "history.safetensors"))
+    forked = load_file(str(tmp_path / "models" / fork.json()["model_id"] /
+                           "weights.safetensors"))
+    for name, tensor in forked.items():
+        assert torch.equal(tensor, kept[f"1/{name}"])  # the weights at step 2, not now
+    shown = app_client.get(f"/api/models/{fork.json()['model_id']}").json()
+    assert shown["manifest"]["checkpoint"]["step"] == 2
+    again = app_client.post(f"/api/runs/{run_id}/history/1/fork")  # now from its model
+    assert again.status_code == 201, again.text

@@ -13,6 +13,7 @@ from server.api.deps import IdentityDep, ServicesDep
 from server.api.model_access import check_readable
 from server.classroom.access import check_model_quota, readable_run
 from server.classroom.sessions import Identity
+from server.errors import Conflict
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
 from server.services import Services
@@ -80,6 +81,32 @@ def _fork(services: Services, identity: Identity, model_id: str, n: int) -> dict
         check_model_quota(services, identity)
         new_id = services.models.save(name, spec, network, copy)
     return {"model_id": new_id, "name": name, "step": step, "epochs": done, "note": note}
+
+
+def _fork_run(services: Services, identity: Identity, run_id: str, n: int) -> dict[str, Any]:
+    run = readable_run(services, identity, run_id)
+    if run.model_id:  # saved: the model keeps every point
+        return _fork(services, identity, run.model_id, n)
+    if run.status not in ("running", "paused"):
+        raise Conflict(f"run {run_id} is {run.status} and saved no model, so its points' "
+                       "weights are gone; fork a point of a run that trains or saved a model",
+                       ["run_id"])
+    name = f"{run.network_name} at point {n}"
+    with services.models.owner_lock(identity.session_id):
+        check_model_quota(services, identity)
+        made = services.runs.checkpoint(run.id, identity.session_id, name, point=n)
+    return {**made, "name": name, "epochs": None,
+            "note": f"forked from point {n} (step {made['step']}) of run {run_id}, live"}
+
+
+@router.post("/api/runs/{run_id}/history/{point}/fork", status_code=201,
+             summary="Fork the weights at a replay point of a run into a model of yours")
+async def fork_run_point(run_id: str, point: Point, services: ServicesDep,
+                         identity: IdentityDep) -> dict[str, Any]:
+    """While the run trains, its worker saves that point's weights (they are kept there
+    until the run saves its model); afterwards, from the saved model. 409 for a run that
+    ended without a model, or for a point the live run has not kept yet."""
+    return await run_in_threadpool(_fork_run, services, identity, run_id, point)
 
 
 @router.post("/api/models/{model_id}/history/{point}/fork", status_code=201,

@@ -146,10 +146,11 @@ class LocalExecutor(Scheduling):
             self._send(run_id, {"op": op, "value": value})
         return run
 
-    def checkpoint(self, run_id: str, owner: str, name: str,
-                   timeout: float = 30.0) -> dict[str, Any]:
-        """Save the run's weights as they are now, as a model owned by `owner`; waits for
-        the worker (it saves between two batches) and returns {model_id, epoch, step}."""
+    def checkpoint(self, run_id: str, owner: str, name: str, timeout: float = 30.0,
+                   point: int | None = None) -> dict[str, Any]:
+        """Save the run's weights as they are now (or as they were at replay `point`), as a
+        model owned by `owner`; waits for the worker (it saves between two batches) and
+        returns {model_id, epoch, step}."""
         run = self.get(run_id)
         with self.lock:
             if run.status not in ("running", "paused") or run_id not in self.bound:
@@ -157,7 +158,7 @@ class LocalExecutor(Scheduling):
                                "while it trains or is paused", ["run_id"])
             request, waiter = self.checkpoints.expect(run_id)
             self._send(run_id, {"op": "checkpoint", "request": request, "owner": owner,
-                                "name": name})
+                                "name": name, "point": point})
         return self.checkpoints.wait(request, waiter, timeout)
 
     def prioritize(self, run_id: str) -> None:

@@ -119,13 +119,14 @@ class SharedRuns:
         if not self._remote(run_id, "probe", {"run_id": run_id, "command": sent}):
             self.inner.probe(run_id, command)
 
-    def checkpoint(self, run_id: str, owner: str, name: str,
-                   timeout: float = 30.0) -> dict[str, Any]:
-        args = {"run_id": run_id, "owner": owner, "name": name, "timeout": timeout}
+    def checkpoint(self, run_id: str, owner: str, name: str, timeout: float = 30.0,
+                   point: int | None = None) -> dict[str, Any]:
+        args = {"run_id": run_id, "owner": owner, "name": name, "timeout": timeout,
+                "point": point}
         answer = self._remote(run_id, "checkpoint", args, timeout + 5)
         if answer:
             return dict(answer["result"])
-        return self.inner.checkpoint(run_id, owner, name, timeout)
+        return self.inner.checkpoint(run_id, owner, name, timeout, point)
 
     def prioritize(self, run_id: str) -> None:
         if not self._remote(run_id, "prioritize", {"run_id": run_id}):
@@ -161,9 +162,10 @@ class SharedRuns:
                 self.inner.probe(run_id, command)
                 return {"ok": True}
             if method == "checkpoint":
-                return {"result": self.inner.checkpoint(run_id, str(args["owner"]),
-                                                        str(args["name"]),
-                                                        float(args["timeout"]))}
+                point = args.get("point")
+                return {"result": self.inner.checkpoint(
+                    run_id, str(args["owner"]), str(args["name"]), float(args["timeout"]),
+                    None if point is None else int(point))}
             if method == "prioritize":
                 self.inner.prioritize(run_id)
                 return {"ok": True}

@@ -88,7 +88,7 @@ export class ReplayPanel {
     this.slider.disabled = count === 0;
     if (!this.replaying) this.slider.value = this.slider.max;
     byId("replay-live").disabled = !this.replaying || (this.source && this.source.kind === "model");
-    byId("replay-fork").disabled = !this.replaying || !this.modelId;
+    byId("replay-fork").disabled = !this.replaying;
     byId("replay-count").textContent = count ? `${count} ${count === 1 ? "point" : "points"} `
       + "kept." : "No points kept yet: the first comes after the first training step.";
     this.slider.setAttribute("aria-valuetext", this.replaying
@@ -145,10 +145,11 @@ export class ReplayPanel {
 
   async fork() {
     const point = this.points[Number(this.slider.value)];
-    if (!point || !this.modelId) return;
+    if (!point || !this.source) return;
     begin("replay-fork");
     try {
-      const made = await postJson(`/api/models/${encodeURIComponent(this.modelId)}/history/`
+      const { kind, id } = this.source;
+      const made = await postJson(`/api/${kind}s/${encodeURIComponent(id)}/history/`
         + `${point.point}/fork`, {});
       const status = byId("replay-status");
       status.replaceChildren(`Forked as ${made.name}. `);
