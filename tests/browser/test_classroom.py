@@ -106,6 +106,11 @@ def test_a_broadcast_run_is_watched_live_and_forked(people: Any) -> None:
     wait(training, "training")
     controls.get_by_role("button", name="Stop").click()
     wait(room, "finished")
+    # The student scrubs the teacher's run back to its first step (the room's Replay panel).
+    room.wait_for_function("!document.querySelector('#replay-slider').disabled")
+    room.get_by_label("Point", exact=True).fill("0")
+    room.wait_for_selector("#replay-panel[data-point='0']")
+    assert room.locator("#replay-at").text_content().startswith("Step 1 ")
     projector.keyboard.press("Escape")
     wait(projector, "false", "presenting")
     assert projector.locator(".site-header").is_visible()
