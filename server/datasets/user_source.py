@@ -47,7 +47,7 @@ def detection_dataset(folder: Path, record: DatasetRecord) -> DatasetInfo:
     """Pictures with boxes: read as scenes by a detection run (own_scenes.load), never as
     a classifier's arrays."""
     held = own_scenes.held_out(folder) if own_scenes.stored_bytes(folder) else np.zeros(0, bool)
-    stats = own_scenes.load(folder, "train", []).stats if len(held) else (
+    stats = own_scenes.stats(folder) if len(held) else (
         (0.5,) * record.channels, (0.25,) * record.channels)
     pre = Preprocessing(record.channels, record.size, record.size, *stats, resize="fit_pad",
                         background="any", content="photo")

@@ -52,7 +52,7 @@ def describe_detection(store: UserDatasets, record: DatasetRecord) -> dict[str, 
     folder = store.root / record.id
     scenes = own_scenes.load(folder, "all", [c.name for c in record.classes])
     held = own_scenes.held_out(folder)
-    boxes = np.bincount(scenes.classes, minlength=len(record.classes))
+    boxes = own_scenes.box_counts(folder, [c.name for c in record.classes])
     thumbnails = []
     for index in range(min(THUMBNAILS, len(scenes))):
         found, classes = scenes.targets(index)
@@ -63,9 +63,9 @@ def describe_detection(store: UserDatasets, record: DatasetRecord) -> dict[str, 
     return {"id": record.id, "name": record.name, "kind": "yours", "task": "detection",
             "size": record.size, "channels": record.channels, "fit": "letterbox",
             "created": record.created,
-            "classes": [{"name": c.name, "boxes": int(boxes[i]), "thumbnails": []}
-                        for i, c in enumerate(record.classes)],
-            "counts": {c.name: int(boxes[i]) for i, c in enumerate(record.classes)},
+            "classes": [{"name": name, "boxes": count, "thumbnails": []}
+                        for name, count in boxes.items()],
+            "counts": boxes,
             "total": len(scenes), "pictures": {"train": int((~held).sum()),
                                                "test": int(held.sum())},
             "thumbnails": thumbnails}

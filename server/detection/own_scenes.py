@@ -85,8 +85,13 @@ def load(folder: Path, split: str, names: list[str]) -> Scenes:
     held = extra["held_out"]
     pick = {"train": ~held, "test": held, "all": np.ones_like(held)}[split]
     chosen = scenes.pick(np.flatnonzero(pick)) if split != "all" else scenes
-    return replace(chosen, names=tuple(names),
-                   stats=(tuple(map(float, extra["mean"])), tuple(map(float, extra["std"]))))
+    return replace(chosen, names=tuple(names), stats=stats(folder))
+
+
+def stats(folder: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The channels' mean and spread over the training pictures (saved with them)."""
+    extra = _read(folder)[1]
+    return tuple(map(float, extra["mean"])), tuple(map(float, extra["std"]))
 
 
 def box_counts(folder: Path, names: list[str]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 // Replay: a slider over the points a run kept (GET /api/runs/{id}/history, or a stored
 // model's: GET /api/models/{id}/history), scrubbing the activations, filters, softmax and
 // evaluation panels back to that point; "Back to live" returns them to the run's latest
-// frames. Any point of a run's saved model can be forked into a model of your own.
+// frames. Any point can be forked into a model of your own (a live run's too).
 
 import { getJson, postJson } from "../../api.js";
 import { byId } from "../../ui/dom.js";
@@ -40,7 +40,6 @@ export class ReplayPanel {
     this.points = [];
     this.cache = new Map();
     this.replaying = false;
-    this.modelId = null;
     this.live = {};
     this.update();
     byId("replay-status").textContent = "";
@@ -50,7 +49,6 @@ export class ReplayPanel {
   async open(kind, id, epochs = null) {
     this.reset();
     this.source = { kind, id, epochs };
-    if (kind === "model") this.modelId = id;
     await this.refresh();
   }
 
@@ -61,7 +59,6 @@ export class ReplayPanel {
       const answer = await getJson(`/api/${kind}s/${encodeURIComponent(id)}/history`);
       if (!this.source || this.source.id !== id) return;
       this.points = answer.points;
-      if (answer.model_id) this.modelId = answer.model_id;
       this.update();
     } catch (err) {
       if (kind === "model") byId("replay-status").textContent = err.message;
@@ -74,11 +71,6 @@ export class ReplayPanel {
     this.points.push({ point: head.point, step: head.step, epoch: head.epoch,
       epochs_done: head.epochs_done });
     this.points.sort((a, b) => a.point - b.point);
-    this.update();
-  }
-
-  setModel(modelId) {
-    this.modelId = modelId;
     this.update();
   }
 

@@ -106,7 +106,6 @@ export class RunView {
     header.showRun(this.run);
     this.panels.replay.source = { kind: "run", id: this.run.id, epochs: this.run.epochs };
     this.panels.replay.refresh();
-    if (this.run.model_id) this.panels.replay.setModel(this.run.model_id);
     this.lr(this.run.metrics.learning_rate ?? this.run.training.learning_rate);
     p.charts.reset();
     p.progress.reset(this.run);
@@ -192,7 +191,6 @@ export class RunView {
 
   model(e) {
     Object.assign(this.run, { model_id: e.model_id, model_metrics: e.metrics });
-    this.panels.replay.setModel(e.model_id);
     header.showModel(e.model_id, e.metrics);
   }
 
