@@ -163,8 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         b = summarize_batch(batch(ours, floor, model_id, model, digits, batches))
         b["bare_threads"] = b_threads
         print_batch(b)
-        e = summarize_protocol([protocol(ours, model_id, model, digits, requests, 1),
-                                protocol(ours, model_id, model, digits, batches, 64)])
+        # each size's bare forward at the thread count (a) and (b) found fastest: a bare
+        # side left at (b)'s 2 threads spins them between single images, on the cores the
+        # server needs
+        torch.set_num_threads(a_threads["used"])
+        e_single = protocol(ours, model_id, model, digits, requests, 1)
+        torch.set_num_threads(b_threads["used"])
+        e = summarize_protocol([e_single, protocol(ours, model_id, model, digits, batches, 64)])
         print_protocol(e)
         torch.set_num_threads(default_threads)  # (d) runs the route's steps as the server
         c = summarize_concurrent(concurrent(ours, floor, model_id, digits, rounds, burst,

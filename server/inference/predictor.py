@@ -20,6 +20,7 @@ of every pass's images and seconds.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -97,6 +98,14 @@ def _stamp(folder: Path) -> tuple[int, ...]:
     return tuple(v for s in stats for v in (s.st_size, s.st_mtime_ns))
 
 
+def default_threads() -> int:
+    """Half the cores this process may use, at least 1: the other half is left to the event
+    loop, the HTTP clients' decoding and the training workers beside it. On the 2-core bench
+    machine 1 thread answered a lone request in 1.4 ms against 2.0 ms with torch's default of
+    2 (docs/performance.md, part 5 of issue #17)."""
+    return max(1, len(os.sched_getaffinity(0)) // 2)
+
+
 class Predictor:
     """Keeps up to `capacity` models and `max_loaded_bytes` of weights in memory (least
     recently used goes first; the newest always stays)."""
@@ -106,8 +115,8 @@ class Predictor:
                  max_loaded_bytes: int = 1024 * 1024 * 1024,
                  observer: PassObserver | None = None, batch_delay: float = 0.0,
                  threads: int = 0):
-        if threads:  # process-wide: training runs in worker processes with their own
-            torch.set_num_threads(threads)
+        # Process-wide (training runs in worker processes with their own threads).
+        torch.set_num_threads(threads or default_threads())
         self.store = store
         self.observer = observer
         self.batch_delay = batch_delay

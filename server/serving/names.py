@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from server.classroom.access import can_read_model
 from server.classroom.sessions import Identity
 from server.errors import InvalidInput, NotFound
+from server.inference.predictor import Loaded
 from server.services import Services
 from server.store.disk import ID_PATTERN
 from server.store.manifest import Manifest
@@ -65,3 +66,21 @@ def resolve(services: Services, identity: Identity, name: str,
         return Resolved(model_id, mine, [mine])
     listed = describe(services.models, name, identity.session_id)["versions"]
     return Resolved(model_id, mine, [str(v["version"]) for v in listed if not v["damaged"]])
+
+
+def resolve_loaded(services: Services, identity: Identity, name: str,
+                   version: str | None = None) -> tuple[Resolved, Loaded] | None:
+    """Without I/O (on the event loop): the model `name` when it is a model id already
+    loaded and unchanged, public or the caller's own, whose manifest holds its version
+    (every model saved since versions exist), and `version` is absent or that version.
+    None otherwise: resolve() then decides, and explains any error."""
+    loaded = services.predictor.cached(name)
+    if loaded is None or loaded.manifest.version is None:
+        return None
+    manifest = loaded.manifest
+    if not (manifest.is_public or manifest.owner == identity.session_id):
+        return None
+    mine = str(manifest.version)
+    if version is not None and version != mine:
+        return None
+    return Resolved(loaded.id, mine, [mine]), loaded
