@@ -16,20 +16,31 @@ def human_bytes(n: float) -> str:
 
 
 class PlaygroundError(Exception):
-    """An error the user can fix. ``status`` is the HTTP status it maps to."""
+    """An error the user can fix. ``status`` is the HTTP status it maps to.
+
+    `code` (optional) is a stable name for this kind of mistake, sent as the detail's `type`
+    in place of the class's generic one, with `params` as its `ctx`: the values the message
+    quotes. Pages render the message in their own language from those two
+    (web/static/js/error_messages.js); `msg` stays English, for programs."""
 
     status = 422
     kind = "value_error"
 
-    def __init__(self, msg: str, loc: Sequence[str | int] = (), *, status: int | None = None):
+    def __init__(self, msg: str, loc: Sequence[str | int] = (), *, status: int | None = None,
+                 code: str | None = None, params: dict[str, Any] | None = None):
         super().__init__(msg)
         self.msg = msg
         self.loc = list(loc)
+        self.code = code
+        self.params = params or {}
         if status is not None:
             self.status = status
 
     def detail(self) -> list[dict[str, Any]]:
-        return [{"loc": self.loc, "msg": self.msg, "type": self.kind}]
+        item: dict[str, Any] = {"loc": self.loc, "msg": self.msg, "type": self.code or self.kind}
+        if self.code:
+            item["ctx"] = self.params
+        return [item]
 
 
 class InvalidInput(PlaygroundError):

@@ -25,6 +25,7 @@ from server.api.routes import (
     datasets,
     detection,
     health,
+    i18n,
     images,
     inference_protocol,
     kernel_vocabulary,
@@ -47,6 +48,7 @@ from server.api.ws_rooms import router as ws_rooms_router
 from server.api.ws_runs import router as ws_runs_router
 from server.classroom.sessions import Sessions, mints
 from server.config import Settings
+from server.i18n.templates import install as install_i18n
 from server.metrics import RequestMetrics
 from server.services import Services
 
@@ -60,13 +62,14 @@ def include_routes(app: FastAPI, settings: Settings) -> None:
     """Every route, socket and page of the app, and its static files."""
     for module in (health, metrics, sessions, images, kernels, matrix, networks, datasets,
                    user_datasets, compare, runs, model_names, store, predict, rooms,
-                   kernel_vocabulary, inference_protocol, detection, replay):
+                   kernel_vocabulary, inference_protocol, detection, replay, i18n):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)
     app.include_router(ws_rooms_router)
     app.include_router(ws_classify_router)
     templates = Jinja2Templates(directory=settings.web_dir / "templates")
+    install_i18n(templates.env)
     app.include_router(page_router(templates))
     app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")
 

@@ -1,10 +1,15 @@
 // Every HTTP call the pages make. Errors become ApiError with the server's detail list
-// ({loc, msg, type}), so one renderer can place each message next to its control.
+// ({loc, msg, type, ctx}), so one renderer can place each message next to its control. Each
+// msg is in the page's language (error_messages.js); `english` keeps the server's own.
+
+import { localMessage } from "./error_messages.js";
 
 export class ApiError extends Error {
   constructor(status, detail) {
-    const list = Array.isArray(detail) && detail.length ? detail
-      : [{ loc: [], msg: `request failed (HTTP ${status})`, type: "http_error" }];
+    const given = Array.isArray(detail) && detail.length ? detail
+      : [{ loc: [], msg: `request failed (HTTP ${status})`, type: "http_error",
+        ctx: { status } }];
+    const list = given.map((d) => ({ ...d, english: d.msg, msg: localMessage(d) ?? d.msg }));
     super(list.map((d) => d.msg).join("; "));
     this.status = status;
     this.detail = list;
