@@ -20,7 +20,7 @@ TORCH_SOURCE = $(if $(filter cpu,$(TORCH_BUILD)),$(shell $(BIN)/python -m pip in
 SYNC = $(BIN)/python -m pip install --quiet --require-hashes --no-deps $(TORCH_SOURCE) -r
 PROJECT = $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 
-.PHONY: run test test-js test-gpu lint lint-js install dev system-deps node-deps bench clean vendor lock outdated
+.PHONY: run test test-js test-gpu lint lint-js install dev system-deps node-deps bench clean vendor lock outdated messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,11 @@ bench: dev
 	$(BIN)/python bench/training.py
 	$(BIN)/python bench/predict.py
 	$(BIN)/python bench/fanout.py
+
+## Extract every text to translate into server/i18n/messages.pot and bring each language's
+## .po up to date: new texts added empty, changed ones marked fuzzy (docs/translating.md).
+messages: dev
+	$(BIN)/python -m server.i18n.extract
 
 ## Rewrite every lock in requirements/ from pyproject.toml (needs the package registries).
 ## LOCK_TORCH_LINKS=/folder/of/wheels locks the CPU torch from a local folder (by default: a

@@ -175,8 +175,23 @@ def describe_validation(errors: list[Any]) -> list[dict[str, Any]]:
             msg = f"{field} is not a known field; remove it (check the spelling against /docs)"
         else:
             msg = f"{field}: {msg}"
-        out.append({"loc": loc, "msg": msg, "type": err.get("type", "value_error")})
+        item = {"loc": loc, "msg": msg, "type": err.get("type", "value_error")}
+        ctx = _plain_ctx(err.get("ctx"))
+        if ctx:
+            item["ctx"] = ctx  # the limits the message quotes: pages render it from them
+        out.append(item)
     return out
+
+
+def _plain_ctx(ctx: Any) -> dict[str, Any]:
+    """pydantic's ctx, keeping the values JSON can carry (a validator's exception is not)."""
+    if not isinstance(ctx, dict):
+        return {}
+    plain: dict[str, Any] = {}
+    for key, value in ctx.items():
+        if isinstance(value, bool | int | float | str):
+            plain[str(key)] = value
+    return plain
 
 
 class Unavailable(PlaygroundError):

@@ -38,6 +38,8 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.i18n.busy_page import busy_page
+
 log = logging.getLogger("cnn_playground")
 
 # (method, path pattern, limit). "WEBSOCKET" is a websocket handshake.
@@ -233,9 +235,13 @@ def detail(refusal: Refusal, address: str) -> list[dict[str, object]]:
 
 
 async def _answer(scope: Scope, send: Send, refusal: Refusal, address: str) -> None:
-    accept = dict(scope.get("headers", [])).get(b"accept", b"")
-    if scope["method"] == "GET" and b"text/html" in accept:
-        body, kind = _page(refusal).encode(), b"text/html; charset=utf-8"
+    headers = dict(scope.get("headers", []))
+    if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
+        body = busy_page(refusal.name, refusal.retry_after,
+                         scope.get("query_string", b"").decode("latin-1"),
+                         headers.get(b"cookie", b"").decode("latin-1"),
+                         headers.get(b"accept-language", b"").decode("latin-1")).encode()
+        kind = b"text/html; charset=utf-8"
     else:
         body = json.dumps({"detail": detail(refusal, address)}).encode()
         kind = b"application/json"
@@ -243,21 +249,6 @@ async def _answer(scope: Scope, send: Send, refusal: Refusal, address: str) -> N
         (b"content-type", kind), (b"content-length", str(len(body)).encode()),
         (b"retry-after", str(refusal.retry_after).encode()), (b"cache-control", b"no-store")]})
     await send({"type": "http.response.body", "body": body})
-
-
-def _page(refusal: Refusal) -> str:
-    """A page that reloads itself after Retry-After (a meta refresh: no script, which the
-    Content-Security-Policy forbids inline)."""
-    seconds = refusal.retry_after
-    what, _ = WHAT[refusal.name]
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta http-equiv=\"refresh\" content=\"{seconds}\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<title>One moment - CNN Playground</title></head>\n<body>"
-            "<h1>One moment, please</h1>"
-            f"<p>Many people on your network are opening CNN Playground at once (too many "
-            f"{what} from one address). This page tries again by itself in {seconds} "
-            f"second{'s' if seconds != 1 else ''}.</p></body></html>\n")
 
 
 async def _close_socket(receive: Receive, send: Send, refusal: Refusal, address: str) -> None:

@@ -17,7 +17,8 @@ from server.training.runs import Run
 
 
 def run_missing(run_id: str) -> NotFound:
-    return NotFound(f"no run {run_id!r}; list yours with GET /api/runs", ["run_id"])
+    return NotFound(f"no run {run_id!r}; list yours with GET /api/runs", ["run_id"],
+                    code="run_not_found", params={"run_id": run_id})
 
 
 def readable_run(services: Services, identity: Identity, run_id: str) -> Run:
@@ -37,7 +38,8 @@ def owned_run(services: Services, identity: Identity, run_id: str) -> Run:
     if run.owner != identity.session_id:
         raise Forbidden(f"run {run_id} is shared with you through a room, but only the "
                         "session that started it can pause, resume, step, stop it or change "
-                        "its learning rate; fork it to train your own copy", ["run_id"])
+                        "its learning rate; fork it to train your own copy", ["run_id"],
+                        code="run_not_yours", params={"run_id": run_id})
     return run
 
 
@@ -69,7 +71,8 @@ def can_read_model(services: Services, identity: Identity, model_id: str,
 def check_model_readable(services: Services, identity: Identity, model_id: str,
                          manifest: Manifest | None) -> None:
     if not can_read_model(services, identity, model_id, manifest):
-        raise NotFound(f"no model {model_id!r}; list them with GET /api/models", ["model_id"])
+        raise NotFound(f"no model {model_id!r}; list them with GET /api/models", ["model_id"],
+                       code="model_not_found", params={"model_id": model_id})
 
 
 def check_model_owned(services: Services, identity: Identity, model_id: str,
@@ -82,7 +85,8 @@ def check_model_owned(services: Services, identity: Identity, model_id: str,
     if owner != identity.session_id and not (manifest and manifest.shipped):
         whose = "the server's" if not owner else "another session's"
         raise Forbidden(f"model {model_id!r} is {whose}: you can use it, but only its owner "
-                        f"can {action} it; fork or import a copy to change it", ["model_id"])
+                        f"can {action} it; fork or import a copy to change it", ["model_id"],
+                        code="model_not_yours", params={"model_id": model_id})
     return manifest
 
 
@@ -96,12 +100,13 @@ def check_model_quota(services: Services, identity: Identity) -> None:
         waiting = f" and {len(pending)} unfinished runs that will save one" if pending else ""
         raise OverLimit(f"you have {len(mine)} models{waiting}; the limit per session is "
                         f"{limit} (CNNPG_SESSION_MAX_MODELS): delete some with DELETE "
-                        "/api/models/{model_id}", ["models"])
+                        "/api/models/{model_id}", ["models"], code="model_limit",
+                        params={"count": len(mine), "pending": len(pending), "limit": limit})
 
 
 def dataset_missing(dataset_id: str) -> NotFound:
     return NotFound(f"no dataset {dataset_id!r}; list yours with GET /api/datasets",
-                    ["dataset_id"])
+                    ["dataset_id"], code="dataset_not_found", params={"dataset_id": dataset_id})
 
 
 def readable_dataset(services: Services, identity: Identity,
@@ -125,5 +130,6 @@ def owned_dataset(services: Services, identity: Identity, dataset_id: str) -> Da
     if record.owner != identity.session_id:
         raise Forbidden(f"dataset {dataset_id} is shown to you in a room, but only the "
                         "session that made it can change or export it; fork it on the room "
-                        "page to add your own pictures", ["dataset_id"])
+                        "page to add your own pictures", ["dataset_id"],
+                        code="dataset_not_yours", params={"dataset_id": dataset_id})
     return record

@@ -21,7 +21,13 @@ from server.errors import Conflict, Forbidden, Gone, InvalidInput
 
 def removed(room: Room) -> Forbidden:
     return Forbidden(f"the teacher removed you from room {room.code}; ask the teacher if "
-                     "that was a mistake (they can allow you back)", ["code"])
+                     "that was a mistake (they can allow you back)", ["code"],
+                     code="removed_from_room", params={"code": room.code})
+
+
+def closed_for_changes(room: Room) -> Gone:
+    return Gone(f"room {room.code} is closed; create a new room", ["code"],
+                code="room_closed_create_new", params={"code": room.code})
 
 
 def admit(room: Room, session_id: str, name: str, address: str | None) -> None:
@@ -34,7 +40,7 @@ def admit(room: Room, session_id: str, name: str, address: str | None) -> None:
         raise removed(room)
     if room.closed:
         raise Gone(f"room {room.code} is closed; ask the teacher for the code of the new "
-                   "room", ["code"])
+                   "room", ["code"], code="room_closed_ask_teacher", params={"code": room.code})
     if participant is not None:  # joining again: a new name, the address it uses now
         participant.name = name or participant.name
         participant.address = address or participant.address
@@ -42,15 +48,19 @@ def admit(room: Room, session_id: str, name: str, address: str | None) -> None:
     if room.blocked(address):
         raise Forbidden(f"the teacher removed someone using your network address from room "
                         f"{room.code} and blocked new joins from it; if that was not you (a "
-                        "shared school network), ask the teacher to allow it back", ["code"])
+                        "shared school network), ask the teacher to allow it back", ["code"],
+                        code="address_blocked", params={"code": room.code})
     if room.locked:
         raise Conflict(f"room {room.code} is locked: the teacher is not letting anyone new "
-                       "join; ask the teacher to unlock it", ["code"])
+                       "join; ask the teacher to unlock it", ["code"],
+                       code="room_locked", params={"code": room.code})
     present = len(room.present())
     if present >= room.max_participants:
         raise Conflict(f"room {room.code} is full: {present} people have joined and the "
                        f"teacher's limit is {room.max_participants}; ask the teacher to raise "
-                       "the limit (or to remove someone who has left)", ["code"])
+                       "the limit (or to remove someone who has left)", ["code"],
+                       code="room_full", params={"code": room.code, "present": present,
+                                                 "limit": room.max_participants})
     room.participants[session_id] = Participant(
         f"p-{secrets.token_hex(4)}", session_id, name or f"Student {len(room.participants) + 1}",
         address)
@@ -63,7 +73,9 @@ def _present(room: Room, participant_id: str, kicked: bool) -> Participant:
         where = "removed participant" if kicked else "participant"
         field = "banned" if kicked else "participants"
         raise InvalidInput(f"no {where} {participant_id[:40]!r} in room {room.code}; the list "
-                           f"is `{field}` in GET /api/rooms/{room.code}", ["participant_id"])
+                           f"is `{field}` in GET /api/rooms/{room.code}", ["participant_id"],
+                           code="no_removed_participant" if kicked else "no_participant",
+                           params={"participant": participant_id[:40], "code": room.code})
     return found
 
 
@@ -87,13 +99,15 @@ def allow_back(room: Room, participant_id: str) -> None:
 def configure(room: Room, server_cap: int, max_participants: int | None,
               locked: bool | None) -> None:
     if room.closed:
-        raise Gone(f"room {room.code} is closed; create a new room", ["code"])
+        raise closed_for_changes(room)
     if max_participants is not None:
         if max_participants > server_cap:
             raise InvalidInput(f"max_participants {max_participants} is over this server's "
                                f"limit of {server_cap} participants per room "
                                f"(CNNPG_MAX_ROOM_PARTICIPANTS); choose 1 to {server_cap}",
-                               ["max_participants"])
+                               ["max_participants"], code="over_participant_limit",
+                               params={"max_participants": max_participants,
+                                       "limit": server_cap})
         room.max_participants = max_participants
     if locked is not None:
         room.locked = locked

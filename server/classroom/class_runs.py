@@ -29,7 +29,8 @@ def teacher_room(services: Services, identity: Identity, code: str, key: str | N
     room, _ = services.rooms.access(code, identity.session_id, key, teacher_only=True)
     if room.closed:
         raise Gone(f"room {room.code} is closed, and with it the view of its class's runs; "
-                   "open a new room, or compare your own runs without room=", ["code"])
+                   "open a new room, or compare your own runs without room=", ["code"],
+                   code="room_closed_class_runs", params={"code": room.code})
     return room
 
 

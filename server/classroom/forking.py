@@ -37,7 +37,8 @@ def network_of(services: Services, room: Room) -> tuple[NetworkSpec, str]:
         loaded = services.predictor.get(b.model_id)
         return loaded.spec, loaded.manifest.name or b.model_id
     raise Conflict(f"room {room.code} is not showing a network (it shows {b.kind}); wait for "
-                   "the teacher to broadcast a run, a network or a model", ["what"])
+                   "the teacher to broadcast a run, a network or a model", ["what"],
+                   code="no_network_shown", params={"code": room.code, "kind": b.kind})
 
 
 def _answer(model_id: str, name: str, epoch: int | None, note: str = "") -> dict[str, Any]:
@@ -61,13 +62,16 @@ def _dataset(services: Services, identity: Identity, room: Room) -> dict[str, An
     if b.kind != "dataset" or not b.dataset_id:
         shown = "nothing" if b.kind == "none" else f"a {b.kind.replace('_', ' ')}"
         raise Conflict(f"room {room.code} is not showing a dataset (it shows {shown}); wait "
-                       "for the teacher to broadcast one", ["what"])
+                       "for the teacher to broadcast one", ["what"],
+                       code="no_dataset_shown", params={"code": room.code, "kind": b.kind})
     store = services.user_datasets
     try:
         source = store.get(b.dataset_id)
     except NotFound:
         raise Conflict(f"the dataset room {room.code} shows ({b.title}) was deleted by its "
-                       "teacher; wait for the teacher to broadcast another", ["what"]) from None
+                       "teacher; wait for the teacher to broadcast another", ["what"],
+                       code="shown_dataset_deleted",
+                       params={"code": room.code, "title": b.title}) from None
     copy = fork_dataset(store, source, identity.session_id)
     counts = store.counts(copy)  # a detection dataset: boxes per class
     boxes = copy.task == "detection"
@@ -100,13 +104,16 @@ def _fork_model(services: Services, identity: Identity, room: Room,
         return _copy(services, identity, room, b.model_id)
     if run is None:
         raise Conflict(f"room {room.code} is not showing a run or a model (it shows {b.kind}); "
-                       "fork the network instead, or wait for the teacher", ["what"])
+                       "fork the network instead, or wait for the teacher", ["what"],
+                       code="no_run_or_model_shown", params={"code": room.code, "kind": b.kind})
     if what == "model" or run.final:
         if run.model_id is None:
             state = "has not finished" if not run.final else f"{run.status} without a model"
             fix = "fork a checkpoint of it now" if not run.final else "fork the network"
             raise Conflict(f"run {run.id} {state}, so there is no trained model yet; {fix}",
-                           ["what"])
+                           ["what"], code="run_unfinished_no_model" if not run.final
+                           else "run_ended_no_model", params={"run": run.id,
+                                                              "status": run.status})
         note = "the run has finished: this is its trained model" if what == "checkpoint" else ""
         return _copy(services, identity, room, run.model_id, note)
     name = f"{run.network_name} at epoch {run.epoch} (checkpoint)"

@@ -32,7 +32,7 @@ def dumps(room: Room) -> str:
         "participants": [_participant(p) for p in room.participants.values()],
         "teacher_addresses": room.teacher_addresses, "broadcast": broadcast,
         "shared_runs": sorted(room.shared_runs), "shared_models": sorted(room.shared_models),
-        "shared_datasets": sorted(room.shared_datasets),
+        "shared_datasets": sorted(room.shared_datasets), "language": room.language,
     }, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -56,4 +56,5 @@ def loads(text: str | bytes, online: dict[str, int] | None = None) -> Room | Non
         broadcast=Broadcast(**{**b, "network": network}),
         shared_runs=set(data["shared_runs"]), shared_models=set(data["shared_models"]),
         # absent from the documents of a replica that predates dataset broadcasts
-        shared_datasets=set(data.get("shared_datasets", [])))
+        shared_datasets=set(data.get("shared_datasets", [])),
+        language=data.get("language"))  # absent before rooms had a language

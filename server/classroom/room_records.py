@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.errors import NotFound
+from server.errors import InvalidInput, NotFound
+from server.i18n.languages import LANGUAGES
 from server.nn.spec import NetworkSpec
 
 ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes
@@ -82,6 +83,9 @@ class Room:
     shared_runs: set[str] = field(default_factory=set)  # ever broadcast here
     shared_models: set[str] = field(default_factory=set)
     shared_datasets: set[str] = field(default_factory=set)
+    # the teacher's page language (a tag of server.i18n.languages.LANGUAGES) when the room
+    # was created: students' room pages suggest it, never impose it; None when not sent
+    language: str | None = None
 
     def member(self, session_id: str) -> Participant | None:
         participant = self.participants.get(session_id)
@@ -111,7 +115,8 @@ class Room:
         counts = Counter(p.address for p in present)
         you = None if teacher else self.member(session_id)
         return {
-            "code": self.code, "title": self.title, "created": self.created,
+            "code": self.code, "title": self.title, "language": self.language,
+            "created": self.created,
             "closed": self.closed, "teacher": teacher,
             "you": None if you is None else {"id": you.id, "name": you.name},
             "max_participants": self.max_participants, "locked": self.locked,
@@ -130,10 +135,11 @@ def no_room(code: str, joining: bool = False) -> NotFound:
     live code from an unused one."""
     if joining:
         return NotFound(f"no open room has the code {code!r}; check the code on the "
-                        "teacher's screen (rooms end when the server restarts)", ["code"])
+                        "teacher's screen (rooms end when the server restarts)", ["code"],
+                        code="no_open_room", params={"code": code})
     return NotFound(f"no room with the code {code!r} that you have joined; check the code "
                     f"on the teacher's screen and join first with POST /api/rooms/{code}/join",
-                    ["code"])
+                    ["code"], code="room_not_joined", params={"code": code})
 
 
 def normalize_code(code: str) -> str:
@@ -142,5 +148,18 @@ def normalize_code(code: str) -> str:
     if len(cleaned) != CODE_LENGTH or any(c not in ALPHABET for c in cleaned):
         raise NotFound(f"no room with code {code[:20]!r}: a code is {CODE_LENGTH} letters and "
                        f"digits from {ALPHABET}; check the code on the teacher's screen",
-                       ["code"])
+                       ["code"], code="bad_room_code",
+                       params={"code": code[:20], "length": CODE_LENGTH, "letters": ALPHABET})
     return cleaned
+
+
+def check_language(language: str | None) -> str | None:
+    """A room's language (the teacher's page language): one of the pages' tags, exactly,
+    or none."""
+    if language is None or language in LANGUAGES:
+        return language
+    choices = list(LANGUAGES)
+    raise InvalidInput(f"language {language[:35]!r} is not a language the pages speak; "
+                       f"choose one of {', '.join(choices)} (GET /api/i18n lists them), or "
+                       "leave it out", ["language"], code="unknown_language",
+                       params={"language": language[:35], "choices": choices})

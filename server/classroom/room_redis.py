@@ -80,7 +80,7 @@ def answering() -> Iterator[None]:
             "rooms are kept in Redis (CNNPG_REDIS_URL), and Redis is not answering "
             f"({type(exc).__name__}); try again in a moment. If it goes on, the operator "
             "should check that Redis runs and that CNNPG_REDIS_URL points at it",
-            ["rooms"]) from None
+            ["rooms"], code="rooms_unavailable") from None
 
 
 class RedisTable:
@@ -102,7 +102,7 @@ class RedisTable:
                     pipe.reset()
                     time.sleep(random.uniform(0, 0.001 * min(attempt, 20)))
         raise Unavailable(f"rooms are busy: a change lost {ATTEMPTS} races in a row with other "
-                          "replicas; try again", ["rooms"])
+                          "replicas; try again", ["rooms"], code="rooms_busy")
 
     def _load(self, codes: list[str]) -> list[Room | None]:
         """The rooms (None where gone), each with its participants' online counts: one

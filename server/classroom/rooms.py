@@ -50,7 +50,6 @@ def _hash(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
-
 def build_rooms(hub: Hub, settings: Settings) -> Rooms:
     """In this process's memory, or in Redis when CNNPG_REDIS_URL is set."""
     table: RoomTable = MemoryTable()
@@ -81,7 +80,7 @@ def _close(room: Room) -> None:
 
 def _show(room: Room, broadcast: Broadcast) -> None:
     if room.closed:
-        raise Gone(f"room {room.code} is closed; create a new room", ["code"])
+        raise admission.closed_for_changes(room)
     broadcast.seq = room.broadcast.seq + 1
     room.broadcast = broadcast
     if broadcast.run_id:
@@ -143,7 +142,8 @@ class Rooms:
         return done
 
     def create(self, owner: str, title: str, max_participants: int | None = None,
-               locked: bool = False, address: str | None = None) -> tuple[Room, str]:
+               locked: bool = False, address: str | None = None,
+               language: str | None = None) -> tuple[Room, str]:
         """A new room and its teacher key (only its hash is kept)."""
         key, seen_overdue = secrets.token_urlsafe(18), list[Room]()
 
@@ -154,7 +154,8 @@ class Rooms:
 
         def make(code: str) -> Room:
             room = Room(code=code, title=title, owner=owner, key_hash=_hash(key),
-                        max_participants=min(DEFAULT_PARTICIPANTS, self.max_participants))
+                        max_participants=min(DEFAULT_PARTICIPANTS, self.max_participants),
+                        language=language)
             admission.configure(room, self.max_participants, max_participants, locked)
             admission.seen_teacher(room, address)
             return room
@@ -168,12 +169,16 @@ class Rooms:
         if len(open_rooms) >= self.max_rooms:
             raise OverLimit(f"this server already has {len(open_rooms)} open rooms, its "
                             "limit (CNNPG_MAX_ROOMS); close rooms that are no longer used",
-                            ["rooms"])
+                            ["rooms"], code="server_room_limit",
+                            params={"count": len(open_rooms)})
         mine = sorted(r.code for r in open_rooms if r.owner == owner)
         if len(mine) >= ROOMS_PER_SESSION:
             raise OverLimit(f"you already have {len(mine)} open rooms ({', '.join(mine)}), "
                             f"the limit per session is {ROOMS_PER_SESSION}; close one "
-                            "with POST /api/rooms/{code}/close", ["rooms"])
+                            "with POST /api/rooms/{code}/close", ["rooms"],
+                            code="session_room_limit",
+                            params={"count": len(mine), "rooms": mine,
+                                    "limit": ROOMS_PER_SESSION})
 
     def get(self, code: str) -> Room | None:
         """The room as stored now (None once it is gone); `code` already normalized."""
@@ -208,9 +213,11 @@ class Rooms:
             raise admission.removed(room)
         if teacher_only:
             raise Forbidden(f"only the teacher of room {room.code} can do this (the session "
-                            "that created it, or a request with its X-Teacher-Key)", ["code"])
+                            "that created it, or a request with its X-Teacher-Key)", ["code"],
+                            code="teacher_only", params={"code": room.code})
         if room.closed:
-            raise Gone(f"room {room.code} is closed", ["code"])
+            raise Gone(f"room {room.code} is closed", ["code"], code="room_closed",
+                       params={"code": room.code})
         return room, False
 
     def join(self, code: str, session_id: str, name: str,

@@ -93,17 +93,19 @@ def safe_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     if name.startswith(("/", "\\")) or ":" in path.parts[0] or ".." in path.parts or (
             "\\" in name) or stat.S_ISLNK(mode):
         raise InvalidInput(f"zip entry {name!r} would escape the dataset folder; refused",
-                           ["file"])
+                           ["file"], code="zip_entry_escapes", params={"entry": name})
     return path.parts
 
 
-def open_zip(stream: IO[bytes], layout: str) -> zipfile.ZipFile:
-    """The uploaded zip, or a 422 at `file` saying how to lay one out (`layout`)."""
+def open_zip(stream: IO[bytes], layout: str, task: str = "classification") -> zipfile.ZipFile:
+    """The uploaded zip, or a 422 at `file` saying how to lay one out (`layout`, for `task`:
+    the error's params name the task, so a page can say the layout in its language)."""
     try:
         return zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InvalidInput(f"file: not a readable zip archive ({exc}); {layout}",
-                           ["file"]) from exc
+                           ["file"], code="zip_unreadable",
+                           params={"reason": str(exc), "task": task}) from exc
 
 
 def checked_entries(archive: zipfile.ZipFile, limits: ZipLimits
@@ -114,18 +116,23 @@ def checked_entries(archive: zipfile.ZipFile, limits: ZipLimits
     if len(infos) > limits.max_entries:
         raise TooLarge(f"the zip holds {len(infos)} files; the limit is {limits.max_entries}"
                        " (split it, or add the rest with POST /api/datasets/{id}/images)",
-                       ["file"])
+                       ["file"], code="zip_too_many_files",
+                       params={"count": len(infos), "limit": limits.max_entries})
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_bytes:
         raise TooLarge(f"the zip unpacks to {total / 2**20:.0f} MB; the limit is "
-                       f"{limits.max_total_bytes / 2**20:.0f} MB", ["file"])
+                       f"{limits.max_total_bytes / 2**20:.0f} MB", ["file"],
+                       code="zip_too_big", params={"size": round(total / 2**20),
+                                                   "limit": round(limits.max_total_bytes / 2**20)})
     parts = [(safe_parts(i), i) for i in infos]
     parts = [(p, i) for p, i in parts if not any(s.startswith((".", "__MACOSX")) for s in p)]
     for _, info in parts:
         if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
             raise TooLarge(f"zip entry {info.filename!r} expands "
                            f"{info.file_size // info.compress_size}x: refused as a zip bomb",
-                           ["file"])
+                           ["file"], code="zip_bomb",
+                           params={"entry": info.filename,
+                                   "ratio": info.file_size // info.compress_size})
     return parts
 
 

@@ -24,6 +24,7 @@ from server.datasets.user_packs import stamp
 from server.datasets.user_source import user_dataset
 from server.errors import InvalidInput, NotFound
 from server.imaging import IntakeLimits
+from server.text.marks import translatable
 
 
 def _idx(folder: Path, split: str) -> Arrays:
@@ -32,20 +33,20 @@ def _idx(folder: Path, split: str) -> Arrays:
 
 
 KNOWN: dict[str, DatasetInfo] = {d.name: d for d in (
-    DatasetInfo("mnist", "MNIST handwritten digits", tuple(str(i) for i in range(10)),
+    DatasetInfo("mnist", translatable("MNIST handwritten digits"), tuple(str(i) for i in range(10)),
                 Preprocessing(1, 28, 28, (0.1307,), (0.3081,), background="dark", content="digit",
                               content_fraction=20 / 28),
                 "CC BY-SA 3.0 (Yann LeCun, Corinna Cortes)", {"train": 60000, "test": 10000},
                 "mnist", _idx),
-    DatasetInfo("fashion-mnist", "Fashion-MNIST clothing",
+    DatasetInfo("fashion-mnist", translatable("Fashion-MNIST clothing"),
                 ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                  "Sneaker", "Bag", "Ankle boot"),
                 Preprocessing(1, 28, 28, (0.2860,), (0.3530,), background="dark",
                               content="object"), "MIT (c) 2017 Zalando SE",
                 {"train": 60000, "test": 10000}, "fashion-mnist", _idx),
-    DatasetInfo("cifar10", "CIFAR-10 tiny colour photos", CIFAR_CLASSES,
+    DatasetInfo("cifar10", translatable("CIFAR-10 tiny colour photos"), CIFAR_CLASSES,
                 Preprocessing(3, 32, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-                "no licence stated: download only, never redistributed",
+                translatable("no licence stated: download only, never redistributed"),
                 {"train": 50000, "test": 10000}, "cifar-10-batches-py", read_cifar_folder),
 )}
 BUILTIN_DIR = DATA_DIR / "datasets"
@@ -61,9 +62,9 @@ def _cats_vs_dogs(folder: Path, split: str) -> Arrays:
 
 
 KNOWN["cats-vs-dogs"] = DatasetInfo(
-    "cats-vs-dogs", "Cats vs dogs (photos, 64x64)", ("cat", "dog"),
+    "cats-vs-dogs", translatable("Cats vs dogs (photos, 64x64)"), ("cat", "dog"),
     Preprocessing(3, 64, 64, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
-    "download only, never redistributed", {"train": 2000, "test": 1000},
+    translatable("download only, never redistributed"), {"train": 2000, "test": 1000},
     "cats_and_dogs_filtered", _cats_vs_dogs)
 
 
@@ -129,10 +130,10 @@ class DatasetRegistry:
         if self.is_user(name):
             assert self._user_dir is not None
             found = self._user_dir / name
-            return (found, "yours") if (found / "dataset.json").is_file() else None
+            return (found, translatable("yours")) if (found / "dataset.json").is_file() else None
         info = self.info(name)
-        for base, variant in ((self._download_dir, "full"), (self._builtin_dir,
-                                                               "built-in subset")):
+        for base, variant in ((self._download_dir, translatable("full")),
+                              (self._builtin_dir, translatable("built-in subset"))):
             candidate = base / info.folder_name
             if candidate.is_dir() and any(candidate.iterdir()):
                 return candidate, variant

@@ -26,7 +26,8 @@ Made = tuple[str, np.ndarray] | Skipped  # a picture ready to keep (id, pixels),
 def prepared(store: UserDatasets, record: DatasetRecord, data: bytes) -> Made:
     if len(data) > store.limits.max_bytes:
         return Skipped(f"over a limit: larger than {store.limits.max_bytes} bytes "
-                       "(CNNPG_MAX_UPLOAD_BYTES)")
+                       "(CNNPG_MAX_UPLOAD_BYTES)", code="skip_too_large",
+                       params={"limit": store.limits.max_bytes})
     try:
         return store.prepare_pixels(record, data)
     except Skipped as why:
@@ -48,7 +49,7 @@ def _prepare_chunk(store: UserDatasets, record: DatasetRecord, chunk: Chunk) -> 
 @dataclass
 class Outcome:
     stored: list[dict[str, str]] = field(default_factory=list)  # {file, class, image_id}
-    skipped: list[dict[str, str]] = field(default_factory=list)  # {file, reason}
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {file, reason, type?, ctx?}
 
     def add(self, store: UserDatasets, record: DatasetRecord, label: str, name: str,
             data: bytes) -> None:
@@ -62,7 +63,7 @@ class Outcome:
                 raise made
             image_id = store.put_pixels(record, label, *made)
         except Skipped as why:
-            self.skipped.append({"file": name, "reason": str(why)})
+            self.skipped.append(why.entry(name))
         else:
             self.stored.append({"file": name, "class": label, "image_id": image_id})
 
@@ -92,7 +93,7 @@ def import_zip(store: UserDatasets, record: DatasetRecord, stream: IO[bytes],
     if not entries:
         raise InvalidInput("the zip holds no class folders with files: lay it out as "
                            "class_name/picture.png (the layout of torchvision's "
-                           "ImageFolder and Keras)", ["file"])
+                           "ImageFolder and Keras)", ["file"], code="zip_no_class_folders")
     outcome = Outcome()
     # Decoding and resizing run on two threads, chunk by chunk, ahead of the one writer;
     # the zip is read in order by this thread (zipfile reads are not thread-safe).
@@ -105,12 +106,13 @@ def import_zip(store: UserDatasets, record: DatasetRecord, stream: IO[bytes],
             if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
                 outcome.skipped.append({"file": name, "reason": (
                     "not an image: its name does not end in .png, .jpg, .jpeg, .webp, .bmp, "
-                    ".gif or .tif")})
+                    ".gif or .tif"), "type": "skip_not_image_name", "ctx": {}})
                 continue
             try:
                 label = clean_text("class", label, limit=64, required=True)
             except PlaygroundError as bad:
-                outcome.skipped.append({"file": name, "reason": f"its folder name: {bad.msg}"})
+                outcome.skipped.append({"file": name, "reason": f"its folder name: {bad.msg}",
+                                        "type": "skip_folder_name", "ctx": {"reason": bad.msg}})
                 continue
             with archive.open(info) as member:  # one file's bytes at a time
                 chunk.append((label, name, member.read(store.limits.max_bytes + 1)))

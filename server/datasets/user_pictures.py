@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,7 +32,28 @@ SPECIAL_CHUNKS = (b"tRNS", b"eXIf", b"iCCP", b"sBIT", b"gAMA", b"cHRM", b"sRGB",
 
 
 class Skipped(Exception):
-    """One file not stored, and why (the upload goes on with the next)."""
+    """One file not stored, and why (the upload goes on with the next). `code` and `params`
+    as for PlaygroundError: the skipped entry's `type` and `ctx`, so a page can say the
+    reason in its own language (web/static/js/errors/data.js)."""
+
+    def __init__(self, reason: str, code: str | None = None,
+                 params: dict[str, Any] | None = None):
+        super().__init__(reason)
+        self.code = code
+        self.params = params or {}
+
+    def entry(self, file: str) -> dict[str, Any]:
+        """The answer's {file, reason} for this file (with type and ctx when coded)."""
+        found: dict[str, Any] = {"file": file, "reason": str(self)}
+        if self.code:
+            found.update(type=self.code, ctx=self.params)
+        return found
+
+
+def unreadable(exc: PlaygroundError) -> Skipped:
+    """A file the image intake refused: its reason, with the intake's own type and values."""
+    return Skipped(f"not an image we can read: {exc.msg}", "skip_unreadable",
+                   {"reason": exc.msg, "error": exc.code or exc.kind, "error_ctx": exc.params})
 
 
 @dataclass(frozen=True)
@@ -81,11 +103,12 @@ def prepare_pixels(record: DatasetRecord, data: bytes, limits: IntakeLimits) -> 
         try:
             pixels = decode_image(data, limits).pixels
         except PlaygroundError as exc:
-            raise Skipped(f"not an image we can read: {exc.msg}") from None
+            raise unreadable(exc) from None
     height, width = pixels.shape[:2]
     if min(height, width) < MIN_SIDE:
         raise Skipped(f"too small: {width}x{height} pixels; pictures need at least "
-                      f"{MIN_SIDE}x{MIN_SIDE}")
+                      f"{MIN_SIDE}x{MIN_SIDE}", "skip_too_small",
+                      {"width": width, "height": height, "min": MIN_SIDE})
     if pixels.shape != (record.size, record.size, record.channels):
         pixels = normalize(pixels, record.size, record.channels, record.fit)
     return digest, pixels

@@ -25,14 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from server.datasets import user_packs
+from server.datasets import user_packs, user_refusals
 from server.datasets.normalize import Fit
 from server.datasets.user_files import ClassEntry, DatasetRecord, Task, load_record, write_atomic
 from server.datasets.user_pictures import Skipped, StoredImage, prepare_pixels
 from server.datasets.user_retention import Retention
 from server.detection import own_scenes
 from server.detection.own_import import Imported
-from server.errors import NotFound, OverLimit, human_bytes
+from server.errors import NotFound
 from server.imaging import IntakeLimits
 from server.imaging.codec import decode_png
 
@@ -67,9 +67,7 @@ class UserDatasets(Retention):
         with self._lock:
             mine = self.owned_by(owner)
             if len(mine) >= self.quotas.datasets:
-                raise OverLimit(f"your session has {len(mine)} datasets; the limit is "
-                                f"{self.quotas.datasets} (CNNPG_SESSION_MAX_DATASETS): delete "
-                                "one with DELETE /api/datasets/{id}", ["name"])
+                raise user_refusals.too_many_datasets(len(mine), self.quotas.datasets)
             record = DatasetRecord(f"ds-{secrets.token_hex(6)}", name, owner, size,
                                    channels, fit, task=task)
             for label in classes:
@@ -107,10 +105,7 @@ class UserDatasets(Retention):
         with self._lock:
             more, held = imported.nbytes(), self.held_bytes(record.owner)
             if held + more > self.quotas.bytes:
-                raise OverLimit(f"the pictures take {human_bytes(more)}; your datasets hold "
-                                f"{human_bytes(held)} of {human_bytes(self.quotas.bytes)} (CNNPG"
-                                "_SESSION_MAX_DATASET_BYTES): delete a dataset, or import "
-                                "fewer or smaller pictures", ["file"])
+                raise user_refusals.no_room_for_scenes(more, held, self.quotas.bytes)
             record.classes[:] = [ClassEntry(f"c{i}", n) for i, n in enumerate(imported.names)]
             own_scenes.save(self.root / record.id, imported, record.size, record.channels)
             self._save(record)
@@ -254,7 +249,7 @@ class UserDatasets(Retention):
             index = self._index(record)
             if digest in index:
                 held = next((c.name for c in record.classes if c.id == index[digest]), "?")
-                raise Skipped(f"duplicate: the same file is already in class {held!r}")
+                raise user_refusals.duplicate(held)
             self._check_room(record, len(row))  # counts the tallies, before the write
             target = record.class_named(label)
             assert target is not None
@@ -272,12 +267,10 @@ class UserDatasets(Retention):
     def _check_room(self, record: DatasetRecord, more: int) -> None:
         total = self._total(record)
         if total >= self.quotas.images:
-            raise Skipped(f"over a limit: the dataset holds {total} images, the most "
-                          f"(CNNPG_DATASET_MAX_IMAGES)")
+            raise user_refusals.dataset_full(total)
         held = self.held_bytes(record.owner)
         if held + more > self.quotas.bytes:
-            raise Skipped(f"over a limit: your datasets hold {human_bytes(held)} of "
-                          f"{human_bytes(self.quotas.bytes)} (CNNPG_SESSION_MAX_DATASET_BYTES)")
+            raise user_refusals.storage_full(held, self.quotas.bytes)
 
     def delete_image(self, record: DatasetRecord, image_id: str) -> None:
         with self._lock:

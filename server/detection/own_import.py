@@ -25,6 +25,7 @@ import numpy as np
 
 from server.datasets.folder import IMAGE_SUFFIXES, ZipLimits, checked_entries, open_zip
 from server.datasets.normalize import to_channels
+from server.datasets.user_pictures import unreadable
 from server.detection.yolo_files import (
     MAX_CLASSES,
     BadLabel,
@@ -58,7 +59,7 @@ class Picture:
 class Imported:
     names: list[str]
     pictures: list[Picture] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)  # {file, reason}
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {file, reason, type, ctx}
     notes: list[str] = field(default_factory=list)
     backgrounds: int = 0
     digests: set[str] = field(default_factory=set)
@@ -127,13 +128,13 @@ def _fit(data: bytes, objects: Objects, size: int, channels: int,
 
 
 def _prepare(job: tuple[str, bytes, Objects, bool], size: int, channels: int,
-             limits: IntakeLimits) -> tuple[Picture, int] | dict[str, str]:
+             limits: IntakeLimits) -> tuple[Picture, int] | dict[str, Any]:
     """(the picture, boxes dropped as too small), or why it is skipped."""
     name, data, objects, held_out = job
     try:
         pixels, boxes, classes, small = _fit(data, objects, size, channels, limits)
     except PlaygroundError as exc:
-        return {"file": name, "reason": f"not an image we can read: {exc.msg}"}
+        return unreadable(exc).entry(name)
     digest = hashlib.sha256(data).hexdigest()[:32]
     return Picture(name, digest, pixels, boxes, classes, held_out), small
 
@@ -152,19 +153,22 @@ def _jobs(archive: zipfile.ZipFile, entries: dict[tuple[str, ...], zipfile.ZipIn
             objects = (parse_labels(_text(archive, labels), len(out.names)) if labels
                        else Objects(np.zeros(0, np.int64), np.zeros((0, 4))))
         except BadLabel as bad:
-            out.skipped.append({"file": name, "reason": f"its labels: {bad}"})
+            out.skipped.append({"file": name, "reason": f"its labels: {bad}",
+                                "type": "skip_labels", "ctx": {"reason": str(bad)}})
             continue
         labelled += labels is not None
         if entries[parts].file_size > limits.max_bytes:
             out.skipped.append({"file": name, "reason": f"over a limit: larger than "
-                                f"{limits.max_bytes} bytes (CNNPG_MAX_UPLOAD_BYTES)"})
+                                f"{limits.max_bytes} bytes (CNNPG_MAX_UPLOAD_BYTES)",
+                                "type": "skip_too_large", "ctx": {"limit": limits.max_bytes}})
             continue
         held = by_folder and bool({p.lower() for p in parts[:-1]} & TEST_FOLDERS)
         jobs.append((parts, objects, held))
     if images and not labelled:
         raise InvalidInput("file: no picture has a YOLO label file; put `name.txt` beside "
                            "`name.jpg`, or use the Ultralytics layout (images/a.jpg with "
-                           "labels/a.txt), one `class cx cy w h` line per object", ["file"])
+                           "labels/a.txt), one `class cx cy w h` line per object", ["file"],
+                           code="detection_zip_no_labels")
     out.backgrounds = sum(len(o.classes) == 0 for _, o, _ in jobs)
     return jobs
 
@@ -172,7 +176,7 @@ def _jobs(archive: zipfile.ZipFile, entries: dict[tuple[str, ...], zipfile.ZipIn
 def read_detection_zip(stream: IO[bytes], size: int, channels: int, limits: IntakeLimits,
                        zip_limits: ZipLimits | None = None) -> Imported:
     """Every usable picture of the zip, fitted into size x size x channels."""
-    archive = open_zip(stream, "zip the pictures with their YOLO .txt label files")
+    archive = open_zip(stream, "zip the pictures with their YOLO .txt label files", "detection")
     entries = dict(checked_entries(archive, zip_limits or ZipLimits()))
     names = _names(archive, entries)
     out = Imported(names or [])
@@ -183,7 +187,7 @@ def read_detection_zip(stream: IO[bytes], size: int, channels: int, limits: Inta
     jobs = _jobs(archive, entries, out, limits)
     if not jobs and not out.skipped:
         raise InvalidInput("file: the zip holds no pictures (.png, .jpg, .jpeg, .webp, "
-                           ".bmp, .gif or .tif)", ["file"])
+                           ".bmp, .gif or .tif)", ["file"], code="detection_zip_no_pictures")
     with ThreadPoolExecutor(2, thread_name_prefix="detection-import") as pool:
         for start in range(0, len(jobs), CHUNK):
             chunk = [("/".join(p), _read(archive, entries[p]), o, h)
@@ -198,14 +202,14 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         return member.read()
 
 
-def _keep(out: Imported, made: tuple[Picture, int] | dict[str, str]) -> None:
+def _keep(out: Imported, made: tuple[Picture, int] | dict[str, Any]) -> None:
     if isinstance(made, dict):
         out.skipped.append(made)
         return
     picture, small = made
     if picture.digest in out.digests:
         out.skipped.append({"file": picture.file, "reason": "duplicate: the same file is "
-                            "already in the zip"})
+                            "already in the zip", "type": "skip_duplicate_in_zip", "ctx": {}})
         return
     out.pictures.append(picture)
     out.digests.add(picture.digest)

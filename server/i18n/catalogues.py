@@ -50,7 +50,7 @@ def _for_scripts(catalog: Catalog) -> dict[str, Any]:
         if not message.id or message.fuzzy:
             continue
         if message.pluralizable:
-            forms = list(message.string)
+            forms = [str(form) for form in message.string or ()]
             if all(forms):
                 messages[message.id[0]] = forms
         elif message.string:

@@ -5,7 +5,8 @@ date (new texts added empty, changed ones marked fuzzy, removed ones made obsole
     python -m server.i18n.extract --check  # exit 1 when messages.pot is out of date
 
 Where texts are found (docs/translating.md):
-- server/**.py: translatable("...") (texts the API sends in English and pages translate);
+- server/**.py: translatable("...") (texts the API sends in English and pages translate),
+  and gettext/ngettext for pages built in Python (server/i18n/busy_page.py);
 - web/templates/**.html: _("..."), ngettext(...), {% trans %}...{% endtrans %};
 - web/static/js/**.js: t("...") and tn("...", "...", n).
 """
@@ -30,10 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 POT = Path(__file__).parent / f"{DOMAIN}.pot"
 # (folder, file pattern, extractor, keywords, options)
 SOURCES: list[tuple[str, str, str, dict[str, Any], dict[str, str]]] = [
-    ("server", "**.py", "python", {"translatable": None}, {}),
+    ("server", "**.py", "python", {"translatable": None, "gettext": None,
+                                    "ngettext": (1, 2)}, {}),
     ("web/templates", "**.html", "jinja2",
      {"_": None, "gettext": None, "ngettext": (1, 2)}, {"trimmed": "true"}),
-    ("web/static/js", "**.js", "javascript", {"t": None, "tn": (1, 2)}, {}),
+    ("web/static/js", "**.js", "javascript", {"t": None, "tn": (1, 2)},
+     {"parse_template_string": "true"}),
 ]
 
 
@@ -63,13 +66,18 @@ def _text(catalog: Catalog) -> bytes:
                       if not line.startswith((b'"POT-Creation-Date', b'"PO-Revision-Date')))
 
 
+def _ids(text: bytes) -> set[str]:
+    return {repr(message.id) for message in read_po(io.BytesIO(text)) if message.id}
+
+
 def update(pot: Catalog) -> None:
     for language in LANGUAGES.values():
         if language.tag == SOURCE:
             continue
         path = po_path(language)
         if path.exists():
-            catalog = read_po(path.open("rb"), locale=language.locale)
+            with path.open("rb") as po:
+                catalog = read_po(po, locale=language.locale)
         else:
             catalog = Catalog(locale=language.locale, domain=DOMAIN, project="CNN Playground",
                               fuzzy=False, copyright_holder="CNN Playground contributors")
@@ -93,13 +101,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{path}:{line}\t{message!r}")
         return 0
     pot = template()
-    text = _text(pot) + b"\n"
-    if args.check:
-        current = POT.read_bytes() if POT.exists() else b""
-        stale = current != text
+    if args.check:  # the messages, not where they are: moving a line is no change
+        current = _ids(POT.read_bytes()) if POT.exists() else set()
+        added, removed = _ids(_text(pot)) - current, current - _ids(_text(pot))
+        for message in sorted(added)[:20]:
+            print(f"new: {message!r}")
+        for message in sorted(removed)[:20]:
+            print(f"gone: {message!r}")
+        stale = bool(added or removed)
         print("messages.pot is out of date: run make messages" if stale else "up to date")
         return int(stale)
-    POT.write_bytes(text)
+    POT.write_bytes(_text(pot) + b"\n")
     update(pot)
     print(f"{len(pot)} messages -> {POT.relative_to(ROOT)}; updated {LOCALE_DIR.relative_to(ROOT)}")
     return 0

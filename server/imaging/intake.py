@@ -28,16 +28,17 @@ ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 _ACCEPTED_TEXT = "PNG, JPEG, WebP, BMP, GIF (first frame) and TIFF"
 
 # Other formats people upload by mistake, so the error can say what the file is.
-_OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"<svg", "an SVG drawing"),
-    (b"<?xml", "an XML/SVG file"),
-    (b"PK\x03\x04", "a zip archive"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"8BPS", "a Photoshop PSD file"),
-    (b"\x00\x00\x01\x00", "an ICO icon"),
-    (b"\x00\x00\x00\x0cjXL ", "a JPEG XL image"),
-    (b"\xff\x0a", "a JPEG XL image"),
+# (magic, what it is, its kind: the `kind` an error sends, so a page can say it in its language)
+_OTHER_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF", "a PDF document", "pdf"),
+    (b"<svg", "an SVG drawing", "svg"),
+    (b"<?xml", "an XML/SVG file", "xml"),
+    (b"PK\x03\x04", "a zip archive", "zip"),
+    (b"\x1f\x8b", "a gzip archive", "gzip"),
+    (b"8BPS", "a Photoshop PSD file", "psd"),
+    (b"\x00\x00\x01\x00", "an ICO icon", "ico"),
+    (b"\x00\x00\x00\x0cjXL ", "a JPEG XL image", "jxl"),
+    (b"\xff\x0a", "a JPEG XL image", "jxl"),
 )
 
 
@@ -84,65 +85,75 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def _describe_unknown(data: bytes) -> str:
+def _describe_unknown(data: bytes) -> tuple[str, str]:
+    """(what the bytes look like, its kind: "pdf", "text", "unknown"...)."""
     head = data[:64].lstrip()
-    for magic, name in _OTHER_MAGIC:
+    for magic, name, kind in _OTHER_MAGIC:
         if head.startswith(magic):
-            return name
+            return name, kind
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
-        return "a HEIC/AVIF image"
+        return "a HEIC/AVIF image", "heic"
     try:
         head.decode("utf-8")
-        return "a text file"
+        return "a text file", "text"
     except UnicodeDecodeError:
-        return "a file of an unknown type"
+        return "a file of an unknown type", "unknown"
 
 
 def decode_image(data: bytes, limits: IntakeLimits, field: str = "file") -> DecodedImage:
     """Decode an uploaded image or raise a PlaygroundError with a message that says the fix."""
     loc: list[str | int] = [field]
     if not data:
-        raise InvalidInput("the file is empty (0 bytes); choose an image file", loc)
+        raise InvalidInput("the file is empty (0 bytes); choose an image file", loc,
+                           code="image_empty")
     if len(data) > limits.max_bytes:
         # Uploads are read only up to the limit plus one byte, so the true size is unknown.
         raise TooLarge(
             f"the file is larger than the upload limit of {human_bytes(limits.max_bytes)} "
             "(setting CNNPG_MAX_UPLOAD_BYTES); resize or recompress the image",
-            loc,
+            loc, code="image_too_large", params={"limit": human_bytes(limits.max_bytes)},
         )
     fmt = sniff_format(data)
     if fmt is None:
+        found, kind = _describe_unknown(data)
         raise UnsupportedMedia(
-            f"this looks like {_describe_unknown(data)}, not an accepted image; "
+            f"this looks like {found}, not an accepted image; "
             f"accepted formats: {_ACCEPTED_TEXT}",
-            loc,
+            loc, code="image_unsupported",
+            params={"found": found, "kind": kind, "accepted": _ACCEPTED_TEXT},
         )
     try:
         image = Image.open(io.BytesIO(data), formats=[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
+        raise _bomb(exc, loc) from exc
     except Exception as exc:
         raise InvalidInput(
-            f"the {fmt} file is corrupt and cannot be read ({_reason(exc)})", loc) from exc
+            f"the {fmt} file is corrupt and cannot be read ({_reason(exc)})", loc,
+            code="image_corrupt", params={"format": fmt, "reason": _reason(exc)}) from exc
     with image:
         _check_pixels(image, limits, loc)
         try:
             image.seek(0)  # GIF / multi-page TIFF: the first frame
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLarge(f"refused a decompression bomb: {exc}", loc) from exc
+            raise _bomb(exc, loc) from exc
         except Exception as exc:
             raise InvalidInput(
                 f"the {fmt} file is truncated or corrupt and cannot be decoded "
                 f"({_reason(exc)}); "
                 "re-export or re-download it",
-                loc,
+                loc, code="image_truncated", params={"format": fmt, "reason": _reason(exc)},
             ) from exc
         notes: list[str] = []
         mode = image.mode
         oriented = _apply_exif_orientation(image, notes)
         pixels = to_array(oriented, notes)
     return DecodedImage(pixels=pixels, source_format=fmt, source_mode=mode, notes=tuple(notes))
+
+
+def _bomb(exc: Exception, loc: list[str | int]) -> TooLarge:
+    return TooLarge(f"refused a decompression bomb: {exc}", loc, code="image_bomb",
+                    params={"reason": str(exc)})
 
 
 def _reason(exc: Exception) -> str:
@@ -153,13 +164,17 @@ def _reason(exc: Exception) -> str:
 def _check_pixels(image: Image.Image, limits: IntakeLimits, loc: list[str | int]) -> None:
     width, height = image.size
     if width < 1 or height < 1:
-        raise InvalidInput(f"the image has no pixels ({width}x{height})", loc)
+        raise InvalidInput(f"the image has no pixels ({width}x{height})", loc,
+                           code="image_no_pixels", params={"width": width, "height": height})
     if width * height > limits.max_pixels:
         raise TooLarge(
             f"the image is {width}x{height} = {width * height / 1e6:.1f} megapixels; the limit is "
             f"{limits.max_pixels / 1e6:.1f} megapixels (setting CNNPG_MAX_IMAGE_PIXELS); "
             "resize it first",
-            loc,
+            loc, code="image_too_many_pixels",
+            params={"width": width, "height": height,
+                    "megapixels": round(width * height / 1e6, 1),
+                    "limit": round(limits.max_pixels / 1e6, 1)},
         )
 
 

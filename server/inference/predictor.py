@@ -87,7 +87,8 @@ class Loaded:
         if self.detector:
             raise Conflict(f"model {self.id!r} is a detector: it answers where objects are, "
                            "with boxes, not one class per picture; use POST "
-                           f"/api/models/{self.id}/detect", ["model_id"])
+                           f"/api/models/{self.id}/detect", ["model_id"],
+                           code="model_is_detector", params={"model": self.id})
         with torch.inference_mode():
             return torch.softmax(self.model.logits(x).float(), dim=1)
 

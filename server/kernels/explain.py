@@ -9,8 +9,9 @@ import numpy as np
 from server.errors import InvalidInput
 from server.kernels.pipeline import FilterResult
 from server.kernels.resolve import ResolvedStep
+from server.text.marks import translatable
 
-CHANNEL_NAMES = {1: ("gray",), 3: ("R", "G", "B")}
+CHANNEL_NAMES = {1: (translatable("gray"),), 3: ("R", "G", "B")}
 
 
 def source_index(i: int, n: int, padding: str) -> int | None:
@@ -53,7 +54,9 @@ def explain_pixel(result: FilterResult, x: int, y: int, channels_mode: str) -> d
     height, width = result.values.shape[:2]
     if not (0 <= x < width and 0 <= y < height):
         raise InvalidInput(f"pixel ({x}, {y}) is outside the {width}x{height} result; use x < "
-                           f"{width} and y < {height}", ["x" if not 0 <= x < width else "y"])
+                           f"{width} and y < {height}", ["x" if not 0 <= x < width else "y"],
+                           code="pixel_outside", params={"x": x, "y": y, "width": width,
+                                                         "height": height})
     index = len(result.steps) - 1
     step, image = result.steps[index], result.inputs[index]
     nonlinear = step.op not in ("linear", "gradient_magnitude")

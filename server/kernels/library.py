@@ -12,16 +12,18 @@ from typing import Literal
 
 import numpy as np
 
+from server.text.marks import translatable
+
 Kind = Literal["linear", "gradient_magnitude", "nonlinear"]
 OutputMapping = Literal["clip", "abs", "normalize", "offset"]
 
 CATEGORIES: dict[str, str] = {
-    "basic": "Basic",
-    "blur": "Blur and smoothing",
-    "sharpen": "Sharpen",
-    "edges": "Edges and gradients",
-    "effects": "Effects",
-    "nonlinear": "Non-linear filters (not convolutions)",
+    "basic": translatable("Basic"),
+    "blur": translatable("Blur and smoothing"),
+    "sharpen": translatable("Sharpen"),
+    "edges": translatable("Edges and gradients"),
+    "effects": translatable("Effects"),
+    "nonlinear": translatable("Non-linear filters (not convolutions)"),
 }
 
 
@@ -61,81 +63,98 @@ _UNSHARP = _m((1, 4, 6, 4, 1), (4, 16, 24, 16, 4), (6, 24, -476, 24, 6), (4, 16,
               (1, 4, 6, 4, 1))
 
 _LIST: tuple[NamedKernel, ...] = (
-    NamedKernel("identity", "Identity", "basic",
-                "Copies each pixel: a 1 in the centre, 0 elsewhere.",
+    NamedKernel("identity", translatable("Identity"), "basic",
+                translatable("Copies each pixel: a 1 in the centre, 0 elsewhere."),
                 matrix=_m((0, 0, 0), (0, 1, 0), (0, 0, 0))),
-    NamedKernel("box_blur_3", "Box blur 3x3", "blur",
-                "The plain average of the 3x3 neighbourhood.", matrix=_m(*[(1, 1, 1)] * 3),
+    NamedKernel("box_blur_3", translatable("Box blur 3x3"), "blur",
+                translatable("The plain average of the 3x3 neighbourhood."),
+                matrix=_m(*[(1, 1, 1)] * 3),
                 scale=Fraction(1, 9)),
-    NamedKernel("box_blur_5", "Box blur 5x5", "blur",
-                "The plain average of the 5x5 neighbourhood: stronger, blockier blur.",
+    NamedKernel("box_blur_5", translatable("Box blur 5x5"), "blur",
+                translatable("The plain average of the 5x5 neighbourhood: stronger, "
+                             "blockier blur."),
                 matrix=_m(*[(1,) * 5] * 5), scale=Fraction(1, 25)),
-    NamedKernel("gaussian_3", "Gaussian blur 3x3", "blur",
-                "A weighted average that favours the centre: smooth blur without blocky artefacts.",
+    NamedKernel("gaussian_3", translatable("Gaussian blur 3x3"), "blur",
+                translatable("A weighted average that favours the centre: smooth blur without "
+                             "blocky artefacts."),
                 matrix=_m((1, 2, 1), (2, 4, 2), (1, 2, 1)), scale=Fraction(1, 16)),
-    NamedKernel("gaussian_5", "Gaussian blur 5x5", "blur",
-                "Binomial approximation of a Gaussian with sigma about 1.",
+    NamedKernel("gaussian_5", translatable("Gaussian blur 5x5"), "blur",
+                translatable("Binomial approximation of a Gaussian with sigma about 1."),
                 matrix=_G5, scale=Fraction(1, 256)),
-    NamedKernel("gaussian", "Gaussian (any size, from sigma)", "blur",
-                "A sampled Gaussian of the chosen odd size and sigma, normalized to sum 1.",
+    NamedKernel("gaussian", translatable("Gaussian (any size, from sigma)"), "blur",
+                translatable("A sampled Gaussian of the chosen odd size and sigma, normalized to "
+                             "sum 1."),
                 params={"size": 7, "sigma": 1.5}),
-    NamedKernel("motion_blur", "Motion blur", "blur",
-                "Averages along a diagonal line, like a camera moving during the exposure.",
+    NamedKernel("motion_blur", translatable("Motion blur"), "blur",
+                translatable("Averages along a diagonal line, like a camera moving during the "
+                             "exposure."),
                 matrix=_m(*[tuple(1 if i == j else 0 for j in range(9)) for i in range(9)]),
                 scale=Fraction(1, 9)),
-    NamedKernel("sharpen", "Sharpen", "sharpen",
-                "Adds the difference from the neighbours back to each pixel, boosting detail.",
+    NamedKernel("sharpen", translatable("Sharpen"), "sharpen",
+                translatable("Adds the difference from the neighbours back to each pixel, "
+                             "boosting detail."),
                 matrix=_m((0, -1, 0), (-1, 5, -1), (0, -1, 0))),
-    NamedKernel("unsharp_5", "Unsharp masking 5x5", "sharpen",
-                "Image plus (image minus its Gaussian blur): the photographer's sharpening.",
+    NamedKernel("unsharp_5", translatable("Unsharp masking 5x5"), "sharpen",
+                translatable("Image plus (image minus its Gaussian blur): the photographer's "
+                             "sharpening."),
                 matrix=_UNSHARP, scale=Fraction(-1, 256)),
     NamedKernel("sobel_x", "Sobel X", "edges",
-                "Horizontal gradient: bright where the image gets brighter to the right.",
+                translatable("Horizontal gradient: bright where the image gets brighter to the "
+                             "right."),
                 matrix=_m((-1, 0, 1), (-2, 0, 2), (-1, 0, 1)), suggested_output="offset"),
     NamedKernel("sobel_y", "Sobel Y", "edges",
-                "Vertical gradient: bright where the image gets brighter downwards.",
+                translatable("Vertical gradient: bright where the image gets brighter downwards."),
                 matrix=_m((-1, -2, -1), (0, 0, 0), (1, 2, 1)), suggested_output="offset"),
-    NamedKernel("sobel_magnitude", "Sobel gradient magnitude", "edges",
-                "sqrt(Gx^2 + Gy^2) of the Sobel X and Y responses: edge strength in any direction.",
+    NamedKernel("sobel_magnitude", translatable("Sobel gradient magnitude"), "edges",
+                translatable("sqrt(Gx^2 + Gy^2) of the Sobel X and Y responses: edge strength in "
+                             "any direction."),
                 kind="gradient_magnitude", pair=("sobel_x", "sobel_y"), suggested_output="clip"),
     NamedKernel("prewitt_x", "Prewitt X", "edges",
-                "Horizontal gradient with equal row weights (less smoothing than Sobel).",
+                translatable("Horizontal gradient with equal row weights (less smoothing than "
+                             "Sobel)."),
                 matrix=_m((-1, 0, 1), (-1, 0, 1), (-1, 0, 1)), suggested_output="offset"),
-    NamedKernel("prewitt_y", "Prewitt Y", "edges", "Vertical gradient with equal column weights.",
+    NamedKernel("prewitt_y", "Prewitt Y", "edges", translatable("Vertical gradient with equal "
+                                                                "column weights."),
                 matrix=_m((-1, -1, -1), (0, 0, 0), (1, 1, 1)), suggested_output="offset"),
     NamedKernel("scharr_x", "Scharr X", "edges",
-                "Horizontal gradient tuned for rotational symmetry (more accurate than Sobel).",
+                translatable("Horizontal gradient tuned for rotational symmetry (more accurate "
+                             "than Sobel)."),
                 matrix=_m((-3, 0, 3), (-10, 0, 10), (-3, 0, 3)), suggested_output="offset"),
-    NamedKernel("scharr_y", "Scharr Y", "edges", "Vertical gradient, Scharr weights.",
+    NamedKernel("scharr_y", "Scharr Y", "edges", translatable("Vertical gradient, Scharr weights."),
                 matrix=_m((-3, -10, -3), (0, 0, 0), (3, 10, 3)), suggested_output="offset"),
-    NamedKernel("laplacian_4", "Laplacian (4-neighbour)", "edges",
-                "Second derivative: zero on flat areas and ramps, strong at edges and fine detail.",
+    NamedKernel("laplacian_4", translatable("Laplacian (4-neighbour)"), "edges",
+                translatable("Second derivative: zero on flat areas and ramps, strong at edges "
+                             "and fine detail."),
                 matrix=_m((0, 1, 0), (1, -4, 1), (0, 1, 0)), suggested_output="abs"),
-    NamedKernel("laplacian_8", "Laplacian (8-neighbour)", "edges",
-                "Second derivative including the diagonals.",
+    NamedKernel("laplacian_8", translatable("Laplacian (8-neighbour)"), "edges",
+                translatable("Second derivative including the diagonals."),
                 matrix=_m((1, 1, 1), (1, -8, 1), (1, 1, 1)), suggested_output="abs"),
-    NamedKernel("edge_detect", "Edge detection", "edges",
-                "The classic diagonal edge kernel [[1,0,-1],[0,0,0],[-1,0,1]].",
+    NamedKernel("edge_detect", translatable("Edge detection"), "edges",
+                translatable("The classic diagonal edge kernel [[1,0,-1],[0,0,0],[-1,0,1]]."),
                 matrix=_m((1, 0, -1), (0, 0, 0), (-1, 0, 1)), suggested_output="abs"),
-    NamedKernel("outline", "Outline", "edges",
-                "Centre minus all eight neighbours: highlights large differences.",
+    NamedKernel("outline", translatable("Outline"), "edges",
+                translatable("Centre minus all eight neighbours: highlights large differences."),
                 matrix=_m((-1, -1, -1), (-1, 8, -1), (-1, -1, -1))),
-    NamedKernel("emboss", "Emboss", "effects",
-                "A diagonal gradient plus the pixel itself: a raised, stamped look.",
+    NamedKernel("emboss", translatable("Emboss"), "effects",
+                translatable("A diagonal gradient plus the pixel itself: a raised, stamped look."),
                 matrix=_m((-2, -1, 0), (-1, 1, 1), (0, 1, 2))),
-    NamedKernel("median", "Median", "nonlinear",
-                "NOT a convolution: each pixel becomes the median of its neighbourhood "
-                "(removes salt-and-pepper noise, keeps edges).",
+    NamedKernel("median", translatable("Median"), "nonlinear",
+                translatable("NOT a convolution: each pixel becomes the median of its "
+                             "neighbourhood "
+                "(removes salt-and-pepper noise, keeps edges)."),
                 kind="nonlinear", params={"size": 5}),
-    NamedKernel("bilateral", "Bilateral", "nonlinear",
-                "NOT a convolution: averages neighbours that are close in position AND in colour, "
-                "so it smooths without blurring edges.",
+    NamedKernel("bilateral", translatable("Bilateral"), "nonlinear",
+                translatable("NOT a convolution: averages neighbours that are close in position "
+                             "AND in colour, "
+                "so it smooths without blurring edges."),
                 kind="nonlinear", params={"size": 9, "sigma_color": 75.0, "sigma_space": 75.0}),
-    NamedKernel("min", "Minimum (erode)", "nonlinear",
-                "NOT a convolution: the darkest value in the neighbourhood; shrinks bright areas.",
+    NamedKernel("min", translatable("Minimum (erode)"), "nonlinear",
+                translatable("NOT a convolution: the darkest value in the neighbourhood; shrinks "
+                             "bright areas."),
                 kind="nonlinear", params={"size": 3}),
-    NamedKernel("max", "Maximum (dilate)", "nonlinear",
-                "NOT a convolution: the brightest value in the neighbourhood; grows bright areas.",
+    NamedKernel("max", translatable("Maximum (dilate)"), "nonlinear",
+                translatable("NOT a convolution: the brightest value in the neighbourhood; grows "
+                             "bright areas."),
                 kind="nonlinear", params={"size": 3}),
 )
 

@@ -21,7 +21,9 @@ def run_matrix(req: MatrixRequest) -> dict[str, Any]:
     z, out = forward(prob, win)
     result: dict[str, Any] = {
         "output": out.tolist(), "output_shape": list(out.shape), "formula": prob.formula,
-        "padding": prob.geom.pad, "stride": prob.geom.stride, "dilation": prob.geom.dilation}
+        "padding": prob.geom.pad, "stride": prob.geom.stride, "dilation": prob.geom.dilation,
+        # the formula's numbers, for pages that write it in their own language
+        "input_size": list(prob.x.shape[1:]), "window": [prob.geom.kh, prob.geom.kw]}
     if req.explain is not None:
         result["explain"] = _explain(req.explain, prob, xp, z, out)
     if req.backward is not None:
@@ -44,7 +46,11 @@ def _explain(at: ExplainAt, prob: Problem, xp: np.ndarray, z: np.ndarray,
     if at.channel >= k_out or at.row >= h_out or at.col >= w_out:
         raise InvalidInput(
             f"explain ({at.channel}, {at.row}, {at.col}) is outside the {k_out}x{h_out}x{w_out} "
-            f"output; use channel < {k_out}, row < {h_out}, col < {w_out}", ["explain"])
+            f"output; use channel < {k_out}, row < {h_out}, col < {w_out}", ["explain"],
+            code="explain_outside",
+            params={"at": f"({at.channel}, {at.row}, {at.col})",
+                    "shape": f"{k_out}x{h_out}x{w_out}", "maps": k_out, "rows": h_out,
+                    "cols": w_out})
     g = prob.geom
     w = None if prob.weights is None else prob.used(prob.weights)
     terms: list[dict[str, Any]] = []
@@ -76,4 +82,5 @@ def _explain(at: ExplainAt, prob: Problem, xp: np.ndarray, z: np.ndarray,
     if prob.activation == "relu":
         text += f"; relu -> {fmt(value)}"
     return {"terms": terms, "channel_sums": channel_sums, "sum": sum(channel_sums),
-            "bias": bias, "pre_activation": pre, "value": value, "text": text}
+            "bias": bias, "pre_activation": pre, "value": value, "text": text,
+            "activation": prob.activation}

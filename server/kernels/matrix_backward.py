@@ -32,6 +32,7 @@ from server.kernels.matrix_forward import (
 )
 from server.kernels.matrix_grad_explain import explain_gradient, identities
 from server.kernels.matrix_spec import Backward
+from server.text.marks import translatable
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ def _given(spec: Backward, field: str, shape: tuple[int, ...]) -> np.ndarray:
         raise InvalidInput(
             f"backward.{field} is {given} but the output is {k}x{oh}x{ow} (K x H' x W', after "
             f"the activation); give {k} grid(s) of {oh}x{ow}{one}, one number per output value",
-            ["backward", field])
+            ["backward", field], code="backward_grid_shape",
+            params={"field": field, "given": given, "output": f"{k}x{oh}x{ow}", "maps": k,
+                    "grid": f"{oh}x{ow}"})
     return arr
 
 
@@ -137,7 +140,8 @@ def sgd(spec: Backward, prob: Problem, xp: np.ndarray, grads: Gradients,
     assert lr is not None
     if prob.weights is None or grads.kernels is None or grads.bias is None:
         raise InvalidInput(f"backward.lr {lr}: {prob.op} has no weights to update; remove lr "
-                           "or pick a convolution", ["backward", "lr"])
+                           "or pick a convolution", ["backward", "lr"],
+                           code="lr_without_weights", params={"lr": lr, "op": prob.op})
     weights, bias = _step(prob.weights, grads.kernels, lr), _step(prob.bias, grads.bias, lr)
     _, y = forward(prob, windows(xp, prob.geom), weights, bias)
     after = _loss(spec, y, target)
@@ -156,8 +160,9 @@ def run_backward(spec: Backward, prob: Problem, xp: np.ndarray, z: np.ndarray,
     loss = _loss(spec, y, target)
     result: dict[str, Any] = {
         "grad_output": dy.tolist(), "grad_input": grads.input.tolist(),
-        "loss": {"definition": "L = 1/2 sum((Y - target)^2)" if target is not None else
-                 "L = sum(output_grad * Y) (linear: dL/dY = output_grad)", "value": loss},
+        "loss": {"definition": translatable("L = 1/2 sum((Y - target)^2)") if target is not None
+                 else translatable("L = sum(output_grad * Y) (linear: dL/dY = output_grad)"),
+                 "value": loss},
         "identities": identities(prob)}
     if prob.activation == "relu":
         result["grad_pre_activation"] = grads.pre.tolist()

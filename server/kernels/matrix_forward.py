@@ -93,12 +93,13 @@ def number(value: Any) -> int | float:
 
 def _kernels(req: MatrixRequest, channels: int) -> np.ndarray:
     if req.kernels is None:
-        raise InvalidInput(f"op {req.op} needs 'kernels' (K x C x kh x kw)", ["kernels"])
+        raise InvalidInput(f"op {req.op} needs 'kernels' (K x C x kh x kw)", ["kernels"],
+                           code="kernels_missing", params={"op": req.op})
     try:
         arr = as_array(req.kernels)
     except ValueError:
         raise InvalidInput("kernels are ragged: every filter and channel slice needs the same "
-                           "kh x kw size", ["kernels"]) from None
+                           "kh x kw size", ["kernels"], code="kernels_ragged") from None
     given = list(arr.shape)
     if arr.ndim == 2 and channels == 1:
         arr = arr[None, None]
@@ -108,19 +109,24 @@ def _kernels(req: MatrixRequest, channels: int) -> np.ndarray:
         raise InvalidInput(
             f"kernels have shape {given} but the input has {channels} channel(s); give "
             f"K x {channels} x kh x kw (one kh x kw slice per input channel for each filter)",
-            ["kernels"])
+            ["kernels"], code="kernels_shape", params={"given": str(given), "channels": channels})
     if arr.shape[0] > MAX_KERNELS or max(arr.shape[2:]) > MAX_KERNEL_SIDE:
-        raise InvalidInput(f"at most {MAX_KERNELS} kernels of up to 15x15", ["kernels"])
+        raise InvalidInput(f"at most {MAX_KERNELS} kernels of up to 15x15", ["kernels"],
+                           code="too_many_kernels", params={"max": MAX_KERNELS, "side": 15})
     return arr
 
 
-def _out_size(n: int, f: int, p: int, s: int, axis: str, op: str, dims: str, size: str) -> int:
+def _out_size(n: int, f: int, p: int, s: int, axis: str, op: str, dims: str, size: str,
+              window: dict[str, Any]) -> int:
+    """One axis of the output; `window` ({kernel, dilation, span}) for the refusal's params."""
     formula = f"({n} - {f} + 2*{p})/{s} + 1"
     what = "window" if "pool" in op else "filter"
     if f > n + 2 * p:
         raise InvalidInput(
             f"{formula}: the {f}-wide {what} is larger than the padded {axis} of {n + 2 * p}; "
-            "use a smaller size or more padding", ["kernels"])
+            "use a smaller size or more padding", ["kernels"], code="window_too_large",
+            params={"formula": formula, "size": f, "what": what, "axis": axis,
+                    "padded": n + 2 * p})
     exact = (n - f + 2 * p) / s + 1
     if not exact.is_integer():
         fits = [str(t) for t in range(1, min(n + 2 * p, 8) + 1) if (n - f + 2 * p) % t == 0]
@@ -129,7 +135,9 @@ def _out_size(n: int, f: int, p: int, s: int, axis: str, op: str, dims: str, siz
         raise InvalidInput(
             f"{formula} = {exact:.2f} is not a whole number: a {dims} {what} with stride {s} "
             f"does not fit a {size} input{padded}; use stride {choices}, "
-            "or change the padding", ["stride"])
+            "or change the padding", ["stride"], code="matrix_stride_does_not_fit",
+            params={"formula": formula, "exact": round(exact, 2), "what": what, "stride": s,
+                    "size": size, "padding": p, "strides": [int(t) for t in fits], **window})
     return int(exact)
 
 
@@ -137,7 +145,7 @@ def _padding(req: MatrixRequest, kh: int, kw: int, stride: int, pooling: bool) -
     if req.padding == "same":
         if kh % 2 == 0 or kh != kw or stride != 1:
             raise InvalidInput("padding 'same' needs a square odd kernel and stride 1; give a "
-                               "number", ["padding"])
+                               "number", ["padding"], code="padding_same_needs_odd")
         pad = req.dilation * (kh - 1) // 2
     else:
         pad = 0 if req.padding == "valid" else int(req.padding)
@@ -145,7 +153,8 @@ def _padding(req: MatrixRequest, kh: int, kw: int, stride: int, pooling: bool) -
         # As in torch: a window would otherwise lie wholly in the padding (max of nothing).
         raise InvalidInput(
             f"padding {pad} is more than half the {req.size}x{req.size} pooling window; use "
-            f"padding 0 to {req.size // 2}", ["padding"])
+            f"padding 0 to {req.size // 2}", ["padding"], code="matrix_pool_padding_too_large",
+            params={"padding": pad, "window": f"{req.size}x{req.size}", "max": req.size // 2})
     return pad
 
 
@@ -155,7 +164,8 @@ def _bias(req: MatrixRequest, kernels: int, pooling: bool) -> np.ndarray:
         return np.zeros(kernels, dtype=np.int64)
     if pooling or len(req.bias) != kernels:
         raise InvalidInput(f"bias needs {kernels} value(s), one per kernel; got "
-                           f"{len(req.bias)}", ["bias"])
+                           f"{len(req.bias)}", ["bias"], code="bias_count",
+                           params={"kernels": kernels, "given": len(req.bias)})
     return as_array(req.bias)
 
 
@@ -169,8 +179,9 @@ def _geometry(req: MatrixRequest, shape: tuple[int, ...], ksize: tuple[int, int]
     sh, sw = d * (kh - 1) + 1, d * (kw - 1) + 1
     dims = f"{kh}x{kw}" + (f" (dilation {d}: spanning {sh}x{sw})" if d > 1 else "")
     size = f"{height}x{width}"
-    out_h = _out_size(height, sh, pad, stride, "height", req.op, dims, size)
-    out_w = _out_size(width, sw, pad, stride, "width", req.op, dims, size)
+    window = {"kernel": f"{kh}x{kw}", "dilation": d, "span": f"{sh}x{sw}"}
+    out_h = _out_size(height, sh, pad, stride, "height", req.op, dims, size, window)
+    out_w = _out_size(width, sw, pad, stride, "width", req.op, dims, size, window)
     formula = f"({height} - {sh} + 2*{pad})/{stride} + 1 = {out_h}"
     if (height, sh) != (width, sw):
         formula += f"; width: ({width} - {sw} + 2*{pad})/{stride} + 1 = {out_w}"
@@ -185,7 +196,8 @@ def load(req: MatrixRequest) -> Problem:
     pooling = req.op in ("max_pool", "avg_pool")
     if pooling and req.dilation != 1:
         raise InvalidInput(f"dilation {req.dilation}: pooling windows here are dense; give "
-                           "dilation 1 (or pick a convolution)", ["dilation"])
+                           "dilation 1 (or pick a convolution)", ["dilation"],
+                           code="pool_dilation", params={"dilation": req.dilation})
     weights = None if pooling else _kernels(req, x.shape[0])
     ksize = (req.size, req.size) if pooling else weights.shape[2:]  # type: ignore[union-attr]
     geom, formula = _geometry(req, x.shape, (int(ksize[0]), int(ksize[1])), pooling)

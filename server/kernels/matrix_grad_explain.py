@@ -19,7 +19,8 @@ def _index(at: GradientAt, prob: Problem, grads: Gradients) -> tuple[int, ...]:
     """The entry's index into its gradient, refused when outside it."""
     if prob.pooling and at.of != "input":
         raise InvalidInput(f"backward.explain of {at.of!r}: {prob.op} has no kernels or bias; "
-                           "explain of 'input'", ["backward", "explain"])
+                           "explain of 'input'", ["backward", "explain"],
+                           code="pooling_gradient_of", params={"of": at.of, "op": prob.op})
     arr, index, names = {
         "input": (grads.input, (at.channel, at.row, at.col), ("channel", "row", "col")),
         "kernel": (grads.kernels, (at.kernel, at.channel, at.row, at.col),
@@ -31,7 +32,10 @@ def _index(at: GradientAt, prob: Problem, grads: Gradients) -> tuple[int, ...]:
         shape = "x".join(map(str, arr.shape))
         bounds = ", ".join(f"{name} < {n}" for name, n in zip(names, arr.shape, strict=True))
         raise InvalidInput(f"backward.explain {at.of} {list(index)} is outside the {shape} "
-                           f"gradient; use {bounds}", ["backward", "explain"])
+                           f"gradient; use {bounds}", ["backward", "explain"],
+                           code="gradient_entry_outside",
+                           params={"of": at.of, "index": str(list(index)), "shape": shape,
+                                   "bounds": bounds})
     return index
 
 
@@ -62,6 +66,17 @@ def _kernel_terms(prob: Problem, xp: np.ndarray, pre: np.ndarray,
             if prob.op == "convolution" else "")
     rule = f"dL/dW[{k}][{c}][{i}][{j}] = sum over outputs (y, x) of {where} * dL/dZ[{k}][y][x]"
     return terms, rule + flip
+
+
+def _kernel_params(prob: Problem, index: tuple[int, ...]) -> dict[str, Any]:
+    """The input cell a kernel weight reads (as in _kernel_terms' rule) and, for a
+    convolution, where the flipped weight sits in the window."""
+    _, c, i, j = index
+    g = prob.geom
+    u, v = (g.kh - 1 - i, g.kw - 1 - j) if prob.op == "convolution" else (i, j)
+    where = f"X[{c}][{_axis('y', g.stride, u * g.dilation - g.pad)}]" \
+            f"[{_axis('x', g.stride, v * g.dilation - g.pad)}]"
+    return {"where": where, "flip": [u, v] if prob.op == "convolution" else None}
 
 
 def _reaching(prob: Problem, a: int, b: int) -> list[tuple[int, int, int, int]]:
@@ -122,6 +137,8 @@ def _pool_rule(prob: Problem, index: tuple[int, ...]) -> str:
 def explain_gradient(at: GradientAt, prob: Problem, xp: np.ndarray,
                      grads: Gradients) -> dict[str, Any]:
     index = _index(at, prob, grads)
+    # the rule's numbers, for pages that write it in their own language
+    params: dict[str, Any] = {"kind": at.of, "relu": prob.activation == "relu"}
     if at.of == "bias":
         k = index[0]
         terms = [{"out_channel": k, "out_row": y, "out_col": x, "grad": number(grads.pre[k, y, x]),
@@ -131,10 +148,12 @@ def explain_gradient(at: GradientAt, prob: Problem, xp: np.ndarray,
         pieces = [fmt(t["grad"]) for t in terms]
     elif at.of == "kernel":
         terms, rule = _kernel_terms(prob, xp, grads.pre, index)
+        params |= _kernel_params(prob, index)
         pieces = [f"{fmt(t['input'])}*{fmt(t['grad'])}" for t in terms]
     else:
         terms, rule = _input_terms(prob, xp, grads.pre, index)
         n = prob.geom.kh * prob.geom.kw
+        params |= {"kind": prob.op if prob.pooling else "input", "n": n}
         pieces = [f"{fmt(t['grad'])}*" + (f"1/{n}" if prob.op == "avg_pool" else fmt(t["weight"]))
                   for t in terms]
     arr = {"input": grads.input, "kernel": grads.kernels, "bias": grads.bias}[at.of]
@@ -144,7 +163,7 @@ def explain_gradient(at: GradientAt, prob: Problem, xp: np.ndarray,
     if prob.activation == "relu":
         rule += "; with relu, dL/dZ = dL/dY where Z > 0, else 0"
     return {"of": at.of, "index": list(index), "terms": terms, "value": value, "rule": rule,
-            "text": text}
+            "text": text, "rule_params": params}
 
 
 def _spread(prob: Problem) -> tuple[str, str]:
@@ -155,22 +174,25 @@ def _spread(prob: Problem) -> tuple[str, str]:
     return by_stride, by_dilation
 
 
-def identities(prob: Problem) -> list[dict[str, str]]:
-    """The rules the gradients follow, with this request's sizes."""
+def identities(prob: Problem) -> list[dict[str, Any]]:
+    """The rules the gradients follow, with this request's sizes; each with its `kind` and
+    the numbers its text quotes (`params`), for pages that write it in their own language."""
     g = prob.geom
     _, height, width = prob.x.shape
     out = f"{g.out_h}x{g.out_w}"
-    relu = [{"of": "grad_pre_activation", "text": "dL/dZ = dL/dY where the pre-activation "
+    relu = [{"of": "grad_pre_activation", "kind": "relu", "params": {},
+             "text": "dL/dZ = dL/dY where the pre-activation "
              "Z > 0, else 0 (relu's derivative; 0 at Z = 0, as torch)"}] \
         if prob.activation == "relu" else []
     if prob.op == "max_pool":
-        return [*relu, {"of": "grad_input", "text": (
+        return [*relu, {"of": "grad_input", "kind": "max_pool", "params": {}, "text": (
             "dL/dX: each dL/dY goes to the arg-max of its window (the first maximum in "
             "row-major order when tied, as torch); every other cell gets 0; where windows "
             "overlap the shares add up")}]
     if prob.op == "avg_pool":
         n = g.kh * g.kw
-        return [*relu, {"of": "grad_input", "text": (
+        return [*relu, {"of": "grad_input", "kind": "avg_pool",
+                        "params": {"n": n, "kh": g.kh, "kw": g.kw}, "text": (
             f"dL/dX: each dL/dY is spread evenly, dL/dY / {n} to each of the {n} cells of its "
             f"{g.kh}x{g.kw} window; padded zeros count (torch's count_include_pad=True), and "
             "the shares that land on padding are dropped; where windows overlap they add up")}]
@@ -190,6 +212,9 @@ def identities(prob: Problem) -> list[dict[str, str]]:
         f" i.e. the full cross-correlation with it rotated 180 degrees"
         + (", which is the kernel as typed" if flip else "")
         + f": a {hp}x{wp} grid" + (f", less the padding border of {g.pad}" if g.pad else ""))
-    return [*relu, {"of": "grad_kernels", "text": kernel_text},
-            {"of": "grad_bias", "text": "dL/db[k] = the sum of dL/dZ[k] over every output"},
-            {"of": "grad_input", "text": input_text}]
+    params = {"pad": g.pad, "padded": [hp, wp], "out": [g.out_h, g.out_w], "stride": g.stride,
+              "dilation": g.dilation, "kernel": [g.kh, g.kw], "flip": flip}
+    return [*relu, {"of": "grad_kernels", "kind": "kernels", "params": params, "text": kernel_text},
+            {"of": "grad_bias", "kind": "bias", "params": {},
+             "text": "dL/db[k] = the sum of dL/dZ[k] over every output"},
+            {"of": "grad_input", "kind": "input", "params": params, "text": input_text}]

@@ -101,7 +101,10 @@ def run_pipeline(
         if out_h * out_w > max_pixels:
             raise TooLarge(
                 f"step {i} would produce {out_w}x{out_h} = {out_w * out_h / 1e6:.1f} megapixels; "
-                f"the limit is {max_pixels / 1e6:.1f}; use less padding or a larger stride", loc)
+                f"the limit is {max_pixels / 1e6:.1f}; use less padding or a larger stride", loc,
+                code="result_too_large",
+                params={"step": i, "size": f"{out_w}x{out_h}", "megapixels": out_w * out_h / 1e6,
+                        "limit": max_pixels / 1e6})
         if step.op in ("median", "bilateral", "min", "max") and step.padding != "zero":
             notes.append(f"step {i}: {step.label} ignores padding; borders are replicated")
         if keep_inputs:
@@ -113,7 +116,8 @@ def run_pipeline(
         lo, hi = value_range(current)
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise InvalidInput(f"step {i}'s result contains inf or NaN: a kernel value is too "
-                               "large; scale the kernel down", loc)
+                               "large; scale the kernel down", loc, code="result_not_finite",
+                               params={"step": i})
     compute_ms = (time.perf_counter() - started) * 1000
     pixels = to_pixels(current, pipeline.output, known_range=(lo, hi))
     return FilterResult(values=current, pixels=pixels, steps=steps, compute_ms=compute_ms,

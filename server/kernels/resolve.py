@@ -62,18 +62,24 @@ def _params(name: str, given: dict[str, float], loc: list[str | int]) -> dict[st
     if unknown:
         allowed = ", ".join(rules) or "none"
         raise InvalidInput(f"{name} has no parameter {unknown[0]!r}; its parameters: {allowed}",
-                           [*loc, "params", unknown[0]])
+                           [*loc, "params", unknown[0]], code="unknown_kernel_param",
+                           params={"kernel": name, "label": KERNELS[name].label,
+                                   "param": unknown[0], "allowed": list(rules)})
     values = {**KERNELS[name].params, **given}
     for key, (lo, hi) in rules.items():
         value = values[key]
         if not lo <= value <= hi:
             raise InvalidInput(f"{name} {key} = {value:g} is out of range; use {lo:g} to {hi:g}",
-                               [*loc, "params", key])
+                               [*loc, "params", key], code="kernel_param_range",
+                               params={"kernel": name, "label": KERNELS[name].label,
+                                       "param": key, "value": value, "min": lo, "max": hi})
     if "size" in rules:
         size = values["size"]
         if size != int(size) or int(size) % 2 == 0:
             raise InvalidInput(f"{name} size = {size:g} must be an odd whole number (3, 5, 7, ...)",
-                               [*loc, "params", "size"])
+                               [*loc, "params", "size"], code="kernel_size_odd",
+                               params={"kernel": name, "label": KERNELS[name].label,
+                                       "size": size})
     return values
 
 
@@ -82,7 +88,8 @@ def _normalized(weights: np.ndarray, loc: list[str | int]) -> np.ndarray:
     if abs(total) <= 1e-9 * float(np.abs(weights).sum()):  # zero up to rounding
         raise InvalidInput(
             "normalize to sum 1 needs a kernel whose values do not sum to 0; this one sums "
-            "to 0 (edge kernels do): turn normalize off", [*loc, "normalize"])
+            "to 0 (edge kernels do): turn normalize off", [*loc, "normalize"],
+            code="normalize_sum_zero")
     return weights / total
 
 
@@ -106,7 +113,8 @@ def resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
             raise InvalidInput(
                 f"a kernel value is {biggest:.3g} after scaling; filtering uses 32-bit floats, "
                 f"which hold at most {_FLOAT32_MAX:.3g}: scale the kernel down",
-                [*loc, "matrix" if step.matrix is not None else "scale"])
+                [*loc, "matrix" if step.matrix is not None else "scale"],
+                code="kernel_value_too_large", params={"value": biggest, "max": _FLOAT32_MAX})
     return resolved
 
 
@@ -127,7 +135,7 @@ def _resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
             if value != default:
                 raise InvalidInput(
                     f"{entry.label} is not a convolution and has no {field}; set {field} to 1",
-                    [*loc, field])
+                    [*loc, field], code=f"nonlinear_{field}", params={"kernel": entry.label})
     elif entry.kind == "gradient_magnitude":
         op = "gradient_magnitude"
         assert entry.pair is not None
@@ -137,7 +145,8 @@ def _resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
         weights = (gaussian_matrix(int(params["size"]), params["sigma"]),)
     else:
         if step.params:
-            raise InvalidInput(f"{entry.label} takes no params; remove them", [*loc, "params"])
+            raise InvalidInput(f"{entry.label} takes no params; remove them", [*loc, "params"],
+                               code="kernel_takes_no_params", params={"kernel": entry.label})
         weights = (entry.array(),)
     if entry is not None and entry.kind != "nonlinear" and (step.scale != 1.0 or step.normalize):
         weights = tuple(w * parse_scale(step.scale) for w in weights)
@@ -168,7 +177,8 @@ def _with_padding(resolved: ResolvedStep, step: FilterStep, loc: list[str | int]
             raise InvalidInput(
                 f"padding_amount {amount} is larger than the {eh}x{ew} kernel allows (at most "
                 f"{limit}): border outputs would see only padding; use 'same' or at most {limit}",
-                [*loc, "padding_amount"])
+                [*loc, "padding_amount"], code="padding_amount_too_large",
+                params={"amount": amount, "kernel": f"{eh}x{ew}", "max": limit})
         pad = (amount, amount, amount, amount)
     return ResolvedStep(**{**resolved.__dict__, "pad": pad})
 
@@ -181,9 +191,13 @@ def check_fits(step: ResolvedStep, height: int, width: int, loc: list[str | int]
         raise InvalidInput(
             f"the {eh}x{ew} kernel (after dilation {step.dilation}) is larger than the padded "
             f"{height + top + bottom}x{width + left + right} input; use a smaller kernel or "
-            "dilation, or padding", [*loc, "matrix" if step.op == "linear" else "kernel"])
+            "dilation, or padding", [*loc, "matrix" if step.op == "linear" else "kernel"],
+            code="filter_larger_than_input",
+            params={"kernel": f"{eh}x{ew}", "dilation": step.dilation,
+                    "input": f"{height + top + bottom}x{width + left + right}"})
     too_small = max(top, bottom) >= height or max(left, right) >= width
     if step.padding == "reflect" and too_small:
         raise InvalidInput(
             f"reflect padding of {max(step.pad)} needs an image larger than {height}x{width}; "
-            "use zero or replicate padding", [*loc, "padding"])
+            "use zero or replicate padding", [*loc, "padding"], code="reflect_padding_too_large",
+            params={"padding": max(step.pad), "size": f"{height}x{width}"})

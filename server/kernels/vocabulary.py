@@ -25,27 +25,32 @@ from server.kernels.spec import (
     PaddingMode,
     Pipeline,
 )
+from server.text.marks import translatable
 
 # The words for each value. Every value of the matching Literal needs one (a test checks
 # that the keys are exactly the Literal's values).
-MODE_LABELS = {"cross_correlation": "Cross-correlation", "convolution": "Convolution"}
-PADDING_LABELS = {"zero": "Zero", "reflect": "Reflect", "replicate": "Replicate",
-                  "circular": "Circular", "none": "None (valid: smaller output)"}
-PADDING_AMOUNT_LABELS = {"same": "Same size"}
-PIXELS_LABEL = "Pixels"  # the numeric choice of padding_amount
-CHANNEL_LABELS = {"separate": "Each colour channel separately",
-                  "grayscale": "Grayscale first",
-                  "sum": "Summed over channels (as a CNN filter)"}
-OUTPUT_LABELS = {"clip": "Clip to 0..255", "abs": "Absolute value",
-                 "normalize": "Normalize min..max to 0..255",
-                 "offset": "+128 offset (zero is grey)"}
-NUMERIC_OPERATION_LABELS = {"cross_correlation": "Cross-correlation (as CNN layers)",
-                            "convolution": "Convolution (kernel flipped)",
-                            "max_pool": "Max pooling", "avg_pool": "Average pooling"}
+MODE_LABELS = {"cross_correlation": translatable("Cross-correlation"),
+               "convolution": translatable("Convolution")}
+PADDING_LABELS = {"zero": translatable("Zero"), "reflect": translatable("Reflect"),
+                  "replicate": translatable("Replicate"), "circular": translatable("Circular"),
+                  "none": translatable("None (valid: smaller output)")}
+PADDING_AMOUNT_LABELS = {"same": translatable("Same size")}
+PIXELS_LABEL = translatable("Pixels")  # the numeric choice of padding_amount
+CHANNEL_LABELS = {"separate": translatable("Each colour channel separately"),
+                  "grayscale": translatable("Grayscale first"),
+                  "sum": translatable("Summed over channels (as a CNN filter)")}
+OUTPUT_LABELS = {"clip": translatable("Clip to 0..255"), "abs": translatable("Absolute value"),
+                 "normalize": translatable("Normalize min..max to 0..255"),
+                 "offset": translatable("+128 offset (zero is grey)")}
+NUMERIC_OPERATION_LABELS = {
+    "cross_correlation": translatable("Cross-correlation (as CNN layers)"),
+    "convolution": translatable("Convolution (kernel flipped)"),
+    "max_pool": translatable("Max pooling"), "avg_pool": translatable("Average pooling")}
 # label, and the step of the number input (sizes are odd: 1, 3, 5, ...)
 PARAM_LABELS: dict[str, tuple[str, float]] = {
-    "size": ("Size (odd)", 2), "sigma": ("Sigma", 0.1),
-    "sigma_color": ("Sigma colour", 1), "sigma_space": ("Sigma space", 1),
+    "size": (translatable("Size (odd)"), 2), "sigma": ("Sigma", 0.1),
+    "sigma_color": (translatable("Sigma colour"), 1),
+    "sigma_space": (translatable("Sigma space"), 1),
 }
 
 

@@ -68,19 +68,21 @@ def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
             analysis.errors.append(InvalidInput(
                 f"layer {i} ({kind}): softmax must be the last layer (it turns the final scores "
                 "into probabilities); remove it here or move it to the end",
-                ["layers", i, field_name]))
+                ["layers", i, field_name], code="softmax_not_last",
+                params={"index": i, "layer": kind}))
         if kind == "detection_head" and i != last:
             analysis.errors.append(InvalidInput(
                 f"layer {i} (detection_head): the detection head must be the last layer (its "
                 "output is the grid of boxes); remove the layers after it",
-                ["layers", i, "type"]))
+                ["layers", i, "type"], code="detection_head_not_last", params={"index": i}))
         if shape is not None:
             analysis.shapes.append(shape)
             try:
                 inferred = record.infer(layer, shape)
             except LayerError as exc:
-                analysis.errors.append(InvalidInput(f"layer {i} ({kind}): {exc.msg}",
-                                                    ["layers", i, exc.field]))
+                analysis.errors.append(InvalidInput(
+                    f"layer {i} ({kind}): {exc.msg}", ["layers", i, exc.field], code=exc.code,
+                    params={"index": i, **exc.params} if exc.code else None))
                 shape = None
             else:
                 shape = inferred.shape
@@ -100,13 +102,15 @@ def _check_limits(analysis: Analysis, limits: NetworkLimits) -> None:
         analysis.errors.append(InvalidInput(
             f"the network has {totals['total_params']:,} parameters; the limit is "
             f"{limits.max_params:,} (setting CNNPG_MAX_PARAMS): use fewer filters or units, or "
-            "pool before the dense layers", ["layers"]))
+            "pool before the dense layers", ["layers"], code="too_many_params",
+            params={"params": totals["total_params"], "limit": limits.max_params}))
     if totals["activation_bytes_per_sample"] > limits.max_activation_bytes:
         size = human_bytes(totals["activation_bytes_per_sample"])
         analysis.errors.append(InvalidInput(
             f"the activations take {size} per sample; the limit is "
             f"{human_bytes(limits.max_activation_bytes)} (setting CNNPG_MAX_ACTIVATION_BYTES): "
-            "downsample earlier or use fewer filters", ["layers"]))
+            "downsample earlier or use fewer filters", ["layers"], code="activations_too_large",
+            params={"size": size, "limit": human_bytes(limits.max_activation_bytes)}))
     if totals["macs_per_sample"] > limits.max_macs:
         analysis.errors.append(_too_many_macs(analysis.rows, totals["macs_per_sample"],
                                               limits.max_macs))
@@ -119,7 +123,9 @@ def _too_many_macs(rows: list[dict[str, Any]], macs: int, limit: int) -> Invalid
         f"the network needs {macs:,} multiply-accumulates (MACs) per sample; the limit is "
         f"{limit:,} (setting CNNPG_MAX_MACS). Layer {worst['index']} ({worst['type']}) alone "
         f"needs {worst['macs']:,}: use a smaller input, fewer filters or smaller kernels, or "
-        "downsample (stride, pooling) earlier", ["layers"])
+        "downsample (stride, pooling) earlier", ["layers"], code="too_many_macs",
+        params={"macs": macs, "limit": limit, "index": worst["index"], "layer": worst["type"],
+                "layer_macs": worst["macs"]})
 
 
 def describe_shape(shape: Shape) -> str:

@@ -8,6 +8,7 @@ import math
 from server.nn import spec as s
 from server.nn.record import Inferred, LayerType
 from server.nn.shapes import Shape, need_vector
+from server.text.marks import translatable
 
 ACTIVATION_SOURCE: dict[str, str] = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
@@ -65,19 +66,21 @@ def _activation(name: str) -> LayerType:
                   "softmax": s.Softmax}
     spec_class = classes[name]
     docs = {
-        "relu": "max(0, x): the default choice for hidden layers.",
-        "leaky_relu": "x if x > 0 else alpha * x: keeps a small gradient for negative inputs.",
-        "prelu": "Leaky ReLU whose slope is learned, one per channel.",
-        "elu": "x if x > 0 else alpha * (exp(x) - 1): smooth for negative inputs.",
-        "relu6": "min(max(0, x), 6): ReLU capped at 6 (mobile networks).",
-        "sigmoid": "1 / (1 + exp(-x)): squashes to 0..1.",
-        "tanh": "Squashes to -1..1, centred on zero.",
-        "gelu": "x * Phi(x): a smooth ReLU used by transformers.",
-        "softmax": "exp(x_i) / sum(exp(x)): turns scores into probabilities; last layer only.",
+        "relu": translatable("max(0, x): the default choice for hidden layers."),
+        "leaky_relu": translatable(
+            "x if x > 0 else alpha * x: keeps a small gradient for negative inputs."),
+        "prelu": translatable("Leaky ReLU whose slope is learned, one per channel."),
+        "elu": translatable("x if x > 0 else alpha * (exp(x) - 1): smooth for negative inputs."),
+        "relu6": translatable("min(max(0, x), 6): ReLU capped at 6 (mobile networks)."),
+        "sigmoid": translatable("1 / (1 + exp(-x)): squashes to 0..1."),
+        "tanh": translatable("Squashes to -1..1, centred on zero."),
+        "gelu": translatable("x * Phi(x): a smooth ReLU used by transformers."),
+        "softmax": translatable(
+            "exp(x_i) / sum(exp(x)): turns scores into probabilities; last layer only."),
     }[name]
     label = {"relu": "ReLU", "leaky_relu": "Leaky ReLU", "prelu": "PReLU", "elu": "ELU",
-             "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh", "gelu": "GELU",
-             "softmax": "Softmax"}[name]
+             "relu6": "ReLU6", "sigmoid": translatable("Sigmoid"), "tanh": "Tanh",
+             "gelu": "GELU", "softmax": "Softmax"}[name]
 
     def infer(spec: s.Layer, shape: Shape) -> Inferred:
         if name == "softmax":
@@ -92,21 +95,27 @@ def _activation(name: str) -> LayerType:
 
 
 RECORDS: list[LayerType] = [
-    LayerType("dense", s.Dense, "Dense (fully connected)", "dense",
-              "Every input connects to every unit: units x (inputs + 1) parameters.", _dense,
+    LayerType("dense", s.Dense, translatable("Dense (fully connected)"), "dense",
+              translatable(
+                  "Every input connects to every unit: units x (inputs + 1) parameters."),
+              _dense,
               lambda spec, shape: with_activation(
                   f"nn.Linear({shape[0]}, {spec.units}, bias={spec.use_bias})", spec.activation,
                   (spec.units,))),
-    LayerType("batch_norm", s.BatchNorm, "Batch normalization", "normalization",
-              "Normalizes each channel to zero mean and unit variance over the batch, then "
-              "scales and shifts (BatchNorm2d after conv layers, BatchNorm1d after dense).",
+    LayerType("batch_norm", s.BatchNorm, translatable("Batch normalization"), "normalization",
+              translatable(
+                  "Normalizes each channel to zero mean and unit variance over the batch, then "
+                  "scales and shifts (BatchNorm2d after conv layers, BatchNorm1d after dense)."),
               _batch_norm, _batch_norm_source),
-    LayerType("dropout", s.Dropout, "Dropout", "regularization",
-              "While training, zeroes each value with probability `rate` (and scales the rest); "
-              "does nothing at inference.", lambda spec, shape: Inferred(shape),
+    LayerType("dropout", s.Dropout, translatable("Dropout"), "regularization",
+              translatable(
+                  "While training, zeroes each value with probability `rate` (and scales the "
+                  "rest); does nothing at inference."), lambda spec, shape: Inferred(shape),
               lambda spec, shape: f"nn.Dropout({spec.rate!r})"),
-    LayerType("flatten", s.Flatten, "Flatten", "reshape",
-              "Unrolls a [C, H, W] volume into one vector, needed before dense layers.", _flatten,
+    LayerType("flatten", s.Flatten, translatable("Flatten"), "reshape",
+              translatable(
+                  "Unrolls a [C, H, W] volume into one vector, needed before dense layers."),
+              _flatten,
               lambda spec, shape: "nn.Flatten()"),
     *[_activation(n) for n in ("relu", "leaky_relu", "prelu", "elu", "relu6", "sigmoid", "tanh",
                                "gelu", "softmax")],

@@ -18,6 +18,7 @@ from server.nn.shapes import (
     same_padding,
     two_axes,
 )
+from server.text.marks import translatable
 
 
 def _conv_geometry(spec: s.Conv2D, shape: Shape) -> tuple[tuple[int, int], tuple[int, int],
@@ -34,8 +35,9 @@ def _conv(spec: s.Conv2D, shape: Shape) -> Inferred:
     desc = f"{kh}x{kw}" + (f" (dilation {spec.dilation}: covers {eh}x{ew})" if spec.dilation > 1
                            else "")
     dims = f"{h}x{w}"
-    oh, fh = conv_axis(Axis(h, eh, sh), spec.padding, desc, dims)
-    ow, fw = conv_axis(Axis(w, ew, sw), spec.padding, desc, dims)
+    about = {"kernel": f"{kh}x{kw}", "dilation": spec.dilation, "covers": f"{eh}x{ew}"}
+    oh, fh = conv_axis(Axis(h, eh, sh), spec.padding, desc, dims, about)
+    ow, fw = conv_axis(Axis(w, ew, sw), spec.padding, desc, dims, about)
     out = (spec.filters, oh, ow)
     params = (kh * kw * c + int(spec.use_bias)) * spec.filters
     params += activation_params(spec.activation, out)
@@ -115,7 +117,8 @@ def _residual(spec: s.ResidualBlock, shape: Shape) -> Inferred:
     f, st = spec.filters, spec.stride
     if spec.bottleneck and (f % 4 or f < 4):
         raise LayerError("filters", f"a bottleneck block narrows to filters/4; {f} is not a "
-                         "multiple of 4: use e.g. " + str(max(4, f - f % 4)))
+                         "multiple of 4: use e.g. " + str(max(4, f - f % 4)),
+                         "bottleneck_filters", {"filters": f, "suggestion": max(4, f - f % 4)})
     oh, ow = (h - 1) // st + 1, (w - 1) // st + 1
     out = (f, oh, ow)
     if spec.bottleneck:
@@ -157,14 +160,17 @@ def _detection_head(spec: s.DetectionHead, shape: Shape) -> Inferred:
     c, h, w = need_image(shape, "detection_head")
     if h != w:
         raise LayerError("type", f"detection_head needs a square S x S feature map but gets "
-                         f"{h}x{w}: use a square input, or pool the sides to one size")
+                         f"{h}x{w}: use a square input, or pool the sides to one size",
+                         "detection_needs_square", {"height": h, "width": w})
     if spec.grid is not None and spec.grid != h:
         raise LayerError("grid", f"grid is {spec.grid} but the feature map is {h}x{w}: set "
                          f"grid {h}, or pool/stride the layers before it down to "
-                         f"{spec.grid}x{spec.grid}")
+                         f"{spec.grid}x{spec.grid}", "detection_grid_mismatch",
+                         {"grid": spec.grid, "height": h, "width": w})
     if len(spec.anchors) != spec.boxes:
         raise LayerError("anchors", f"{len(spec.anchors)} anchor sizes for boxes {spec.boxes}: "
-                         "give one width,height per box")
+                         "give one width,height per box", "anchors_count_mismatch",
+                         {"anchors": len(spec.anchors), "boxes": spec.boxes})
     per_cell = spec.boxes * (5 + spec.classes)
     params = (c + 1) * per_cell
     return Inferred((h, w, per_cell), params, params, h * w * c * per_cell,
@@ -176,35 +182,42 @@ _max_infer, _max_source = _pool("max_pool2d")
 _avg_infer, _avg_source = _pool("avg_pool2d")
 
 RECORDS: list[LayerType] = [
-    LayerType("conv2d", s.Conv2D, "Conv 2D", "convolution",
-              "Slides `filters` kernels of kernel_size over the input (cross-correlation); each "
-              "output channel sums over all input channels. Output size (N - F + 2P)/S + 1.",
+    LayerType("conv2d", s.Conv2D, translatable("Conv 2D"), "convolution",
+              translatable(
+                  "Slides `filters` kernels of kernel_size over the input (cross-correlation); "
+                  "each output channel sums over all input channels. Output size "
+                  "(N - F + 2P)/S + 1."),
               _conv, _conv_source),
-    LayerType("max_pool2d", s.MaxPool2D, "Max pooling", "pooling",
-              "Keeps the largest value of each window: downsamples and adds some shift "
-              "tolerance. No parameters.", _max_infer, _max_source),
-    LayerType("avg_pool2d", s.AvgPool2D, "Average pooling", "pooling",
-              "Keeps the mean of each window. No parameters.", _avg_infer, _avg_source),
-    LayerType("global_avg_pool2d", s.GlobalAvgPool2D, "Global average pooling", "pooling",
-              "Averages each channel to one number: [C, H, W] -> [C]. Replaces flatten + big "
-              "dense layers in modern nets.", _gap,
+    LayerType("max_pool2d", s.MaxPool2D, translatable("Max pooling"), "pooling",
+              translatable("Keeps the largest value of each window: downsamples and adds some "
+                           "shift tolerance. No parameters."), _max_infer, _max_source),
+    LayerType("avg_pool2d", s.AvgPool2D, translatable("Average pooling"), "pooling",
+              translatable("Keeps the mean of each window. No parameters."), _avg_infer,
+              _avg_source),
+    LayerType("global_avg_pool2d", s.GlobalAvgPool2D, translatable("Global average pooling"),
+              "pooling",
+              translatable("Averages each channel to one number: [C, H, W] -> [C]. Replaces "
+                           "flatten + big dense layers in modern nets."), _gap,
               lambda spec, shape: "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())"),
-    LayerType("residual_block", s.ResidualBlock, "Residual block", "block",
-              "ResNet's block: two 3x3 convs with batch norm (or a 1x1-3x3-1x1 bottleneck) whose "
-              "output is added to the input; a 1x1 projection when the shape changes.",
+    LayerType("residual_block", s.ResidualBlock, translatable("Residual block"), "block",
+              translatable("ResNet's block: two 3x3 convs with batch norm (or a 1x1-3x3-1x1 "
+                           "bottleneck) whose output is added to the input; a 1x1 projection "
+                           "when the shape changes."),
               _residual,
               lambda spec, shape: f"ResidualBlock({shape[0]}, {spec.filters}, stride="
                                   f"{spec.stride}, bottleneck={spec.bottleneck})"),
-    LayerType("inception_block", s.InceptionBlock, "Inception block", "block",
-              "GoogLeNet's module: 1x1, 3x3 and 5x5 convolutions and a pooled branch side by "
-              "side, concatenated along the channels.", _inception,
+    LayerType("inception_block", s.InceptionBlock, translatable("Inception block"), "block",
+              translatable("GoogLeNet's module: 1x1, 3x3 and 5x5 convolutions and a pooled "
+                           "branch side by side, concatenated along the channels."), _inception,
               lambda spec, shape: f"InceptionBlock({shape[0]}, {spec.b1x1}, {spec.b3x3_reduce},"
                                   f" {spec.b3x3}, {spec.b5x5_reduce}, {spec.b5x5}, "
                                   f"{spec.pool_proj})"),
-    LayerType("detection_head", s.DetectionHead, "Detection head (YOLO)", "detection",
-              "YOLO's output layer: a 1x1 convolution giving each of the S x S grid cells B "
-              "boxes of [P, x, y, w, h, c1..cC] (objectness, the box centre in the cell, its "
-              "size in cells relative to an anchor, class scores). Last layer only; the "
-              "output is S x S x B·(5 + C), as the lecture writes it.", _detection_head,
+    LayerType("detection_head", s.DetectionHead, translatable("Detection head (YOLO)"),
+              "detection",
+              translatable(
+                  "YOLO's output layer: a 1x1 convolution giving each of the S x S grid cells B "
+                  "boxes of [P, x, y, w, h, c1..cC] (objectness, the box centre in the cell, its "
+                  "size in cells relative to an anchor, class scores). Last layer only; the "
+                  "output is S x S x B·(5 + C), as the lecture writes it."), _detection_head,
               lambda spec, shape: f"DetectionHead({shape[0]}, {spec.boxes}, {spec.classes})"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 Shape = tuple[int, ...]
 
@@ -14,10 +15,13 @@ Shape = tuple[int, ...]
 class LayerError(Exception):
     """A problem with one layer: the field it concerns and a message with the numbers."""
 
-    def __init__(self, field: str, msg: str):
+    def __init__(self, field: str, msg: str, code: str | None = None,
+                 params: dict[str, Any] | None = None):
         super().__init__(msg)
         self.field = field
         self.msg = msg
+        self.code = code  # the detail's type, with params as its ctx (server/errors.py)
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,16 @@ def show(shape: Shape) -> str:
 def need_image(shape: Shape, what: str) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise LayerError("type", f"{what} needs a [C, H, W] image input but gets {show(shape)} "
-                         "(a flat vector): move it before the flatten/dense layers")
+                         "(a flat vector): move it before the flatten/dense layers",
+                         "layer_needs_image", {"layer": what, "shape": show(shape)})
     return shape[0], shape[1], shape[2]
 
 
 def need_vector(shape: Shape, what: str) -> int:
     if len(shape) != 1:
         raise LayerError("type", f"{what} needs a flat vector but gets {show(shape)}: add a "
-                         "flatten layer (or global_avg_pool2d) before it")
+                         "flatten layer (or global_avg_pool2d) before it",
+                         "layer_needs_vector", {"layer": what, "shape": show(shape)})
     return shape[0]
 
 
@@ -54,8 +60,12 @@ def same_padding(axis: Axis) -> tuple[int, int, int]:
     return out, total // 2, total - total // 2
 
 
-def conv_axis(axis: Axis, padding: int | str, kernel_desc: str, dims: str) -> tuple[int, str]:
-    """Output size and formula of a convolution along one axis; strict: must be whole."""
+def conv_axis(axis: Axis, padding: int | str, kernel_desc: str, dims: str,
+              about: dict[str, Any] | None = None) -> tuple[int, str]:
+    """Output size and formula of a convolution along one axis; strict: must be whole.
+    kernel_desc: "5x5", or "3x3 (dilation 2: covers 5x5)"; about: the kernel for the error's
+    params ({"kernel": "3x3", "dilation": 2, "covers": "5x5"}; default the desc)."""
+    kernel = about or {"kernel": kernel_desc, "dilation": 1, "covers": kernel_desc}
     n, f, s = axis.n, axis.f, axis.s
     if padding == "same":
         out, before, after = same_padding(axis)
@@ -67,13 +77,17 @@ def conv_axis(axis: Axis, padding: int | str, kernel_desc: str, dims: str) -> tu
     if f > n + 2 * p:
         raise LayerError("kernel_size", f"kernel {kernel_desc} is larger than the {dims} input"
                          f"{f' padded by {p}' if p else ''}: {formula} < 1; reduce kernel_size "
-                         "or add padding")
+                         "or add padding", "kernel_larger_than_input",
+                         {**kernel, "input": dims, "padding": p, "formula": formula})
     exact = (n - f + 2 * p) / s + 1
     if not exact.is_integer():
         fits = [str(t) for t in range(1, s + 3) if (n - f + 2 * p) % t == 0][:3]
         raise LayerError("stride", f"{formula} = {exact:.2f} is not a whole number: a "
                          f"{kernel_desc} kernel with stride {s} does not fit a {dims} input; use "
-                         f"stride {' or '.join(fits)}, change padding, or use padding 'same'")
+                         f"stride {' or '.join(fits)}, change padding, or use padding 'same'",
+                         "stride_does_not_fit",
+                         {**kernel, "formula": formula, "value": round(exact, 2), "stride": s,
+                          "input": dims, "fits": fits})
     return int(exact), f"{formula} = {int(exact)}"
 
 
@@ -82,12 +96,15 @@ def pool_axis(axis: Axis, p: int, what: str, dims: str) -> tuple[int, str]:
     n, f, s = axis.n, axis.f, axis.s
     if 2 * p > f:
         raise LayerError("padding", f"padding {p} is more than half the {f}-wide window; use "
-                         f"padding at most {f // 2}")
+                         f"padding at most {f // 2}", "pool_padding_too_large",
+                         {"padding": p, "window": f, "max": f // 2})
     formula = f"floor(({n} - {f} + 2*{p})/{s}) + 1"
     out = (n - f + 2 * p) // s + 1
     if out < 1:
         raise LayerError("pool_size", f"{what} pools a {dims} input to zero size ({formula} = "
-                         f"{out}); remove this layer or use a smaller pool_size")
+                         f"{out}); remove this layer or use a smaller pool_size",
+                         "pool_to_zero", {"pool": what, "input": dims,
+                                          "formula": f"{formula} = {out}"})
     return out, f"{formula} = {out}"
 
 

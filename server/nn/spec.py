@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from server.text.marks import translatable
+
 Activation = Literal["relu", "leaky_relu", "prelu", "elu", "relu6", "sigmoid", "tanh", "gelu",
                      "softmax"]
 Size = Annotated[int, Field(ge=1, le=64)]
@@ -20,22 +22,25 @@ class Conv2D(Layer):
     """2-D convolution (cross-correlation) with `filters` output channels."""
 
     type: Literal["conv2d"] = "conv2d"
-    filters: int = Field(default=16, ge=1, le=4096, description="Output channels.")
-    kernel_size: Pair = Field(default=3, description="Kernel height and width (int or [h, w]).")
-    stride: Pair = Field(default=1, description="Step between windows.")
+    filters: int = Field(default=16, ge=1, le=4096, description=translatable("Output channels."))
+    kernel_size: Pair = Field(
+        default=3, description=translatable("Kernel height and width (int or [h, w])."))
+    stride: Pair = Field(default=1, description=translatable("Step between windows."))
     padding: Annotated[int, Field(ge=0, le=64)] | Literal["same", "valid"] = Field(
-        default="valid", description='"same" keeps the size (stride 1), "valid" = 0, or a number.')
+        default="valid",
+        description=translatable('"same" keeps the size (stride 1), "valid" = 0, or a number.'))
     dilation: Annotated[int, Field(ge=1, le=16)] = Field(
-        default=1, description="Spacing between kernel taps.")
+        default=1, description=translatable("Spacing between kernel taps."))
     use_bias: bool = True
-    activation: Activation | None = Field(default=None, description="Applied after the layer.")
+    activation: Activation | None = Field(
+        default=None, description=translatable("Applied after the layer."))
 
 
 class _Pool(Layer):
-    pool_size: Pair = Field(default=2, description="Window height and width.")
-    stride: Pair | None = Field(default=None, description="Default: pool_size.")
+    pool_size: Pair = Field(default=2, description=translatable("Window height and width."))
+    stride: Pair | None = Field(default=None, description=translatable("Default: pool_size."))
     padding: Annotated[int, Field(ge=0, le=32)] = Field(
-        default=0, description="At most half the window.")
+        default=0, description=translatable("At most half the window."))
 
 
 class MaxPool2D(_Pool):
@@ -173,13 +178,16 @@ class DetectionHead(Layer):
 
     type: Literal["detection_head"] = "detection_head"
     grid: Annotated[int, Field(ge=1, le=64)] | None = Field(
-        default=None, description="Cells per side, S: the feature map must be S x S. "
-        "Blank: whatever the layer before gives.")
-    boxes: int = Field(default=2, ge=1, le=9, description="Boxes (anchors) per cell, B.")
-    classes: int = Field(default=10, ge=1, le=100, description="Classes, C.")
+        default=None, description=translatable(
+            "Cells per side, S: the feature map must be S x S. "
+            "Blank: whatever the layer before gives."))
+    boxes: int = Field(default=2, ge=1, le=9,
+                       description=translatable("Boxes (anchors) per cell, B."))
+    classes: int = Field(default=10, ge=1, le=100, description=translatable("Classes, C."))
     anchors: Anchors = Field(
         default_factory=lambda: [[0.7, 1.4], [1.4, 1.7]],
-        description="One width,height per box, in grid cells (e.g. 0.7,1.4, 1.4,1.7).")
+        description=translatable(
+            "One width,height per box, in grid cells (e.g. 0.7,1.4, 1.4,1.7)."))
 
 
 AnyLayer = Annotated[

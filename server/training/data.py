@@ -15,7 +15,12 @@ from server.datasets.normalize import normalize
 from server.datasets.registry import Preprocessing
 from server.errors import InvalidInput
 from server.nn.spec import NetworkSpec
+from server.text.marks import translatable
 from server.training.spec import Augment
+
+# Notes a run shows (pages translate them: tx in run_header.js).
+GREY_TO_RGB = translatable("grayscale images are repeated into 3 channels for the RGB network")
+RGB_TO_GREY = translatable("colour images are converted to grayscale for the 1-channel network")
 
 
 @dataclass
@@ -40,22 +45,26 @@ def adapt(images: np.ndarray, pre: Preprocessing, spec: NetworkSpec,
         if channels == 1 and want.channels == 3:
             out = np.repeat(out, 3, axis=3)
             mean, std = mean * 3, std * 3
-            notes.append("grayscale images are repeated into 3 channels for the RGB network")
+            notes.append(GREY_TO_RGB)
         elif channels == 3 and want.channels == 1:
             out = np.stack([cv2.cvtColor(im, cv2.COLOR_RGB2GRAY) for im in out])[..., None]
             mean, std = (float(np.mean(mean)),), (float(np.mean(std)),)
-            notes.append("colour images are converted to grayscale for the 1-channel network")
+            notes.append(RGB_TO_GREY)
         else:
             raise InvalidInput(
                 f"the network takes {want.channels} channels but the dataset has {channels}; "
                 f"set the network's input channels to {channels}", ["network", "input",
-                                                                    "channels"])
+                                                                    "channels"],
+                code="input_channels_mismatch",
+                params={"network": want.channels, "dataset": channels})
     if (want.height, want.width) != out.shape[1:3]:
         h, w = out.shape[1:3]
         if max(want.height / h, want.width / w, h / want.height, w / want.width) > 4:
             raise InvalidInput(
                 f"the network takes {want.height}x{want.width} images but the dataset's are "
-                f"{h}x{w}; set the network's input to {h}x{w}", ["network", "input", "height"])
+                f"{h}x{w}; set the network's input to {h}x{w}", ["network", "input", "height"],
+                code="input_size_mismatch",
+                params={"network": f"{want.height}x{want.width}", "dataset": f"{h}x{w}"})
         grow_h, grow_w = want.height - h, want.width - w
         if grow_h == grow_w and 0 < grow_h <= 8 and grow_h % 2 == 0:
             pad, rule = grow_h // 2, "center_pad"
@@ -101,7 +110,7 @@ def prepare(images: np.ndarray, labels: np.ndarray, pre: Preprocessing, spec: Ne
         val, train = order[:n_val], order[n_val:]
     if len(train) == 0:
         raise InvalidInput("the validation split leaves no training images; lower it",
-                           ["training", "validation_split"])
+                           ["training", "validation_split"], code="validation_split_too_large")
     x = to_tensor(adapted, pre_out)
     y = torch.from_numpy(labels.astype(np.int64))
     return Prepared(x[train], y[train], x[val], y[val], pre_out, notes)

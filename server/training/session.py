@@ -18,6 +18,7 @@ from server.nn.build import build_model
 from server.nn.presets import Presets
 from server.nn.spec import NetworkSpec
 from server.store import ModelStore
+from server.text.marks import translatable
 from server.training.data import Prepared, adapt, prepare, to_tensor
 from server.training.detection_checks import is_detection, validate_detection
 from server.training.events import Metrics
@@ -36,14 +37,15 @@ def resolve_network(network: dict[str, Any], presets: Presets) -> tuple[NetworkS
     analysis = analyze(spec)
     if analysis.errors:
         first = analysis.errors[0]
-        raise InvalidInput(first.msg, ["network", *first.loc])
-    return spec, "custom network"
+        raise InvalidInput(first.msg, ["network", *first.loc], code=first.code,
+                           params=first.params)
+    return spec, translatable("custom network")
 
 
 def pick_device(choice: str) -> torch.device:
     if choice == "cuda" and not torch.cuda.is_available():
         raise InvalidInput("device 'cuda' was asked for but this server has no CUDA GPU; use "
-                           "'auto' or 'cpu'", ["training", "device"])
+                           "'auto' or 'cpu'", ["training", "device"], code="no_cuda")
     if choice == "cpu" or not torch.cuda.is_available():
         return torch.device("cpu")
     return torch.device("cuda")
@@ -67,7 +69,8 @@ def fit_preset(spec: NetworkSpec, info: DatasetInfo) -> NetworkSpec:
     if analysis.errors:
         first = analysis.errors[0]
         raise InvalidInput(f"the preset, made to take {pre.width}x{pre.height} pictures: "
-                           f"{first.msg}", ["network", *first.loc])
+                           f"{first.msg}", ["network", *first.loc], code=first.code,
+                           params=first.params)
     return adapted
 
 
@@ -75,12 +78,17 @@ def check_user_classes(info: DatasetInfo, counts: dict[str, int]) -> None:
     """At least 2 classes, each with MIN_PER_CLASS pictures: 422 naming the class."""
     if len(info.classes) < 2:
         raise InvalidInput(f"dataset {info.title!r} has {len(info.classes)} class; a network "
-                           "learns to tell classes apart: add a second class", ["dataset"])
+                           "learns to tell classes apart: add a second class", ["dataset"],
+                           code="dataset_one_class",
+                           params={"dataset": info.title, "classes": len(info.classes)})
     for label, count in counts.items():
         if count < MIN_PER_CLASS:
             raise InvalidInput(f"class {label!r} of dataset {info.title!r} has {count} "
                                f"pictures; add at least {MIN_PER_CLASS - count} more (each "
-                               f"class needs {MIN_PER_CLASS})", ["dataset"])
+                               f"class needs {MIN_PER_CLASS})", ["dataset"],
+                               code="class_too_small",
+                               params={"label": label, "dataset": info.title, "count": count,
+                                       "more": MIN_PER_CLASS - count, "min": MIN_PER_CLASS})
 
 
 def validate_request(request: RunRequest, presets: Presets, datasets: DatasetRegistry,
@@ -104,13 +112,16 @@ def validate_request(request: RunRequest, presets: Presets, datasets: DatasetReg
             spec = fit_preset(spec, info)
     if datasets.folder(request.dataset) is None:
         raise InvalidInput(f"dataset {request.dataset!r} is not on this machine; run "
-                           f"`cnn-playground datasets download {request.dataset}`", ["dataset"])
+                           f"`cnn-playground datasets download {request.dataset}`", ["dataset"],
+                           code="dataset_not_downloaded", params={"dataset": request.dataset})
     last_units = analyze(spec).rows[-1]["output_shape"]
     if last_units != [len(info.classes)]:
         raise InvalidInput(
             f"the network ends in {last_units} outputs but {request.dataset} has "
             f"{len(info.classes)} classes; make the last dense layer {len(info.classes)} units",
-            ["network", "layers", len(spec.layers) - 1])
+            ["network", "layers", len(spec.layers) - 1], code="outputs_classes_mismatch",
+            params={"outputs": str(last_units), "dataset": request.dataset,
+                    "classes": len(info.classes)})
     images, _ = datasets.load(request.dataset, "train")
     adapt(images[:1], info.preprocessing, spec, [])  # raises when the input cannot fit
     if local_device:

@@ -66,6 +66,13 @@ def test_create_add_look_and_delete(client: TestClient) -> None:
     assert reasons["notes.txt"].startswith("not an image")
     assert reasons["tiny.png"].startswith("too small: 4x4 pixels")
     assert reasons["again.png"] == "duplicate: the same file is already in class 'cat'"
+    # Each reason also has a type and its values, for a page to word it in its language.
+    coded = {s["file"]: (s["type"], s["ctx"]) for s in answer["skipped"]}
+    assert coded["tiny.png"] == ("skip_too_small", {"width": 4, "height": 4, "min": 8})
+    assert coded["again.png"] == ("skip_duplicate", {"class": "cat"})
+    assert coded["notes.txt"][0] == "skip_unreadable"
+    assert coded["notes.txt"][1]["error"] == "image_unsupported"
+    assert coded["notes.txt"][1]["error_ctx"]["kind"] == "text"
     add(client, me, dataset_id, "bird", [("b.png", pictures(1, seed=5)[0])])  # a new class
     shown = client.get(f"/api/datasets/{dataset_id}", headers=me).json()
     assert shown["counts"] == {"cat": 3, "dog": 0, "bird": 1}
@@ -103,7 +110,7 @@ def test_a_zip_of_class_folders_imports_and_exports_back(client: TestClient) -> 
     assert body["stored"] == 12
     assert body["skipped"] == [{"file": "mydata/ones/readme.md", "reason": (
         "not an image: its name does not end in .png, .jpg, .jpeg, .webp, .bmp, .gif or "
-        ".tif")}]
+        ".tif"), "type": "skip_not_image_name", "ctx": {}}]
     exported = client.get(f"/api/datasets/{body['id']}/export", headers=me)
     assert exported.status_code == 200
     again = client.post("/api/datasets", headers=me, data={"size": "16"},

@@ -119,7 +119,8 @@ async def detect(
     if not loaded.detector:
         raise Conflict(f"model {loaded.id!r} is a classifier: it says what one picture shows, "
                        f"not where; use POST /api/models/{loaded.id}/predict, or a model "
-                       "trained from the yolo-tiny-mnist preset", ["model_id"])
+                       "trained from the yolo-tiny-mnist preset", ["model_id"],
+                       code="model_is_classifier", params={"model": loaded.id})
     limits = services.images.limits
 
     def answer() -> dict[str, Any]:

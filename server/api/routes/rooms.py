@@ -15,12 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.api.deps import IdentityDep, ServicesDep, TeacherKey
 from server.classroom.access import check_model_readable, readable_dataset, run_missing
 from server.classroom.forking import fork
+from server.classroom.room_records import check_language
 from server.classroom.rooms import NAME_LIMIT, TITLE_LIMIT, Broadcast, Room
 from server.classroom.sessions import Identity
 from server.errors import Forbidden, InvalidInput, TooLarge
+from server.i18n.languages import LANGUAGES
 from server.nn.parse import parse_network
 from server.services import Services
 from server.text import clean, find_lone_surrogate
+from server.text.marks import translatable
 
 router = APIRouter(tags=["rooms"])
 MAX_KERNEL_LAB_BYTES = 64 * 1024
@@ -43,6 +46,9 @@ class NewRoom(BaseModel):
         default="", description=f"shown to students, at most {TITLE_LIMIT} characters")
     max_participants: MaxParticipants = None
     locked: bool = Field(default=False, description="no one can join until unlocked")
+    language: str | None = Field(default=None, max_length=35, description=(
+        "the teacher's page language, one of the tags GET /api/i18n lists: students' room "
+        "pages suggest it (never impose it)"), json_schema_extra={"enum": [*LANGUAGES, None]})
 
 
 class RoomSettings(BaseModel):
@@ -99,10 +105,12 @@ def create_room(body: NewRoom, request: Request, services: ServicesDep,
     """Returns the 6-character join code, the join URL (on CNNPG_PUBLIC_URL when set, else
     the address this request came to), and the teacher key: shown this once, it lets a
     script or another device act as the teacher over REST (header X-Teacher-Key). An empty
-    title becomes "Classroom"."""
-    title = body.title or "Classroom"
+    title becomes "Classroom". `language` (your page's, e.g. "pt-BR") is suggested to the
+    room's students on their room page, never imposed."""
+    title = body.title or translatable("Classroom")  # pages show it in their language
+    language = check_language(body.language)
     room, key = services.rooms.create(identity.session_id, title, body.max_participants,
-                                      body.locked, address)
+                                      body.locked, address, language)
     base = services.settings.public_url or str(request.base_url)
     join_url = base.rstrip("/") + f"/join/{room.code}"
     return {"code": room.code, "join_url": join_url, "teacher_key": key,
@@ -150,11 +158,14 @@ def _check_kernel_lab(state: dict[str, Any]) -> None:
     bad = find_lone_surrogate(state)
     if bad is not None:
         raise InvalidInput("kernel_lab holds a lone surrogate (half of a UTF-16 pair, not a "
-                           "character); remove it", ["kernel_lab", *bad])
+                           "character); remove it", ["kernel_lab", *bad],
+                           code="lone_surrogate_in_kernel_lab")
     size = len(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_KERNEL_LAB_BYTES:
         raise TooLarge(f"kernel_lab is {size} bytes of JSON; at most {MAX_KERNEL_LAB_BYTES}: "
-                       "send fewer or smaller custom kernels", ["kernel_lab"])
+                       "send fewer or smaller custom kernels", ["kernel_lab"],
+                       code="kernel_lab_too_large",
+                       params={"size": size, "limit": MAX_KERNEL_LAB_BYTES})
 
 
 def _dataset_broadcast(services: Services, identity: Identity, room: Room, dataset_id: str,
@@ -164,14 +175,17 @@ def _dataset_broadcast(services: Services, identity: Identity, room: Room, datas
     record = readable_dataset(services, identity, dataset_id)
     if record.owner != room.owner:
         raise Forbidden(f"dataset {dataset_id!r} is not yours to show: broadcast one of your "
-                        "own datasets (fork it first)", ["dataset_id"])
+                        "own datasets (fork it first)", ["dataset_id"],
+                        code="dataset_not_yours_to_show", params={"dataset_id": dataset_id})
     return Broadcast("dataset", dataset_id=record.id, follow=follow, title=record.name)
 
 
 def _broadcast(services: Services, identity: Identity, room: Room,
                body: BroadcastBody) -> Broadcast:
     def need(field: str) -> None:
-        raise InvalidInput(f"kind {body.kind!r} needs {field!r}", [field])
+        raise InvalidInput(f"kind {body.kind!r} needs {field!r}", [field],
+                           code="broadcast_needs_field", params={"kind": body.kind,
+                                                                 "field": field})
 
     if body.kind == "run":
         if not body.run_id:
@@ -189,7 +203,7 @@ def _broadcast(services: Services, identity: Identity, room: Room,
             need("network")
         spec = parse_network(body.network, services.presets)
         return Broadcast("network", network=spec, follow=body.follow,
-                         title=f"a network of {len(spec.layers)} layers")
+                         title=f"a network of {len(spec.layers)} layers")  # see room/state.js
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:
             need("kernel_lab")
@@ -205,7 +219,8 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         check_model_readable(services, identity, body.model_id, manifest)
         if manifest is not None and not manifest.is_public and manifest.owner != room.owner:
             raise Forbidden(f"model {body.model_id!r} is not yours to show: broadcast a public "
-                            "model or one of your own (fork it first)", ["model_id"])
+                            "model or one of your own (fork it first)", ["model_id"],
+                            code="model_not_yours_to_show", params={"model_id": body.model_id})
         return Broadcast("model", model_id=body.model_id, follow=body.follow,
                          title=(manifest.name if manifest else None) or body.model_id)
     if body.kind == "dataset":

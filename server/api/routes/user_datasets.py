@@ -64,7 +64,10 @@ def _create(store: UserDatasets, owner: str, spec: NewDataset) -> DatasetRecord:
         raise InvalidInput(f"size: a detection dataset's size is a multiple of 16 from 32 "
                            f"(the detector's grid cells are 16 pixels), not {spec.size}; try "
                            f"{max(32, spec.size // 16 * 16)} or "
-                           f"{max(48, (spec.size // 16 + 1) * 16)}", ["size"])
+                           f"{max(48, (spec.size // 16 + 1) * 16)}", ["size"],
+                           code="detection_dataset_size",
+                           params={"size": spec.size, "lower": max(32, spec.size // 16 * 16),
+                                   "upper": max(48, (spec.size // 16 + 1) * 16)})
     return store.create(owner, name, classes, spec.size, spec.channels, spec.fit, spec.task)
 
 

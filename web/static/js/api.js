@@ -23,7 +23,9 @@ async function failure(response) {
   } catch {
     // not JSON (a proxy's error page): ApiError says "request failed (HTTP n)"
   }
-  if (typeof detail === "string") detail = [{ loc: [], msg: detail, type: "http_error" }];
+  if (typeof detail === "string") {
+    detail = [{ loc: [], msg: detail, type: "http_error", ctx: { status: response.status } }];
+  }
   return new ApiError(response.status, detail);
 }
 

@@ -6,10 +6,12 @@ import { getJson, postJson, request, sendJson } from "./api.js";
 const roomPath = (code, rest = "") => `/api/rooms/${encodeURIComponent(code)}${rest}`;
 
 /** Resolves to {code, join_url, teacher_key, room}; the key is shown only this once.
- * maxParticipants: null for the server's default. */
-export function createRoom(title, maxParticipants = null) {
+ * maxParticipants: null for the server's default. language: the teacher's page language
+ * (a tag such as "pt-BR"), suggested to the room's students; null: none. */
+export function createRoom(title, maxParticipants = null, language = null) {
   const body = title ? { title } : {};
   if (maxParticipants !== null) body.max_participants = maxParticipants;
+  if (language) body.language = language;
   return postJson("/api/rooms", body);
 }
 

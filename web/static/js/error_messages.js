@@ -46,7 +46,9 @@ export function localMessage(item) {
   for (const [key, value] of Object.entries(item.ctx || {})) {
     ctx[key] = Array.isArray(value) ? value.join(", ") : value;
   }
-  return render(ctx);
+  const text = render(ctx);
+  // a value the server did not send would show as {name}: the English message is better
+  return /\{\w+\}/.test(text) ? item.msg : text;
 }
 
 /** Does the page know this type? (the tests compare with the server's codes) */

@@ -1,6 +1,8 @@
 // Copy this page's address (a link that rebuilds what it shows); where the clipboard is
 // refused (a page not served over https or localhost), show it selected in `field`.
 
+import { t } from "../i18n.js";
+
 export async function copyLink(field, copied) {
   field.value = location.href;
   field.hidden = false;
@@ -10,6 +12,6 @@ export async function copyLink(field, copied) {
   } catch {
     field.focus();
     field.select();
-    return "The clipboard is not available here: copy the selected link with Ctrl+C.";
+    return t("The clipboard is not available here: copy the selected link with Ctrl+C.");
   }
 }

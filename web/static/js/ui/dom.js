@@ -1,5 +1,7 @@
 // Building DOM elements: h("button", {class: "x", onclick: fn, "aria-label": "..."}, "text").
 
+import { formatNumber, lang } from "../i18n.js";
+
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -32,9 +34,11 @@ export function byId(id) {
   return node;
 }
 
-/** A number the way the maths panels write it: integers plain, others to 4 significant. */
+/** A number the way the maths panels write it: integers plain, others to 4 significant,
+ * with the page's decimal mark (2,922 in pt-BR) and no thousands separators. */
 export function fmt(value) {
   if (value === null || value === undefined) return "pad";
-  if (Number.isInteger(value)) return String(value);
-  return String(Number(value.toPrecision(4)));
+  const plain = Number.isInteger(value) ? value : Number(value.toPrecision(4));
+  if (lang === "en") return String(plain);
+  return formatNumber(plain, { maximumFractionDigits: 20, useGrouping: false });
 }

@@ -6,6 +6,7 @@
 // web/templates/_presentation_bar.html.
 
 import { byId, h } from "./dom.js";
+import { t } from "../i18n.js";
 
 const TYPING = "input:not([type=checkbox]):not([type=radio]), select, textarea, [contenteditable]";
 const CLICKABLE = "button, a[href], summary, input, select, textarea, label";
@@ -73,14 +74,14 @@ export class Presentation {
     document.documentElement.classList.toggle("presenting", on);
     document.body.dataset.presenting = String(on);
     this.toggleButton.setAttribute("aria-pressed", String(on));
-    this.toggleButton.textContent = on ? "Leave presentation mode" : "Presentation mode";
+    this.toggleButton.textContent = on ? t("Leave presentation mode") : t("Presentation mode");
     const url = new URL(window.location.href);
     if (on) url.searchParams.set("present", "1");
     else url.searchParams.delete("present");
     history.replaceState(history.state, "", url);
     if (on) byId("present-bar").scrollIntoView({ block: "start" }); // the layout just changed
     if (!announce) return;
-    this.say(on ? "Presentation mode: P or Escape to leave." : "Presentation mode is off.");
+    this.say(on ? t("Presentation mode: P or Escape to leave.") : t("Presentation mode is off."));
     // Space and N reach the shortcuts, not the button that was just pressed.
     if (on && document.activeElement === this.toggleButton) byId("present-bar").focus();
   }
@@ -106,7 +107,7 @@ export class Presentation {
   async act(action, event) {
     event.preventDefault();
     const said = await action();
-    this.say(said || (event.key === " " ? "Space starts, pauses or resumes only your own runs."
-      : "N steps once while your run is paused."));
+    this.say(said || (event.key === " " ? t("Space starts, pauses or resumes only your own runs.")
+      : t("N steps once while your run is paused.")));
   }
 }

@@ -3,19 +3,23 @@
 // focus, Cancel and Escape give it back to the delete button.
 
 import { request } from "../api.js";
+import { lang, t, tn } from "../i18n.js";
 
 const NAMES = {
-  runs: ["run", "runs"], run_summaries: ["run summary", "run summaries"],
-  uploads: ["upload", "uploads"], models: ["model", "models"],
-  datasets: ["dataset", "datasets"], rooms: ["room", "rooms"],
+  runs: (n) => tn("{n} run", "{n} runs", n),
+  run_summaries: (n) => tn("{n} run summary", "{n} run summaries", n),
+  uploads: (n) => tn("{n} upload", "{n} uploads", n),
+  models: (n) => tn("{n} model", "{n} models", n),
+  datasets: (n) => tn("{n} dataset", "{n} datasets", n),
+  rooms: (n) => tn("{n} room", "{n} rooms", n),
 };
 
-/** "2 runs, 1 model and 0 uploads" from {runs: 2, models: 1, uploads: 0}. */
+/** "2 runs, 1 model, and 0 uploads" from {runs: 2, models: 1, uploads: 0} (the list in
+ * the page's language). */
 export function describeDeleted(counts) {
   const parts = Object.entries(NAMES).filter(([key]) => key in counts)
-    .map(([key, [one, many]]) => `${counts[key]} ${counts[key] === 1 ? one : many}`);
-  if (parts.length < 2) return parts.join("");
-  return `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+    .map(([key, name]) => name(counts[key]));
+  return new Intl.ListFormat(lang, { style: "long", type: "conjunction" }).format(parts);
 }
 
 async function deleteEverything() {
@@ -23,10 +27,10 @@ async function deleteEverything() {
   try {
     deleted = (await (await request("/api/sessions/me", { method: "DELETE" })).json()).deleted;
   } catch (err) { // ApiError: the server's reasons, or "the server cannot be reached"
-    return `Nothing was deleted: ${err.message}`;
+    return t("Nothing was deleted: {error}", { error: err.message });
   }
   document.dispatchEvent(new CustomEvent("session-data-deleted", { detail: deleted }));
-  return `Deleted ${describeDeleted(deleted)}. Reload a page to see it empty.`;
+  return t("Deleted {what}. Reload a page to see it empty.", { what: describeDeleted(deleted) });
 }
 
 function start() {
@@ -54,7 +58,7 @@ function start() {
   yes.addEventListener("click", async () => {
     yes.disabled = true;
     no.disabled = true;
-    status.textContent = "Deleting…";
+    status.textContent = t("Deleting…");
     status.textContent = await deleteEverything();
     yes.disabled = false;
     no.disabled = false;

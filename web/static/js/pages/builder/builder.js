@@ -2,6 +2,7 @@
 // the totals, presets, import/export, the shareable URL and the drawing together.
 
 import { exportPytorch, getPreset, listLayers, listPresets } from "../../api.js";
+import { t, tn, tx } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import * as status from "../../ui/status.js";
@@ -21,6 +22,26 @@ import { Validator } from "./validate.js";
 import { drawNetwork } from "./visualize.js";
 
 const TOOLS = "tools";
+
+/** "Loaded LeNet-5, 9 layers." and the like: one whole sentence per way of loading. */
+function loadedText(verb, name, n) {
+  const named = name !== "Network";
+  name = tx(name); // a preset's name, as the server sent it
+  if (verb === "restored") {
+    return tn("Restored your last valid network: {n} layer.",
+      "Restored your last valid network: {n} layers.", n);
+  }
+  if (verb === "opened") {
+    return tn("Opened the network in the link: {n} layer.",
+      "Opened the network in the link: {n} layers.", n);
+  }
+  if (verb === "imported") {
+    return named ? tn("Imported {name}, {n} layer.", "Imported {name}, {n} layers.", n, { name })
+      : tn("Imported {n} layer.", "Imported {n} layers.", n);
+  }
+  return named ? tn("Loaded {name}, {n} layer.", "Loaded {name}, {n} layers.", n, { name })
+    : tn("Loaded {n} layer.", "Loaded {n} layers.", n);
+}
 
 function announce(text) {
   byId("builder-announce").textContent = text;
@@ -45,7 +66,7 @@ class Builder {
     this.validator = new Validator((result) => this.result(result));
     this.inputErrors = new FieldErrors(byId("input-form"));
     this.shownInputErrors = "[]";
-    this.imports = new ImportPanel(catalog, (spec, name) => this.load(spec, name, "Imported"),
+    this.imports = new ImportPanel(catalog, (spec, name) => this.load(spec, name, "imported"),
       (id) => this.loadPreset(id));
     this.presets = new PresetPicker(presets, (id) => this.loadPreset(id));
     this.tabs = new Tabs(byId("view-tabs"), () => this.draw());
@@ -67,7 +88,7 @@ class Builder {
     if (problem === true) return;
     const saved = share.savedSpec();
     if (saved && !checkStructure(saved, this.catalog).length) {
-      this.load(saved, "Network", "Restored your last valid network:");
+      this.load(saved, "Network", "restored");
     } else {
       showInput(this.state.input);
       this.changed(true);
@@ -80,8 +101,10 @@ class Builder {
     const link = share.specFromUrl();
     if (!link) return false;
     const problems = link.error ? [link.error] : checkStructure(link.spec, this.catalog);
-    if (problems.length) return `The link's network cannot be opened: ${problems.join(" ")}`;
-    this.load(link.spec, "Network", "Opened the network in the link:");
+    if (problems.length) {
+      return t("The link's network cannot be opened: {problems}", { problems: problems.join(" ") });
+    }
+    this.load(link.spec, "Network", "opened");
     return true;
   }
 
@@ -110,8 +133,9 @@ class Builder {
     this.changed(true);
     this.stack.focus(id, button);
     const to = this.state.index(id);
-    announce(`${this.catalog.label(this.state.layers[to].type)} moved to position ${to + 1} of ${
-      this.state.layers.length}.`);
+    announce(t("{layer} moved to position {position} of {total}.", {
+      layer: this.catalog.label(this.state.layers[to].type), position: to + 1,
+      total: this.state.layers.length }));
   }
 
   insert(type, index, focus) {
@@ -121,15 +145,15 @@ class Builder {
     card.expand(true);
     if (focus) this.stack.focus(layer.id);
     card.el.scrollIntoView({ block: "nearest" });
-    announce(`${this.catalog.label(type)} added as layer ${this.state.index(layer.id) + 1} of ${
-      this.state.layers.length}.`);
+    announce(t("{layer} added as layer {position} of {total}.", { layer: this.catalog.label(type),
+      position: this.state.index(layer.id) + 1, total: this.state.layers.length }));
   }
 
   duplicate(id) {
     const copy = this.state.duplicate(this.state.index(id));
     this.changed(true);
     this.stack.focus(copy.id);
-    announce(`Duplicated as layer ${this.state.index(copy.id) + 1}.`);
+    announce(t("Duplicated as layer {position}.", { position: this.state.index(copy.id) + 1 }));
   }
 
   remove(id) {
@@ -140,7 +164,7 @@ class Builder {
     const next = this.state.layers[i] || this.state.layers[i - 1];
     if (next) this.stack.focus(next.id);
     else byId("palette").querySelector("button").focus();
-    announce(`${this.catalog.label(removed.type)} removed.`);
+    announce(t("{layer} removed.", { layer: this.catalog.label(removed.type) }));
   }
 
   load(spec, name, verb) {
@@ -149,8 +173,7 @@ class Builder {
     showInput(this.state.input);
     this.imports.clear();
     this.changed(true);
-    const n = this.state.layers.length;
-    this.toolStatus(`${verb} ${name === "Network" ? "" : `${name}, `}${n} layer${n === 1 ? "" : "s"}.`);
+    this.toolStatus(loadedText(verb, name, this.state.layers.length));
   }
 
   async loadPreset(id) {
@@ -158,7 +181,7 @@ class Builder {
     try {
       const preset = await getPreset(id);
       status.end(TOOLS, true);
-      this.load(preset.spec, preset.name, "Loaded");
+      this.load(preset.spec, preset.name, "loaded");
     } catch (err) {
       this.toolError(err.detail ? err.detail.map((d) => d.msg) : [String(err)]);
     }
@@ -194,9 +217,10 @@ class Builder {
   showVerdict(ok, problems, empty) {
     const verdict = byId("builder-verdict");
     verdict.dataset.verdict = empty ? "empty" : ok ? "valid" : "invalid";
-    verdict.textContent = empty ? "No layers yet."
-      : ok ? "\u2714 Valid network: saved for training."
-        : `\u26a0 ${problems} problem${problems === 1 ? "" : "s"}: see the messages below.`;
+    verdict.textContent = empty ? t("No layers yet.")
+      : ok ? t("\u2714 Valid network: saved for training.")
+        : tn("\u26a0 {n} problem: see the messages below.",
+          "\u26a0 {n} problems: see the messages below.", problems);
   }
 
   draw() {
@@ -215,7 +239,7 @@ class Builder {
     byId("export-json").addEventListener("click", () => {
       const file = `${format.slug(this.state.name)}.json`;
       download(`${JSON.stringify(this.state.spec(), null, 2)}\n`, file, "application/json");
-      this.toolStatus(`Downloaded ${file}.`);
+      this.toolStatus(t("Downloaded {file}.", { file }));
     });
     byId("export-py").addEventListener("click", () => this.exportPython());
     byId("copy-link").addEventListener("click", async () => {
@@ -230,9 +254,10 @@ class Builder {
       const source = await exportPytorch(this.state.spec(), this.state.name);
       download(source, file, "text/x-python");
       status.end(TOOLS, true);
-      this.toolStatus(`Downloaded ${file}: run it with python to print the output shape.`);
+      this.toolStatus(t("Downloaded {file}: run it with python to print the output shape.",
+        { file }));
     } catch (err) {
-      this.toolError(["The PyTorch export needs a valid network:",
+      this.toolError([t("The PyTorch export needs a valid network:"),
         ...err.detail.map((d) => d.msg)]);
     }
   }
@@ -260,7 +285,7 @@ async function boot() {
     status.end("boot", true);
   } catch (err) {
     const box = byId("boot-error");
-    box.textContent = `The builder could not start: ${err.message}`;
+    box.textContent = t("The builder could not start: {error}", { error: err.message });
     box.hidden = false;
     status.end("boot", false);
     if (!err.detail) throw err;

@@ -2,6 +2,7 @@
 // shape and parameter count, the formula (and a block's inner layers) on demand, the
 // buttons that move, duplicate and remove it, and its settings form.
 
+import { t, tn } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { display, fieldControl } from "./fields.js";
@@ -13,13 +14,13 @@ function button(cls, text, hidden, onclick) {
 }
 
 function innerTable(inner) {
-  const head = h("tr", {}, ["Part", "Type", "Kernel", "Output", "Params"].map(
-    (t) => h("th", { scope: "col" }, t)));
+  const head = h("tr", {}, [t("Part"), t("Type"), t("Kernel"), t("Output"), t("Params")].map(
+    (text) => h("th", { scope: "col" }, text)));
   const rows = inner.map((part) => h("tr", {},
     h("td", {}, part.name), h("td", {}, part.type),
     h("td", {}, part.kernel_size ? `${display(part.kernel_size)}` : "\u2013"),
     h("td", {}, format.shape(part.output_shape)), h("td", {}, format.count(part.params))));
-  return h("table", { class: "inner-table" }, h("caption", {}, "Inner layers"),
+  return h("table", { class: "inner-table" }, h("caption", {}, t("Inner layers")),
     h("thead", {}, head), h("tbody", {}, rows));
 }
 
@@ -44,18 +45,19 @@ export class LayerCard {
     this.number = h("span", { class: "card-number", "aria-hidden": "true" });
     this.problem = h("span", { class: "card-problem", hidden: true });
     this.head = h("div", { class: "card-head", draggable: "true" },
-      h("span", { class: "drag-handle", "aria-hidden": "true", title: "Drag to reorder" },
+      h("span", { class: "drag-handle", "aria-hidden": "true", title: t("Drag to reorder") },
         "\u2807"),
       this.number, this.position,
       h("h3", { class: "card-title", id: `${key}-title` }, entry.label),
-      h("span", { class: "category-badge", id: `${key}-cat` }, entry.category),
+      h("span", { class: "category-badge", id: `${key}-cat` }, this.catalog.categoryName(
+        entry.category)),
       this.problem);
     this.settings = h("p", { class: "card-settings" });
     this.shapeText = h("dd", { class: "card-shape" }, "\u2026");
     this.paramsText = h("dd", { class: "card-params" }, "\u2026");
     const stats = h("dl", { class: "card-stats", id: `${key}-stats` },
-      h("div", {}, h("dt", {}, "Output"), this.shapeText),
-      h("div", {}, h("dt", {}, "Params"), this.paramsText));
+      h("div", {}, h("dt", {}, t("Output")), this.shapeText),
+      h("div", {}, h("dt", {}, t("Params")), this.paramsText));
     this.general = h("div", { class: "card-general field", dataset: { loc: "general" } });
     this.more = this.buildMore(entry);
     this.form = this.buildForm(key);
@@ -70,7 +72,7 @@ export class LayerCard {
   buildMore(entry) {
     this.formula = h("p", { class: "formula" });
     this.inner = h("div", { class: "inner" });
-    const title = entry.category === "block" ? "Formula and inner layers" : "Formula";
+    const title = entry.category === "block" ? t("Formula and inner layers") : t("Formula");
     return h("details", { class: "card-more" },
       h("summary", {}, title), this.formula, this.inner,
       h("p", { class: "hint card-docs" }, entry.docs));
@@ -78,17 +80,17 @@ export class LayerCard {
 
   buildActions(key) {
     const label = `: ${this.catalog.label(this.type)}`;
-    this.upButton = button("card-up", "\u2191 Move up", label,
+    this.upButton = button("card-up", t("\u2191 Move up"), label,
       () => this.actions.move(this.id, -1, "card-up"));
-    this.downButton = button("card-down", "\u2193 Move down", label,
+    this.downButton = button("card-down", t("\u2193 Move down"), label,
       () => this.actions.move(this.id, 1, "card-down"));
     this.editButton = this.fields.length ? h("button", {
       type: "button", class: "card-edit", "aria-expanded": "false", "aria-controls": `${key}-form`,
       onclick: () => this.expand(this.form.hidden),
-    }, "Settings", h("span", { class: "visually-hidden" }, label)) : null;
+    }, t("Settings"), h("span", { class: "visually-hidden" }, label)) : null;
     return h("div", { class: "card-actions" }, this.editButton, this.upButton, this.downButton,
-      button("card-duplicate", "Duplicate", label, () => this.actions.duplicate(this.id)),
-      button("card-remove", "Remove", label, () => this.actions.remove(this.id)));
+      button("card-duplicate", t("Duplicate"), label, () => this.actions.duplicate(this.id)),
+      button("card-remove", t("Remove"), label, () => this.actions.remove(this.id)));
   }
 
   buildForm(key) {
@@ -112,7 +114,7 @@ export class LayerCard {
   /** Its place in the stack: "Layer 2 of 7", Move up/down disabled at the ends. */
   place(index, total) {
     this.number.textContent = String(index + 1);
-    this.position.textContent = `Layer ${index + 1} of ${total}:`;
+    this.position.textContent = t("Layer {position} of {total}:", { position: index + 1, total });
     this.upButton.disabled = index === 0;
     this.downButton.disabled = index === total - 1;
   }
@@ -120,9 +122,9 @@ export class LayerCard {
   /** The settings that differ from the defaults, e.g. "Filters 20 · Kernel Size 5". */
   refreshSettings() {
     const parts = this.fields.filter((d) => JSON.stringify(this.values[d.name]) !== JSON.stringify(
-      d.default)).map((d) => `${d.title} ${display(this.values[d.name]) || "none"}`);
+      d.default)).map((d) => `${d.title} ${display(this.values[d.name]) || t("none")}`);
     this.settings.textContent = parts.length ? parts.join(" \u00b7 ")
-      : this.fields.length ? "Default settings" : "No settings";
+      : this.fields.length ? t("Default settings") : t("No settings");
   }
 
   /** A summary row from the server (null: not computed). */
@@ -132,7 +134,8 @@ export class LayerCard {
     this.el.classList.toggle("unknown-shape", !shape);
     this.paramsText.textContent = shape ? format.count(row.params) : "\u2013";
     this.formula.textContent = row && row.formula ? row.formula
-      : shape ? "The output has the shape of the input." : "Not computed: see the problems above.";
+      : shape ? t("The output has the shape of the input.")
+        : t("Not computed: see the problems above.");
     this.inner.replaceChildren(row && row.inner && row.inner.length ? innerTable(row.inner) : "");
   }
 
@@ -144,7 +147,7 @@ export class LayerCard {
     this.errors.show(detail);
     const n = detail.length;
     this.problem.hidden = n === 0;
-    this.problem.textContent = n === 1 ? "\u26a0 1 problem" : `\u26a0 ${n} problems`;
+    this.problem.textContent = tn("\u26a0 {n} problem", "\u26a0 {n} problems", n);
     this.el.classList.toggle("has-problem", n > 0);
     if (detail.some((d) => this.fields.some((f) => f.name === d.loc[0]))) this.expand(true);
   }

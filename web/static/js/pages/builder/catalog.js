@@ -5,6 +5,25 @@
 // exclusiveMin, exclusiveMax, integer, options}. kind is "boolean" (checkbox), "number"
 // (one integer or float), "choice" (only fixed words: a select) or "text" (a union such as
 // 3 or [3, 5], or a number or "same"/"valid": typed as text and parsed by fields.js).
+// Labels, docs and field descriptions arrive in English and show in the page's language
+// (tx); field titles and category names are translated here.
+
+import { t, tx } from "../../i18n.js";
+
+/** The fields' titles in the page's language (others: from the name, as pydantic's). */
+const TITLES = {
+  filters: t("Filters"), kernel_size: t("Kernel size"), stride: t("Stride"),
+  padding: t("Padding"), dilation: t("Dilation"), use_bias: t("Use bias"),
+  activation: t("Activation"), pool_size: t("Pool size"), rate: t("Rate"), units: t("Units"),
+  alpha: t("Alpha"), bottleneck: t("Bottleneck"), grid: t("Grid"), boxes: t("Boxes"),
+  classes: t("Classes"), anchors: t("Anchors"), pool_proj: t("Pool proj"),
+};
+
+const CATEGORIES = {
+  convolution: t("convolution"), pooling: t("pooling"), activation: t("activation"),
+  normalization: t("normalization"), regularization: t("regularization"),
+  reshape: t("reshape"), dense: t("dense"), block: t("block"), detection: t("detection"),
+};
 
 function bounds(member) {
   return {
@@ -34,6 +53,7 @@ function kindOf(real) {
 function titleOf(name, prop) {
   const auto = name.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
   if (prop.title && prop.title.toLowerCase() !== auto.toLowerCase()) return prop.title;
+  if (TITLES[name]) return TITLES[name];
   const words = name.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
@@ -46,7 +66,7 @@ export function describeField(name, prop) {
   return {
     name,
     title: titleOf(name, prop),
-    description: prop.description || "",
+    description: prop.description ? tx(prop.description) : "",
     kind: kindOf(real),
     nullable: members.some((m) => m.type === "null"),
     default: prop.default,
@@ -61,7 +81,8 @@ export function describeField(name, prop) {
 export class Catalog {
   constructor(data) {
     this.categories = data.categories;
-    this.entries = new Map(data.layers.map((entry) => [entry.type, entry]));
+    this.entries = new Map(data.layers.map((entry) => [entry.type,
+      { ...entry, label: tx(entry.label), docs: tx(entry.docs) }]));
     this.cache = new Map();
   }
 
@@ -79,6 +100,11 @@ export class Catalog {
 
   label(type) {
     return this.has(type) ? this.entry(type).label : type;
+  }
+
+  /** A category's name in the page's language ("convolution"); the id stays in data-*. */
+  categoryName(category) {
+    return CATEGORIES[category] || category;
   }
 
   category(type) {

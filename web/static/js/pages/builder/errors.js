@@ -4,8 +4,10 @@
 
 import { h } from "../../ui/dom.js";
 
-/** "layer 2 (conv2d): stride: Input should be..." -> "Input should be..." */
-export function cleanMessage(msg) {
+/** "layer 2 (conv2d): stride: Input should be..." -> "Input should be..." (an error the page
+ * rendered in its own language from the type has no such prefix: kept whole). */
+export function cleanMessage(msg, item = null) {
+  if (item && item.english !== undefined && item.english !== item.msg) return String(msg);
   return String(msg).replace(/^layer \d+ \([^)]*\): /, "").replace(/^[\w.\-[\]]+: /, "");
 }
 
@@ -23,9 +25,9 @@ export function routeErrors(detail) {
     seen.add(key);
     if (loc[0] === "layers" && Number.isInteger(loc[1])) {
       if (!layers.has(loc[1])) layers.set(loc[1], []);
-      layers.get(loc[1]).push({ loc: loc.slice(2).map(String), msg: cleanMessage(item.msg) });
+      layers.get(loc[1]).push({ loc: loc.slice(2).map(String), msg: cleanMessage(item.msg, item) });
     } else if (loc[0] === "input") {
-      input.push({ loc, msg: cleanMessage(item.msg) });
+      input.push({ loc, msg: cleanMessage(item.msg, item) });
     } else {
       general.push(item.msg);
     }

@@ -2,16 +2,31 @@
 // what is typed into the JSON value sent to the server. Text that does not parse is sent
 // as typed, so the server's message lands on the field.
 
+import { formatNumber, t } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const PAIR = /^\s*([+-]?\d+)\s*[,x\u00d7]\s*([+-]?\d+)\s*$/i;
 
+function num(value) {
+  return formatNumber(value, { useGrouping: false, maximumFractionDigits: 6 });
+}
+
 function range(d) {
-  const lo = d.min !== null ? `${d.min} \u2264 ` : d.exclusiveMin !== null ? `${d.exclusiveMin} < ` : "";
-  const hi = d.max !== null ? ` \u2264 ${d.max}` : d.exclusiveMax !== null ? ` < ${d.exclusiveMax}` : "";
+  const lo = d.min !== null ? `${num(d.min)} \u2264 `
+    : d.exclusiveMin !== null ? `${num(d.exclusiveMin)} < ` : "";
+  const hi = d.max !== null ? ` \u2264 ${num(d.max)}`
+    : d.exclusiveMax !== null ? ` < ${num(d.exclusiveMax)}` : "";
   return lo || hi ? `${lo}n${hi}` : "";
+}
+
+/** "Type a whole number; 1 ≤ n ≤ 64; blank for the default." as one sentence. */
+function typeSentence(ways, bounds, blank) {
+  if (bounds && blank) return t("Type {ways}; {bounds}; blank for the default.", { ways, bounds });
+  if (bounds) return t("Type {ways}; {bounds}.", { ways, bounds });
+  if (blank) return t("Type {ways}; blank for the default.", { ways });
+  return t("Type {ways}.", { ways });
 }
 
 /** What the field accepts, in words: "Whole number, 1 ≤ n ≤ 4096." */
@@ -19,31 +34,31 @@ export function accepts(d) {
   if (d.kind === "boolean" || d.kind === "choice") return "";
   if (d.kind === "number") {
     const bounds = range(d);
-    return `${d.integer ? "Whole number" : "Number"}${bounds ? `, ${bounds}` : ""}.`;
+    if (d.integer) return bounds ? t("Whole number, {bounds}.", { bounds }) : t("Whole number.");
+    return bounds ? t("Number, {bounds}.", { bounds }) : t("Number.");
   }
   const ways = [];
-  if (d.numeric) ways.push(d.integer ? "a whole number" : "a number");
-  if (d.pair) ways.push("height,width (e.g. 3,5)");
-  if (d.options.length) ways.push(d.options.map((o) => `"${o}"`).join(" or "));
-  const bounds = range(d.numeric ? d : d.pair || d);
-  const blank = d.nullable ? "; blank for the default" : "";
-  return `Type ${ways.join(" or ")}${bounds ? `; ${bounds}` : ""}${blank}.`;
+  if (d.numeric) ways.push(d.integer ? t("a whole number") : t("a number"));
+  if (d.pair) ways.push(t("height,width (e.g. 3,5)"));
+  ways.push(...d.options.map((o) => `"${o}"`));
+  const either = ways.reduce((first, second) => t("{first} or {second}", { first, second }));
+  return typeSentence(either, range(d.numeric ? d : d.pair || d), d.nullable);
 }
 
 function parseNumber(d, text) {
-  const t = text.trim();
-  if (t === "" && d.nullable) return null;
-  if (d.integer ? INTEGER.test(t) : NUMBER.test(t)) return Number(t);
+  const typed = text.trim();
+  if (typed === "" && d.nullable) return null;
+  if (d.integer ? INTEGER.test(typed) : NUMBER.test(typed)) return Number(typed);
   return text;
 }
 
 function parseText(d, text) {
-  const t = text.trim();
-  if (t === "") return d.nullable ? null : text;
-  if (d.numeric && (d.integer ? INTEGER.test(t) : NUMBER.test(t))) return Number(t);
-  const pair = d.pair && PAIR.exec(t);
+  const typed = text.trim();
+  if (typed === "") return d.nullable ? null : text;
+  if (d.numeric && (d.integer ? INTEGER.test(typed) : NUMBER.test(typed))) return Number(typed);
+  const pair = d.pair && PAIR.exec(typed);
   if (pair) return [Number(pair[1]), Number(pair[2])];
-  const word = d.options.find((o) => String(o).toLowerCase() === t.toLowerCase());
+  const word = d.options.find((o) => String(o).toLowerCase() === typed.toLowerCase());
   return word !== undefined ? word : text;
 }
 
@@ -71,7 +86,7 @@ function numberInput(d, id, value) {
 
 function choiceSelect(d, id, value) {
   const options = d.options.map((o) => h("option", { value: o }, String(o)));
-  if (d.nullable) options.unshift(h("option", { value: "" }, "none"));
+  if (d.nullable) options.unshift(h("option", { value: "" }, t("none")));
   const select = h("select", { id }, options);
   select.value = display(value);
   return select;
@@ -81,7 +96,7 @@ function textInput(d, id, value) {
   const list = d.options.length ? `${id}-options` : null;
   const input = h("input", {
     id, type: "text", value: display(value), autocomplete: "off",
-    placeholder: d.nullable ? "default" : null,
+    placeholder: d.nullable ? t("default") : null,
   });
   input.setAttribute("spellcheck", "false");
   if (!list) return [input];

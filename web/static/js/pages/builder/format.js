@@ -1,19 +1,22 @@
 // Numbers and shapes the way the Builder writes them: exact counts with separators, plus
-// short forms (431.1 K, 2.29 M) and binary byte sizes (54.4 KiB).
+// short forms (431.1 K, 2.29 M) and binary byte sizes (54.4 KiB), in the page's language
+// (431.080 and 2,29 M in pt-BR).
 
-const COUNT = new Intl.NumberFormat("en-US");
+import { formatNumber, t } from "../../i18n.js";
+
+const SHORT = { maximumSignificantDigits: 3, useGrouping: false };
 const UNITS = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "K"]];
 const BYTE_UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB"];
 
 /** 431080 -> "431,080". */
 export function count(value) {
-  return COUNT.format(value);
+  return formatNumber(value);
 }
 
 /** Three significant digits: 431080 -> "431 K", 2293760 -> "2.29 M", 84 -> "84". */
 export function compact(value) {
   for (const [size, unit] of UNITS) {
-    if (Math.abs(value) >= size) return `${Number((value / size).toPrecision(3))} ${unit}`;
+    if (Math.abs(value) >= size) return `${formatNumber(value / size, SHORT)} ${unit}`;
   }
   return String(value);
 }
@@ -26,13 +29,13 @@ export function bytes(value) {
     size /= 1024;
     unit += 1;
   }
-  const text = unit === 0 ? String(size) : String(Number(size.toPrecision(3)));
+  const text = unit === 0 ? String(size) : formatNumber(size, SHORT);
   return `${text} ${BYTE_UNITS[unit]}`;
 }
 
 /** [20, 28, 28] -> "20 × 28 × 28"; [500] -> "500"; null -> "not computed". */
 export function shape(value) {
-  if (!value) return "not computed";
+  if (!value) return t("not computed");
   return value.join(" \u00d7 ");
 }
 

@@ -2,6 +2,7 @@
 // or pasted text). An import is checked here for its structure (JSON syntax, input,
 // known layer types and fields); the values are then checked by the server like any edit.
 
+import { t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import * as status from "../../ui/status.js";
@@ -22,35 +23,43 @@ export function download(text, filename, type) {
 }
 
 function checkInput(input) {
-  if (!isObject(input)) return ['"input" must be an object: {"channels", "height", "width"}.'];
-  const problems = INPUT_KEYS.filter((k) => !(k in input)).map((k) => `"input" needs "${k}".`);
+  if (!isObject(input)) return [t('"input" must be an object: {"channels", "height", "width"}.')];
+  const problems = INPUT_KEYS.filter((k) => !(k in input)).map(
+    (key) => t('"input" needs "{key}".', { key }));
   const extra = Object.keys(input).filter((k) => !INPUT_KEYS.includes(k));
-  if (extra.length) problems.push(`"input" has unknown keys: ${extra.join(", ")}.`);
+  if (extra.length) problems.push(t('"input" has unknown keys: {keys}.', { keys: extra.join(", ") }));
   return problems;
 }
 
 function checkLayer(layer, i, catalog) {
-  if (!isObject(layer)) return [`Layer ${i}: must be an object with a "type".`];
+  const index = String(i);
+  if (!isObject(layer)) return [t('Layer {index}: must be an object with a "type".', { index })];
   if (!catalog.has(layer.type)) {
-    return [`Layer ${i}: unknown type ${JSON.stringify(layer.type ?? null)}; valid types: ${
-      catalog.types().join(", ")}.`];
+    return [t("Layer {index}: unknown type {type}; valid types: {types}.", { index,
+      type: JSON.stringify(layer.type ?? null), types: catalog.types().join(", ") })];
   }
   const fields = catalog.fieldNames(layer.type);
   const unknown = Object.keys(layer).filter((k) => k !== "type" && !fields.includes(k));
   if (!unknown.length) return [];
-  return [`Layer ${i} (${layer.type}): ${unknown.join(", ")} ${
-    unknown.length > 1 ? "are not fields" : "is not a field"} of ${layer.type}; its fields: ${
-    fields.join(", ") || "none"}.`];
+  const params = { index, type: layer.type, unknown: unknown.join(", "),
+    fields: fields.join(", ") || t("none") };
+  return [unknown.length > 1
+    ? t("Layer {index} ({type}): {unknown} are not fields of {type}; its fields: {fields}.", params)
+    : t("Layer {index} ({type}): {unknown} is not a field of {type}; its fields: {fields}.",
+      params)];
 }
 
 /** The problems that stop a JSON value from being loaded as a network (empty: none). */
 export function checkStructure(data, catalog) {
-  if (!isObject(data)) return ['The JSON must be an object with "input" and "layers".'];
+  if (!isObject(data)) return [t('The JSON must be an object with "input" and "layers".')];
   const problems = [];
   const extra = Object.keys(data).filter((k) => k !== "input" && k !== "layers");
-  if (extra.length) problems.push(`Unknown keys: ${extra.join(", ")} (a network has "input" and "layers").`);
+  if (extra.length) {
+    problems.push(t('Unknown keys: {keys} (a network has "input" and "layers").',
+      { keys: extra.join(", ") }));
+  }
   problems.push(...checkInput(data.input));
-  if (!Array.isArray(data.layers)) problems.push('"layers" must be a list of layers.');
+  if (!Array.isArray(data.layers)) problems.push(t('"layers" must be a list of layers.'));
   else data.layers.forEach((layer, i) => problems.push(...checkLayer(layer, i, catalog)));
   return problems;
 }
@@ -71,7 +80,7 @@ export class ImportPanel {
       try {
         text = await chosen.text();
       } catch (err) {
-        this.fail("file", [`The file cannot be read: ${err.message}`]);
+        this.fail("file", [t("The file cannot be read: {error}", { error: err.message })]);
         return;
       } finally {
         file.value = "";
@@ -89,7 +98,7 @@ export class ImportPanel {
     try {
       data = JSON.parse(text);
     } catch (err) {
-      this.fail(where, [`This is not valid JSON: ${err.message}`]);
+      this.fail(where, [t("This is not valid JSON: {error}", { error: err.message })]);
       return;
     }
     if (isObject(data) && Object.keys(data).length === 1 && typeof data.preset === "string") {

@@ -1,6 +1,7 @@
 // The palette: every layer type of the catalogue, grouped by category. A click (or Enter)
 // adds the layer at the end of the stack; dragging it onto the stack inserts it there.
 
+import { t } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 import { TYPE_MIME } from "./stack.js";
 
@@ -18,7 +19,8 @@ export class Palette {
     const id = `palette-${category}`;
     return h("section", { class: "palette-group", dataset: { category }, "aria-labelledby": id },
       h("h3", { id, class: "palette-heading" },
-        h("span", { class: "category-swatch", "aria-hidden": "true" }), category),
+        h("span", { class: "category-swatch", "aria-hidden": "true" }),
+        this.catalog.categoryName(category)),
       h("ul", { class: "palette-list" }, entries.map((entry) => h("li", {}, ...this.item(entry)))));
   }
 
@@ -28,7 +30,7 @@ export class Palette {
       type: "button", class: "palette-item", draggable: "true", title: entry.docs,
       dataset: { type: entry.type }, "aria-describedby": hint,
       onclick: () => this.add(entry.type),
-    }, h("span", { class: "visually-hidden" }, "Add "), entry.label);
+    }, h("span", { class: "visually-hidden" }, t("Add")), " ", entry.label);
     node.addEventListener("dragstart", (event) => {
       event.dataTransfer.setData(TYPE_MIME, entry.type);
       event.dataTransfer.setData("text/plain", entry.label);

@@ -2,6 +2,7 @@
 // address bar always holds a link that rebuilds it), the Copy link button, and the
 // hand-off to the training page: localStorage["cnnpg.spec"] holds the last valid spec.
 
+import { t } from "../../i18n.js";
 import { copyLink as copyAddress } from "../../ui/copy_link.js";
 
 export const STORAGE_KEY = "cnnpg.spec";
@@ -28,7 +29,7 @@ export function specFromUrl() {
   try {
     return { spec: decodeSpec(location.hash.slice(PREFIX.length)) };
   } catch {
-    return { error: "The link's network could not be read (it may have been cut short)." };
+    return { error: t("The link's network could not be read (it may have been cut short).") };
   }
 }
 
@@ -39,7 +40,7 @@ export function writeUrl(spec) {
 
 /** Copy the address; where the clipboard is refused, show it selected in `field`. */
 export function copyLink(field) {
-  return copyAddress(field, "Link copied: it rebuilds this network.");
+  return copyAddress(field, t("Link copied: it rebuilds this network."));
 }
 
 /** Keep a valid spec for the training page. */

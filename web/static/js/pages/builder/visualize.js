@@ -2,6 +2,7 @@
 // width and height to scale and its depth (channels) on a log scale, seen obliquely;
 // a vector [N] is a thin bar (height on a log scale). Each block is labelled with its shape.
 
+import { t } from "../../i18n.js";
 import { svg } from "../../ui/dom.js";
 import * as format from "./format.js";
 
@@ -66,9 +67,11 @@ function layout(blocks) {
 function blockGroup(b, centre, textY) {
   const y = centre - (b.g.h - b.g.dy) / 2;
   const cls = b.index === null ? "vis-block vis-input" : "vis-block vis-layer";
-  const name = b.index === null ? "Input" : `Layer ${b.index + 1}: ${b.label}`;
+  const title = b.index === null ? t("Input, {shape}", { shape: b.shapeText })
+    : t("Layer {position}: {layer}, {shape}", { position: b.index + 1, layer: b.label,
+      shape: b.shapeText });
   return svg("g", { class: cls, "data-category": b.category, "data-index": b.index },
-    svg("title", {}, `${name}, ${b.shapeText}`),
+    svg("title", {}, title),
     ...(b.g.unknown ? unknownBox(b.x, y) : faces(b.g, b.x, y)),
     svg("text", { class: "vis-label", x: b.mid, y: textY, "text-anchor": "middle" }, b.title),
     svg("text", { class: "vis-shape", x: b.mid, y: textY + 14, "text-anchor": "middle" },
@@ -77,7 +80,7 @@ function blockGroup(b, centre, textY) {
 
 /** Draw into `target` (an <svg>): the input, then one block per layer. */
 export function drawNetwork(target, inputShape, layers) {
-  const blocks = [{ index: null, label: "Input", title: "Input", shape: inputShape,
+  const blocks = [{ index: null, label: t("Input"), title: t("Input"), shape: inputShape,
     category: "input", shapeText: format.shape(inputShape) }];
   layers.forEach((layer, index) => blocks.push({
     index, label: layer.label, title: `${index + 1} ${shortLabel(layer.label)}`,
@@ -92,6 +95,7 @@ export function drawNetwork(target, inputShape, layers) {
   target.setAttribute("width", Math.max(width, 200));
   target.setAttribute("height", Math.ceil(textY + 24));
   target.setAttribute("viewBox", `0 0 ${Math.max(width, 200)} ${Math.ceil(textY + 24)}`);
-  target.setAttribute("aria-label", `The network drawn as volumes: ${blocks.map(
-    (b) => `${b.label} ${b.shapeText}`).join(", then ")}.`);
+  const list = blocks.map((b) => `${b.label} ${b.shapeText}`).reduce(
+    (first, then) => t("{first}, then {then}", { first, then }));
+  target.setAttribute("aria-label", t("The network drawn as volumes: {blocks}.", { blocks: list }));
 }

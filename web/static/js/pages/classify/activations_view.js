@@ -2,6 +2,7 @@
 // 16 channel maps (server-drawn, grey levels, each map on its own scale) for
 // convolution-shaped layers; bars of the first values for one-dimensional layers.
 
+import { formatNumber, t } from "../../i18n.js";
 import { byId, fmt, h } from "../../ui/dom.js";
 import { cssColour, diverging } from "../../ui/colormaps.js";
 
@@ -37,8 +38,9 @@ function barsCanvas(values) {
 
 function mapImage(layer) {
   const img = h("img", { class: "pixelated act-map", src: layer.png,
-    alt: `Layer ${layer.index} (${layer.type}): ${layer.channels_shown || ""} channel maps`
-      + ` of ${layer.shape[1]} \u00d7 ${layer.shape[2]}` });
+    alt: t("Layer {index} ({type}): {shown} channel maps of {height} \u00d7 {width}", {
+      index: layer.index, type: layer.type, shown: layer.channels_shown || "",
+      height: layer.shape[1], width: layer.shape[2] }) });
   img.addEventListener("load", () => {
     const scale = Math.max(1, Math.min(8, Math.floor(MAP_DISPLAY / img.naturalWidth)));
     img.width = img.naturalWidth * scale;
@@ -48,9 +50,10 @@ function mapImage(layer) {
 
 function stats(layer) {
   return h("dl", { class: "act-stats" },
-    h("div", {}, h("dt", {}, "mean"), h("dd", {}, fmt(layer.mean))),
-    h("div", {}, h("dt", {}, "max"), h("dd", {}, fmt(layer.max))),
-    h("div", {}, h("dt", {}, "zero"), h("dd", {}, `${(layer.fraction_zero * 100).toFixed(0)}%`)));
+    h("div", {}, h("dt", {}, t("mean")), h("dd", {}, fmt(layer.mean))),
+    h("div", {}, h("dt", {}, t("max")), h("dd", {}, fmt(layer.max))),
+    h("div", {}, h("dt", {}, t("zero")), h("dd", {}, formatNumber(layer.fraction_zero,
+      { style: "percent", maximumFractionDigits: 0 }))));
 }
 
 function picture(layer) {
@@ -59,16 +62,18 @@ function picture(layer) {
     const channels = layer.shape[0];
     const shown = layer.channels_shown || Math.min(channels, 16);
     return [mapImage(layer), shown < channels
-      ? h("p", { class: "hint" }, `first ${shown} of ${channels} channels`) : null];
+      ? h("p", { class: "hint" }, t("first {shown} of {channels} channels", { shown, channels }))
+      : null];
   }
   if (Array.isArray(layer.values) && layer.values.length) {
     const values = layer.values;
     const canvas = barsCanvas(values);
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", `Layer ${layer.index} values as bars, from `
-      + `${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}`);
+    canvas.setAttribute("aria-label", t("Layer {index} values as bars, from {low} to {high}", {
+      index: layer.index, low: fmt(Math.min(...values)), high: fmt(Math.max(...values)) }));
     return [canvas, values.length < total
-      ? h("p", { class: "hint" }, `first ${values.length} of ${total} values`) : null];
+      ? h("p", { class: "hint" }, t("first {shown} of {total} values",
+        { shown: values.length, total })) : null];
   }
   return [];
 }

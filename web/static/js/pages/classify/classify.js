@@ -2,6 +2,8 @@
 // image), and see its top-k answer, the input it saw, a saliency map and every layer's
 // output (POST /api/models/{id}/predict?explain=true&activations=true).
 
+import { localMessage } from "../../error_messages.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { ActivationsView } from "./activations_view.js";
@@ -21,6 +23,13 @@ const TOP_K = 5;
 // Where each kind of image shows its errors (the data-loc of its field).
 const ERROR_AT = { drawing: "drawing", file: "file", sample: "samples", webcam: "webcam" };
 const STATUS_AT = { drawing: "draw-status", file: "file-status", sample: "file-status" };
+
+/** "mnist-test-7.png" -> "mnist test 7", said in the page's language. */
+function sampleName(name) {
+  const found = /^(.*)-test-(\d+)\.png$/.exec(name);
+  return found ? t("{dataset} test {index}", { dataset: found[1], index: found[2] })
+    : name.replace(/\.png$/, "").replaceAll("-", " ");
+}
 
 class ClassifyPage {
   constructor(models) {
@@ -43,7 +52,7 @@ class ClassifyPage {
       this.files.reset();
     });
     this.tests = new TestImages((blob, name, truth) => this.use({ kind: "sample", blob, name,
-      truth, what: name.replace(/\.png$/, "").replaceAll("-", " ") }));
+      truth, what: sampleName(name) }));
     this.webcam = new LiveWebcam({ toggle: byId("webcam-toggle"), video: byId("webcam-video"),
       status: byId("webcam-status"), fps: byId("webcam-fps") }, {
       model: () => this.model,
@@ -75,7 +84,7 @@ class ClassifyPage {
     byId("file-input").disabled = true;
     byId("draw-block").hidden = true;
     byId("curl-copy").disabled = true;
-    this.prediction.reset("There is no usable model to classify with.");
+    this.prediction.reset(t("There is no usable model to classify with."));
   }
 
   modelChanged(model) {
@@ -107,14 +116,14 @@ class ClassifyPage {
         setFlag("pending", false);
         return;
       }
-      this.use({ kind: "drawing", blob, name: "drawing.png", what: "your drawing" });
+      this.use({ kind: "drawing", blob, name: "drawing.png", what: t("your drawing") });
       setFlag("pending", false); // after use() set "predicting": never idle in between
     }, DEBOUNCE_MS);
   }
 
   cleared() {
     this.cancelPending();
-    byId("draw-status").textContent = "Cleared.";
+    byId("draw-status").textContent = t("Cleared.");
     if (this.source && this.source.kind === "drawing") this.forget();
   }
 
@@ -131,7 +140,7 @@ class ClassifyPage {
   }
 
   clearResults() {
-    this.prediction.reset("Draw or choose an image to see what the model predicts.");
+    this.prediction.reset(t("Draw or choose an image to see what the model predicts."));
     this.seen.reset();
     this.activations.reset();
   }
@@ -146,13 +155,13 @@ class ClassifyPage {
     this.forget();
     // Answers come many times a second: the summary is not read out each time.
     byId("prediction-summary").setAttribute("aria-live", "off");
-    this.prediction.reset("Waiting for the first webcam frame\u2026");
+    this.prediction.reset(t("Waiting for the first webcam frame\u2026"));
   }
 
   liveResult(answer) {
     if (!this.model || answer.model_id !== this.model.id) return; // sent before a switch
     const [width, height] = answer.input_size;
-    this.prediction.show(answer, this.model, "the webcam");
+    this.prediction.show(answer, this.model, t("the webcam"));
     this.seen.showSaliency(answer.explanation, height, width);
     answered();
   }
@@ -176,7 +185,8 @@ class ClassifyPage {
     setFlag("predicting", true);
     byId("results").setAttribute("aria-busy", "true");
     for (const id of new Set(Object.values(STATUS_AT))) byId(id).textContent = "";
-    byId(STATUS_AT[source.kind]).textContent = `Classifying ${source.what}\u2026`;
+    byId(STATUS_AT[source.kind]).textContent = t("Classifying {what}\u2026",
+      { what: source.what });
     try {
       const result = await predict(model.id, source.blob, source.name, this.topK,
         controller.signal);
@@ -198,7 +208,7 @@ class ClassifyPage {
   render(result, source) {
     const [top] = result.predictions || [];
     byId(STATUS_AT[source.kind]).textContent = top
-      ? `Classified ${source.what}: \u201c${top.label}\u201d.` : "";
+      ? t("Classified {what}: \u201c{label}\u201d.", { what: source.what, label: top.label }) : "";
     this.prediction.show(result, this.model, source.what, source.truth);
     this.seen.show(result);
     this.activations.show(result.activations);
@@ -209,9 +219,11 @@ class ClassifyPage {
   fail(err, source) {
     if (STATUS_AT[source.kind]) byId(STATUS_AT[source.kind]).textContent = "";
     const at = err.status === 404 || err.status === 409 ? "model" : ERROR_AT[source.kind];
-    this.errors.show((err.detail || []).map((d) => ({ ...d, loc: [at] })));
+    // An ApiError's messages are in the page's language already; the webcam socket's not.
+    this.errors.show((err.detail || []).map((d) => ({ ...d, loc: [at],
+      msg: d.english === undefined ? localMessage(d) ?? d.msg : d.msg })));
     setFlag("error", true);
-    this.prediction.reset("No prediction: see the error message.");
+    this.prediction.reset(t("No prediction: see the error message."));
     this.seen.reset();
     this.activations.reset();
   }
@@ -225,7 +237,7 @@ async function boot() {
   } catch (err) {
     const node = byId("boot-error");
     node.hidden = false;
-    node.textContent = `The page could not load: ${err.message}`;
+    node.textContent = t("The page could not load: {error}", { error: err.message });
     setFlag("error", true);
   } finally {
     setFlag("booting", false);

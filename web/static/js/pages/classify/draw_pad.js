@@ -4,6 +4,8 @@
 // onStart() fires when a stroke begins, onStroke() when it ends, onClear() when the Clear
 // button empties the pad.
 
+import { t } from "../../i18n.js";
+
 const INK = "#000000";
 const PAPER = "#ffffff";
 
@@ -105,7 +107,7 @@ export class DrawPad {
   toBlob() {
     return new Promise((resolve, reject) => {
       this.canvas.toBlob((blob) => (blob ? resolve(blob)
-        : reject(new Error("the drawing could not be encoded"))), "image/png");
+        : reject(new Error(t("the drawing could not be encoded")))), "image/png");
     });
   }
 }

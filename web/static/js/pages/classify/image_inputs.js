@@ -1,6 +1,7 @@
 // The other ways to give an image: a file (chooser or drag and drop) and a few test images
 // of the model's dataset (buttons, so the keyboard can classify without drawing).
 
+import { t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { bindDropZone } from "../../ui/drop_zone.js";
 import { dataUrlBlob, testImages } from "../../api.js";
@@ -71,7 +72,8 @@ export class TestImages {
     return h("li", {},
       h("button", {
         type: "button", class: "test-image", dataset: { label: sample.class_name },
-        "aria-label": `Test image ${sample.index}, a ${sample.class_name}`,
+        "aria-label": t("Test image {index}, a {label}",
+          { index: String(sample.index), label: sample.class_name }),
         onclick: async () => this.onPick(await dataUrlBlob(sample.png), name, sample.class_name),
       }, h("img", { src: sample.png, alt: "", width: 28, height: 28 }),
       h("span", { "aria-hidden": "true" }, sample.class_name)));

@@ -4,6 +4,7 @@
 // time; the server classifies the newest waiting one, so answers never lag behind. The
 // frame rate shown is the answers received per second over the last FPS_WINDOW_MS.
 
+import { formatNumber, t } from "../../i18n.js";
 import { ClassifySocket } from "../../socket.js";
 
 const IN_FLIGHT = 2;
@@ -12,14 +13,11 @@ const PUMP_MS = 20; // how often a frame is offered when answers are not driving
 const SIDE = { min: 160, max: 320 }; // the long side sent: twice the model's, within these
 
 const CAMERA_ERRORS = {
-  NotAllowedError: "The camera was blocked: allow it for this site (the camera icon in the "
-    + "address bar), then press Start the webcam again.",
-  SecurityError: "The camera was blocked: allow it for this site, then press Start the "
-    + "webcam again.",
-  NotFoundError: "No camera was found: connect one, then press Start the webcam again.",
-  OverconstrainedError: "No camera was found: connect one, then press Start the webcam again.",
-  NotReadableError: "The camera is in use by another program: close it, then press Start "
-    + "the webcam again.",
+  NotAllowedError: () => t("The camera was blocked: allow it for this site (the camera icon in the address bar), then press Start the webcam again."),
+  SecurityError: () => t("The camera was blocked: allow it for this site, then press Start the webcam again."),
+  NotFoundError: () => t("No camera was found: connect one, then press Start the webcam again."),
+  OverconstrainedError: () => t("No camera was found: connect one, then press Start the webcam again."),
+  NotReadableError: () => t("The camera is in use by another program: close it, then press Start the webcam again."),
 };
 
 export class LiveWebcam {
@@ -52,22 +50,22 @@ export class LiveWebcam {
     const { toggle, video, status } = this.els;
     this.hooks.onClear();
     if (!this.hooks.model()) {
-      this.hooks.onError([{ loc: ["webcam"], msg: "Choose a model first (1. Choose a model)." }]);
+      this.hooks.onError([{ loc: ["webcam"], msg: t("Choose a model first (1. Choose a model).") }]);
       return;
     }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      this.hooks.onError([{ loc: ["webcam"], msg: "This browser offers no camera here (it "
-        + "needs https or localhost)." }]);
+      this.hooks.onError([{ loc: ["webcam"],
+        msg: t("This browser offers no camera here (it needs https or localhost).") }]);
       return;
     }
-    status.textContent = "Asking for the camera\u2026";
+    status.textContent = t("Asking for the camera\u2026");
     this.starting = true;
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
     } catch (err) {
       status.textContent = "";
-      const msg = CAMERA_ERRORS[err.name] || `The webcam cannot be used: ${err.message
-        || err.name}.`;
+      const msg = CAMERA_ERRORS[err.name] ? CAMERA_ERRORS[err.name]()
+        : t("The webcam cannot be used: {error}.", { error: err.message || err.name });
       this.hooks.onError([{ loc: ["webcam"], msg }]);
       return;
     } finally {
@@ -77,10 +75,10 @@ export class LiveWebcam {
     video.srcObject = this.stream;
     video.hidden = false;
     await video.play();
-    toggle.textContent = "Stop the webcam";
+    toggle.textContent = t("Stop the webcam");
     this.answers = [];
     this.showRate(null);
-    status.textContent = "Connecting\u2026";
+    status.textContent = t("Connecting\u2026");
     this.socket = new ClassifySocket({
       onConnection: (state) => this.connection(state),
       onResult: (answer) => this.result(answer),
@@ -90,7 +88,7 @@ export class LiveWebcam {
   }
 
   /** Release the camera and close the socket. */
-  stop(text = "The webcam is off.") {
+  stop(text = t("The webcam is off.")) {
     const { toggle, video, status } = this.els;
     window.clearInterval(this.timer);
     this.timer = null;
@@ -101,7 +99,7 @@ export class LiveWebcam {
     this.stream = null;
     video.srcObject = null;
     video.hidden = true;
-    toggle.textContent = "Start the webcam";
+    toggle.textContent = t("Start the webcam");
     status.textContent = text;
     this.unanswered = [];
     if (was) this.hooks.onStop();
@@ -109,8 +107,8 @@ export class LiveWebcam {
 
   connection(state) {
     this.unanswered = []; // whatever was in flight is gone with the connection
-    this.els.status.textContent = state === "open" ? "Classifying the webcam live."
-      : "The connection was lost: reconnecting\u2026";
+    this.els.status.textContent = state === "open" ? t("Classifying the webcam live.")
+      : t("The connection was lost: reconnecting\u2026");
     if (state === "open") this.pump();
   }
 
@@ -163,14 +161,14 @@ export class LiveWebcam {
       return;
     }
     const { stats } = answer;
-    fps.textContent = `${rate.toFixed(1)} frames/s; the server took ${Math.round(
-      answer.time_ms)} ms for this frame; ${stats.answered} classified, ${stats.skipped} `
-      + "skipped for newer ones";
+    fps.textContent = t("{rate} frames/s; the server took {ms} ms for this frame; {answered} classified, {skipped} skipped for newer ones", {
+      rate: formatNumber(rate, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+      ms: Math.round(answer.time_ms), answered: stats.answered, skipped: stats.skipped });
   }
 
   failed(message) {
     if (typeof message.id === "number") this.settle(message.id);
-    this.stop("Stopped: see the error.");
+    this.stop(t("Stopped: see the error."));
     this.hooks.onError(message.detail, message.status);
   }
 }

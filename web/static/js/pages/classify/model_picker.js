@@ -3,25 +3,27 @@
 // Damaged models are listed greyed out with their reason and cannot be chosen. The arrow
 // keys move through the list (a radio group); the choice is remembered in localStorage.
 
+import { formatNumber, t, tn, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { getModel } from "../../api.js";
 
 const STORAGE_KEY = "cnnpg.classify.model";
 
 function classesText(classes) {
-  if (!classes || !classes.length) return "classes unknown";
+  if (!classes || !classes.length) return t("classes unknown");
   const shown = classes.length <= 4 ? classes.join(", ")
     : `${classes.slice(0, 3).join(", ")}, \u2026, ${classes.at(-1)}`;
-  return `${classes.length} classes (${shown})`;
+  return tn("{n} class ({names})", "{n} classes ({names})", classes.length, { names: shown });
 }
 
 function accuracyText(accuracy) {
-  return typeof accuracy === "number" ? `test accuracy ${(accuracy * 100).toFixed(1)}%`
-    : "test accuracy not measured";
+  return typeof accuracy === "number" ? t("test accuracy {percent}", { percent: formatNumber(
+    accuracy, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }) })
+    : t("test accuracy not measured");
 }
 
 function shapeText(shape) {
-  return Array.isArray(shape) ? shape.join(" \u00d7 ") : "unknown";
+  return Array.isArray(shape) ? shape.join(" \u00d7 ") : t("unknown");
 }
 
 /** "digits v3": a model's name and version (the version is left out when unknown). */
@@ -32,7 +34,7 @@ export function versionedName(model) {
 
 function aliasTags(model) {
   return (model.aliases || []).map((alias) => h("span", {
-    class: "tag alias-tag", title: `alias ${alias} points to this version`,
+    class: "tag alias-tag", title: t("alias {alias} points to this version", { alias }),
   }, alias));
 }
 
@@ -72,7 +74,8 @@ export class ModelPicker {
 
   item(model) {
     const id = `model-${model.id}`;
-    const facts = `${model.dataset || "unknown dataset"} \u00b7 ${classesText(model.classes)}`
+    const dataset = model.dataset || t("unknown dataset");
+    const facts = `${dataset} \u00b7 ${classesText(model.classes)}`
       + ` \u00b7 ${accuracyText(model.test_accuracy)}`;
     const input = h("input", {
       type: "radio", name: "model", id, value: model.id, disabled: Boolean(model.damaged),
@@ -83,10 +86,10 @@ export class ModelPicker {
       input,
       h("label", { for: id },
         h("span", { class: "model-name" }, versionedName(model),
-          model.shipped ? h("span", { class: "tag" }, "shipped") : null, ...aliasTags(model)),
+          model.shipped ? h("span", { class: "tag" }, t("shipped")) : null, ...aliasTags(model)),
         h("span", { class: "model-facts", id: `${id}-facts` }, facts),
         model.damaged ? h("span", { class: "model-damaged", id: `${id}-damaged` },
-          `Damaged, cannot be used: ${model.damaged}`) : null));
+          t("Damaged, cannot be used: {reason}", { reason: model.damaged })) : null));
   }
 
   get current() {
@@ -110,8 +113,9 @@ export class ModelPicker {
   async describe(model) {
     this.token += 1;
     const token = this.token;
-    const base = `${model.network || "Network"}; input ${shapeText(model.input_shape)}`
-      + " (channels \u00d7 height \u00d7 width).";
+    const network = model.network ? tx(model.network) : t("Network"); // a preset's name
+    const base = t("{network}; input {shape} (channels \u00d7 height \u00d7 width).", {
+      network, shape: shapeText(model.input_shape) });
     this.details.textContent = base;
     try {
       const details = await getModel(model.id);
@@ -120,9 +124,9 @@ export class ModelPicker {
       const layers = (summary.layers || []).length;
       const params = summary.total_params;
       const parts = [base];
-      if (layers) parts.push(`${layers} layers`);
-      if (typeof params === "number") parts.push(`${params.toLocaleString("en")} parameters`);
-      if (model.created) parts.push(`trained ${String(model.created).slice(0, 10)}`);
+      if (layers) parts.push(tn("{n} layer", "{n} layers", layers));
+      if (typeof params === "number") parts.push(tn("{n} parameter", "{n} parameters", params));
+      if (model.created) parts.push(t("trained {date}", { date: String(model.created).slice(0, 10) }));
       if (model.description) parts.push(model.description);
       this.details.textContent = parts.join(" \u00b7 ");
     } catch {

@@ -1,17 +1,19 @@
 // The top-k answer: one bar per class, most likely first, the top one highlighted (bold,
 // dark bar, "top" written out: never colour alone). A list with the values in text.
 
+import { formatNumber, t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 
 export function percent(p) {
-  if (p > 0 && p < 0.0005) return "<0.1%";
-  if (p < 1 && p >= 0.9995) return ">99.9%";
-  return `${(p * 100).toFixed(1)}%`;
+  const style = { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 };
+  if (p > 0 && p < 0.0005) return `<${formatNumber(0.001, style)}`;
+  if (p < 1 && p >= 0.9995) return `>${formatNumber(0.999, style)}`;
+  return formatNumber(p, style);
 }
 
 function verdict(label, truth) {
-  return label === truth ? ` Right: it is a \u201c${truth}\u201d.`
-    : ` Wrong: it is a \u201c${truth}\u201d.`;
+  return label === truth ? t("Right: it is a \u201c{truth}\u201d.", { truth })
+    : t("Wrong: it is a \u201c{truth}\u201d.", { truth });
 }
 
 export class PredictionView {
@@ -38,13 +40,15 @@ export class PredictionView {
     this.list.replaceChildren(...predictions.map((p, rank) => this.row(p, rank)));
     const [top] = predictions;
     this.summary.textContent = top
-      ? `${model.name} says \u201c${top.label}\u201d for ${what}, with ${percent(top.probability)}`
-        + ` probability.${truth === undefined ? "" : verdict(top.label, truth)}` : "";
+      ? t("{model} says \u201c{label}\u201d for {what}, with {percent} probability.", {
+        model: model.name, label: top.label, what, percent: percent(top.probability) })
+        + (truth === undefined ? "" : ` ${verdict(top.label, truth)}`) : "";
     const classes = (model.classes || []).length;
-    const shown = predictions.length < classes ? `top ${predictions.length} of ${classes}`
-      + " classes" : `all ${classes} classes`;
+    const shown = predictions.length < classes
+      ? t("top {k} of {n} classes", { k: predictions.length, n: classes })
+      : t("all {n} classes", { n: classes });
     this.time.textContent = typeof result.time_ms === "number"
-      ? `${shown}, answered in ${Math.round(result.time_ms)} ms` : shown;
+      ? t("{shown}, answered in {ms} ms", { shown, ms: Math.round(result.time_ms) }) : shown;
   }
 
   row(prediction, rank) {
@@ -56,6 +60,6 @@ export class PredictionView {
     h("span", { class: "topk-track", "aria-hidden": "true" },
       h("span", { class: "topk-fill", style: `width: ${width.toFixed(2)}%` })),
     h("span", { class: "topk-value" }, percent(prediction.probability),
-      top ? h("span", { class: "topk-tag" }, " top") : null));
+      top ? h("span", { class: "topk-tag" }, " ", t("top")) : null));
   }
 }

@@ -1,11 +1,13 @@
 // What the model saw (its input at model size, upscaled with square pixels, and every
 // preprocessing step) and where it looked (the saliency map over the input).
 
+import { formatNumber, lang, t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
+import { noteText, stepText } from "./server_text.js";
 
 const METHODS = {
-  grad_cam: "Grad-CAM (gradient-weighted class activation map)",
-  gradient_x_input: "Gradient \u00d7 input",
+  grad_cam: () => t("Grad-CAM (gradient-weighted class activation map)"),
+  gradient_x_input: () => t("Gradient \u00d7 input"),
 };
 const DISPLAY = 168; // CSS pixels for a model-size image
 
@@ -18,7 +20,9 @@ function upscale(img, width, height) {
 }
 
 function numbers(values) {
-  return (values || []).map((v) => Number(v.toPrecision(4))).join(", ");
+  // a decimal comma (pt-BR) cannot also separate the values
+  return (values || []).map((v) => formatNumber(v, { maximumSignificantDigits: 4 }))
+    .join(lang === "en" ? ", " : "; ");
 }
 
 export class SeenView {
@@ -45,32 +49,36 @@ export class SeenView {
     byId("seen-waiting").hidden = has;
     byId("seen-body").hidden = !has;
     if (!has) return;
-    const kind = channels === 1 ? "grayscale" : `${channels}-channel`;
+    const kind = channels === 1 ? t("grayscale") : t("{channels}-channel", { channels });
     this.image.src = result.input_png;
     const scale = upscale(this.image, width, height);
-    this.image.alt = `The model's input: ${width} \u00d7 ${height} ${kind}, after preprocessing`;
-    byId("input-caption").textContent = `${width} \u00d7 ${height} ${kind}, shown `
-      + `${scale}\u00d7 larger`;
+    const p = { width, height, kind, scale, channels, mean: numbers(pre.mean),
+      std: numbers(pre.std) };
+    this.image.alt = t("The model's input: {width} \u00d7 {height} {kind}, after preprocessing", p);
+    byId("input-caption").textContent = t("{width} \u00d7 {height} {kind}, shown {scale}\u00d7 larger", p);
     byId("preprocessing-steps").replaceChildren(
-      ...(pre.steps || []).map((step) => h("li", {}, step)));
-    byId("preprocessing-facts").textContent = `Input ${channels} \u00d7 ${height} \u00d7 `
-      + `${width}; mean ${numbers(pre.mean)}, std ${numbers(pre.std)}; `
-      + (pre.inverted ? "inverted to light on dark." : "not inverted.");
+      ...(pre.steps || []).map((step) => h("li", {}, stepText(step))));
+    byId("preprocessing-facts").textContent = pre.inverted
+      ? t("Input {channels} \u00d7 {height} \u00d7 {width}; mean {mean}, std {std}; inverted to light on dark.", p)
+      : t("Input {channels} \u00d7 {height} \u00d7 {width}; mean {mean}, std {std}; not inverted.", p);
   }
 
   showSaliency(explanation, height, width) {
     byId("saliency-waiting").hidden = Boolean(explanation);
     byId("saliency-body").hidden = !explanation;
     if (!explanation) return;
-    const method = METHODS[explanation.method] || explanation.method;
-    byId("saliency-method").replaceChildren(
-      h("strong", {}, method), ` for \u201c${explanation.label}\u201d`);
+    const method = METHODS[explanation.method] ? METHODS[explanation.method]()
+      : explanation.method;
+    const label = explanation.label;
+    // "{method} for "3"": the method in bold, where the sentence puts it
+    const [before, after = ""] = t("{method} for \u201c{label}\u201d", { label }).split("{method}");
+    byId("saliency-method").replaceChildren(before, h("strong", {}, method), after);
     this.overlay.src = explanation.overlay_png;
     this.heatmap.src = explanation.heatmap_png;
     for (const img of [this.overlay, this.heatmap]) upscale(img, width, height);
-    this.overlay.alt = `${method} saliency for \u201c${explanation.label}\u201d over the input`;
-    this.heatmap.alt = `${method} saliency map for \u201c${explanation.label}\u201d`;
+    this.overlay.alt = t("{method} saliency for \u201c{label}\u201d over the input", { method, label });
+    this.heatmap.alt = t("{method} saliency map for \u201c{label}\u201d", { method, label });
     this.overlay.dataset.method = explanation.method;
-    byId("saliency-note").textContent = explanation.note || "";
+    byId("saliency-note").textContent = noteText(explanation.note || "");
   }
 }

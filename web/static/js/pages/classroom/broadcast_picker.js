@@ -7,6 +7,7 @@
 import { listDatasets, listModels, listRuns } from "../../api.js";
 import { setBroadcast } from "../../api_rooms.js";
 import { savedSpec } from "../builder/share.js";
+import { formatNumber, t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { describeBroadcast, located } from "../room/state.js";
@@ -14,6 +15,29 @@ import { describeBroadcast, located } from "../room/state.js";
 const SELECTS = { run: "broadcast-run", model: "broadcast-model",
   dataset: "broadcast-dataset" };
 const FIELDS = { run: "run_id", model: "model_id", dataset: "dataset_id" };
+const NOTHING_TO_SHOW = {
+  run: () => t("There is no run to show yet."),
+  model: () => t("There is no model to show yet."),
+  dataset: () => t("There is no dataset to show yet."),
+};
+const STATUS = {
+  queued: () => t("queued"), running: () => t("running"), paused: () => t("paused"),
+  finished: () => t("finished"), stopped: () => t("stopped"), failed: () => t("failed"),
+};
+
+/** A run's status in words (as the server names it when this page does not know it). */
+function runStatus(status) {
+  return STATUS[status] ? STATUS[status]() : status;
+}
+
+/** "LeNet (mnist, test accuracy 97.3%)" */
+function modelText(m) {
+  const dataset = m.dataset || t("unknown dataset");
+  if (typeof m.test_accuracy !== "number") return t("{name} ({dataset})", { name: m.name, dataset });
+  const accuracy = formatNumber(m.test_accuracy, { style: "percent", minimumFractionDigits: 1,
+    maximumFractionDigits: 1 });
+  return t("{name} ({dataset}, test accuracy {accuracy})", { name: m.name, dataset, accuracy });
+}
 
 function fill(select, items, empty) {
   const keep = select.value;
@@ -67,11 +91,14 @@ export class BroadcastPicker {
     try {
       const { runs } = await listRuns();
       fill(byId("broadcast-run"), runs.map((r) => [r.id,
-        `${r.network} on ${r.dataset}, ${r.status}, epoch ${r.epoch} of ${r.epochs} (${r.id})`]),
-      "No runs yet");
+        t("{network} on {dataset}, {status}, epoch {epoch} of {epochs} ({id})", {
+          network: r.network, dataset: r.dataset, status: runStatus(r.status), epoch: r.epoch,
+          epochs: r.epochs, id: r.id })]),
+      t("No runs yet"));
       this.runs = runs.length;
     } catch (err) {
-      fill(byId("broadcast-run"), [], `Runs could not be listed: ${err.message}`);
+      fill(byId("broadcast-run"), [], t("Runs could not be listed: {error}",
+        { error: err.message }));
       this.runs = 0;
     }
     this.kindChanged();
@@ -81,11 +108,11 @@ export class BroadcastPicker {
     try {
       const { models } = await listModels();
       const classifiers = models.filter((m) => !m.damaged && m.task !== "detection");
-      fill(byId("broadcast-model"), classifiers.map((m) => [m.id,
-        `${m.name} (${m.dataset || "unknown dataset"}${typeof m.test_accuracy === "number"
-          ? `, test accuracy ${(m.test_accuracy * 100).toFixed(1)}%` : ""})`]), "No models yet");
+      fill(byId("broadcast-model"), classifiers.map((m) => [m.id, modelText(m)]),
+        t("No models yet"));
     } catch (err) {
-      fill(byId("broadcast-model"), [], `Models could not be listed: ${err.message}`);
+      fill(byId("broadcast-model"), [], t("Models could not be listed: {error}",
+        { error: err.message }));
     }
   }
 
@@ -93,10 +120,12 @@ export class BroadcastPicker {
     try {
       const { datasets } = await listDatasets();
       fill(byId("broadcast-dataset"), datasets.filter((d) => d.kind === "yours").map((d) => [
-        d.id, `${d.title} (${d.total} pictures, ${d.classes.length} classes)`]),
-      "No datasets yet");
+        d.id, t("{title} ({pictures} pictures, {classes} classes)", { title: d.title,
+          pictures: d.total, classes: d.classes.length })]),
+      t("No datasets yet"));
     } catch (err) {
-      fill(byId("broadcast-dataset"), [], `Datasets could not be listed: ${err.message}`);
+      fill(byId("broadcast-dataset"), [], t("Datasets could not be listed: {error}",
+        { error: err.message }));
     }
   }
 
@@ -107,11 +136,15 @@ export class BroadcastPicker {
     const hint = byId("builder-network");
     if (valid) {
       const i = this.spec.input;
-      hint.textContent = `Input ${i.channels} \u00d7 ${i.height} \u00d7 ${i.width}, `
-        + `${this.spec.layers.length} layers (the last network the Builder checked).`;
+      hint.textContent = tn("Input {channels} \u00d7 {height} \u00d7 {width}, {n} layer (the last network the Builder checked).",
+        "Input {channels} \u00d7 {height} \u00d7 {width}, {n} layers (the last network the Builder checked).",
+        this.spec.layers.length, { channels: String(i.channels), height: String(i.height),
+          width: String(i.width) });
     } else {
-      hint.replaceChildren("None in this browser yet: build one on the ",
-        h("a", { href: "/builder" }, "Builder page"), ".");
+      // One sentence with the link inside it: the text around {link} is the catalogue's.
+      const [before, after = ""] = t("None in this browser yet: build one on the {link}.")
+        .split("{link}");
+      hint.replaceChildren(before, h("a", { href: "/builder" }, t("Builder page")), after);
     }
   }
 
@@ -146,7 +179,7 @@ export class BroadcastPicker {
     const body = this.body();
     const what = FIELDS[body.kind];
     if (what && !body[what]) {
-      this.errors.show([{ loc: [what], msg: `There is no ${body.kind} to show yet.` }]);
+      this.errors.show([{ loc: [what], msg: NOTHING_TO_SHOW[body.kind]() }]);
       return;
     }
     byId("broadcast-button").setAttribute("aria-busy", "true");
@@ -163,7 +196,7 @@ export class BroadcastPicker {
    * update never undoes what the teacher is choosing. */
   show(room) {
     const b = room.broadcast;
-    byId("broadcast-current").textContent = `Showing: ${describeBroadcast(b)}`;
+    byId("broadcast-current").textContent = t("Showing: {what}", { what: describeBroadcast(b) });
     document.body.dataset.broadcast = b.kind;
     if (this.shownOnce) return;
     this.shownOnce = true;

@@ -4,6 +4,7 @@
 // too), so a reload comes back to it (GET /api/rooms lists the rooms this browser teaches).
 
 import { closeRoom, createRoom, listRooms } from "../../api_rooms.js";
+import { lang, t } from "../../i18n.js";
 import { RoomSocket } from "../../socket.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
@@ -57,7 +58,8 @@ class ClassroomPage {
     setFlag("starting", true);
     try {
       const cap = byId("room-cap-new").value.trim();
-      const created = await createRoom(byId("room-title").value.trim(), cap ? Number(cap) : null);
+      const created = await createRoom(byId("room-title").value.trim(), cap ? Number(cap) : null,
+        lang);
       byId("room-closed-note").hidden = true;
       await this.open(created.room, created.join_url, created.teacher_key);
       byId("join-code").focus();
@@ -100,8 +102,8 @@ class ClassroomPage {
   connection(state) {
     mark("room", state === "open" ? "live" : state);
     byId("room-connection").textContent = state === "open"
-      ? "Live: joins and leaves show here as they happen."
-      : "Connection lost: reconnecting\u2026";
+      ? t("Live: joins and leaves show here as they happen.")
+      : t("Connection lost: reconnecting\u2026");
   }
 
   ended(reason, detail) {
@@ -113,8 +115,9 @@ class ClassroomPage {
     this.showCreate();
     const note = byId("room-closed-note");
     note.hidden = false;
-    note.textContent = reason === "closed" ? `Room ${code} is closed. Open a new one when you `
-      + "need it." : `Room ${code} is no longer available: ${messageOf(detail)}.`;
+    note.textContent = reason === "closed"
+      ? t("Room {code} is closed. Open a new one when you need it.", { code })
+      : t("Room {code} is no longer available: {reason}.", { code, reason: messageOf(detail) });
     byId("room-title").focus();
   }
 

@@ -4,6 +4,7 @@
 // when no one else in the room uses it, with the school-network caveat when others do.
 
 import { kickParticipant } from "../../api_rooms.js";
+import { t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { mark } from "../room/state.js";
@@ -11,19 +12,18 @@ import { mark } from "../room/state.js";
 /** What blocking the address would do, given how many others in the room use it. */
 export function blockHint(others) {
   if (!others) {
-    return "No one else in the room uses this address, so it is blocked by default: a new "
-      + "private window on the same device cannot come back. On another network (mobile "
-      + "data, another Wi-Fi) they still can.";
+    return t("No one else in the room uses this address, so it is blocked by default: a new private window on the same device cannot come back. On another network (mobile data, another Wi-Fi) they still can.");
   }
-  return `${others} other${others === 1 ? "" : "s"} in the room (you count) use this `
-    + "address: it is probably the school's network. Blocking it also keeps out classmates "
-    + "on it who join later (those already in stay), so it is not blocked by default.";
+  return tn("{n} other in the room (you count) use this address: it is probably the school's network. Blocking it also keeps out classmates on it who join later (those already in stay), so it is not blocked by default.",
+    "{n} others in the room (you count) use this address: it is probably the school's network. Blocking it also keeps out classmates on it who join later (those already in stay), so it is not blocked by default.",
+    others);
 }
 
 function countText(room) {
   const n = room.participant_count;
-  if (!n) return "No one has joined yet.";
-  return `${n} participant${n === 1 ? "" : "s"}, ${room.online_count} online.`;
+  if (!n) return t("No one has joined yet.");
+  return tn("{n} participant, {online} online.", "{n} participants, {online} online.", n,
+    { online: room.online_count });
 }
 
 export class Participants {
@@ -50,13 +50,13 @@ export class Participants {
   }
 
   item(p) {
-    const name = p.name || "Anonymous";
+    const name = p.name || t("Anonymous");
     return h("li", { class: "participant", dataset: { online: String(p.online) } },
       h("span", { class: "presence", "aria-hidden": "true" }, p.online ? "\u25cf" : "\u25cb"),
       h("span", { class: "participant-name" }, name),
-      h("span", { class: "hint" }, p.online ? "online" : "offline"),
+      h("span", { class: "hint" }, p.online ? t("online") : t("offline")),
       h("button", { type: "button", class: "secondary kick", dataset: { participant: p.id },
-        "aria-label": `Kick ${name}`, onclick: () => this.ask(p, name) }, "Kick"));
+        "aria-label": t("Kick {name}", { name }), onclick: () => this.ask(p, name) }, t("Kick")));
   }
 
   ask(participant, name) {
@@ -85,8 +85,9 @@ export class Participants {
     try {
       byId("kick-status").textContent = "";
       this.onRoom(await kickParticipant(this.code, participant.id, block));
-      byId("kick-status").textContent = `${name} was removed from the room${block
-        ? "; their network address is blocked" : ""}.`;
+      byId("kick-status").textContent = block
+        ? t("{name} was removed from the room; their network address is blocked.", { name })
+        : t("{name} was removed from the room.", { name });
     } catch (err) {
       this.errors.show(err.detail.map((d) => ({ ...d, loc: ["participant_id"] })));
     }

@@ -3,6 +3,7 @@
 // with "Allow back" (POST /api/rooms/{code}/unban). Errors are shown at the control.
 
 import { allowBack, configureRoom } from "../../api_rooms.js";
+import { t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { located, mark } from "../room/state.js";
@@ -10,17 +11,24 @@ import { located, mark } from "../room/state.js";
 /** "12 of 60 places taken. Locked: no one new can join." */
 export function placesText(room) {
   const n = room.participant_count;
-  const places = `${n} of ${room.max_participants} place${room.max_participants === 1 ? "" : "s"} taken.`;
-  if (room.locked) return `${places} Locked: no one new can join.`;
-  if (n >= room.max_participants) return `${places} Full: no one new can join.`;
-  return places;
+  const params = { taken: n };
+  if (room.locked) {
+    return tn("{taken} of {n} place taken. Locked: no one new can join.",
+      "{taken} of {n} places taken. Locked: no one new can join.", room.max_participants, params);
+  }
+  if (n >= room.max_participants) {
+    return tn("{taken} of {n} place taken. Full: no one new can join.",
+      "{taken} of {n} places taken. Full: no one new can join.", room.max_participants, params);
+  }
+  return tn("{taken} of {n} place taken.", "{taken} of {n} places taken.", room.max_participants,
+    params);
 }
 
 /** How a removed participant is listed: what the kick blocks. */
 export function bannedText(entry) {
-  const name = entry.name || "Anonymous";
-  return entry.address_blocked ? `${name}: their browser and their network address`
-    : `${name}: their browser only`;
+  const name = entry.name || t("Anonymous");
+  return entry.address_blocked ? t("{name}: their browser and their network address", { name })
+    : t("{name}: their browser only", { name });
 }
 
 export class AccessPanel {
@@ -55,12 +63,12 @@ export class AccessPanel {
   }
 
   item(entry) {
-    const name = entry.name || "Anonymous";
+    const name = entry.name || t("Anonymous");
     return h("li", { class: "banned" },
       h("span", { class: "banned-name" }, bannedText(entry)),
       h("button", { type: "button", class: "secondary", dataset: { allow: entry.id },
-        "aria-label": `Allow ${name} back`, onclick: () => this.allow(entry, name) },
-      "Allow back"));
+        "aria-label": t("Allow {name} back", { name }), onclick: () => this.allow(entry, name) },
+      t("Allow back")));
   }
 
   async act(loc, action, done) {
@@ -80,14 +88,14 @@ export class AccessPanel {
     const value = Number(this.cap.value);
     if (!this.cap.value.trim() || !Number.isInteger(value) || value < 1) {
       this.errors.clear();
-      this.errors.show([{ loc: ["max_participants"], msg: `"${this.cap.value}" is not a `
-        + "number of participants: type a whole number, 1 or more." }]);
+      this.errors.show([{ loc: ["max_participants"], msg: t('"{value}" is not a number of participants: type a whole number, 1 or more.',
+        { value: this.cap.value }) }]);
       this.cap.focus();
       return;
     }
     const saved = await this.act("max_participants",
       () => configureRoom(this.code, { max_participants: value }),
-      `At most ${value} participants can join.`);
+      tn("At most {n} participant can join.", "At most {n} participants can join.", value));
     if (saved) delete this.cap.dataset.edited;
     else this.cap.focus();
   }
@@ -95,12 +103,12 @@ export class AccessPanel {
   async saveLock() {
     const locked = byId("room-locked").checked;
     const saved = await this.act("locked", () => configureRoom(this.code, { locked }),
-      locked ? "The room is locked: no one new can join." : "The room is open to new joins.");
+      locked ? t("The room is locked: no one new can join.") : t("The room is open to new joins."));
     if (!saved) byId("room-locked").checked = !locked;
   }
 
   allow(entry, name) {
     return this.act("banned", () => allowBack(this.code, entry.id),
-      `${name} may join again.`);
+      t("{name} may join again.", { name }));
   }
 }

@@ -2,6 +2,7 @@
 // a logarithmic axis) against its final accuracy, each point labelled with who ran it, and
 // the same numbers as a table beside it. Runs chosen for the comparison wear their marker.
 
+import { t, tx } from "../../i18n.js";
 import { byId, h, svg } from "../../ui/dom.js";
 import {
   accuracySource, NONE, numericKeys, percent, settingName, settingValue,
@@ -58,8 +59,13 @@ export function ticksOf(scale) {
   return out;
 }
 
+const STATUS = {
+  queued: t("queued"), running: t("running"), paused: t("paused"), finished: t("finished"),
+  stopped: t("stopped"), failed: t("failed"),
+};
+
 function whoOf(run) {
-  return run.who && !run.who.teacher ? run.who.name : "Teacher";
+  return run.who && !run.who.teacher ? run.who.name : t("Teacher");
 }
 
 function axes(xScale, place, key) {
@@ -79,9 +85,9 @@ function axes(xScale, place, key) {
   }
   parts.push(svg("text", { x: (BOX.left + WIDTH - BOX.right) / 2, y: HEIGHT - 6,
     "text-anchor": "middle", class: "axis-label" },
-  `${settingName(key)}${xScale.log ? " (log scale)" : ""}`),
+  xScale.log ? t("{setting} (log scale)", { setting: settingName(key) }) : settingName(key)),
   svg("text", { x: 14, y: (BOX.top + bottom) / 2, "text-anchor": "middle", class: "axis-label",
-    transform: `rotate(-90 14 ${(BOX.top + bottom) / 2})` }, "final accuracy"));
+    transform: `rotate(-90 14 ${(BOX.top + bottom) / 2})` }, t("final accuracy")));
   return parts;
 }
 
@@ -97,8 +103,8 @@ function chart(placed, key, chosen) {
     const y = place.y(run.final.accuracy_of_run);
     const index = chosen.indexOf(run.id);
     return svg("g", { class: "point", "data-run": run.id },
-      svg("title", {}, `${whoOf(run)}: ${settingValue(run.settings[key])}, `
-        + `${percent(run.final.accuracy_of_run)}`),
+      svg("title", {}, t("{who}: {value}, {accuracy}", { who: whoOf(run),
+        value: settingValue(run.settings[key]), accuracy: percent(run.final.accuracy_of_run) })),
       index >= 0 ? marker(index, x, y, 6)
         : svg("circle", { cx: x, cy: y, r: 5, fill: INK, stroke: "#000", "stroke-width": 1 }),
       svg("text", { x: x + 8, y: y + 4, class: "point-label" }, whoOf(run)));
@@ -112,16 +118,17 @@ function table(runs, key, chosen) {
   const sorted = [...runs].sort((a, b) => (a.settings[key] ?? Infinity) - (b.settings[key]
     ?? Infinity));
   return h("table", { class: "compare-table class-table" },
-    h("caption", {}, "The class's runs"),
-    h("thead", {}, h("tr", {}, ["Who", "Network", settingName(key), "Final accuracy",
-      "Status"].map((name) => h("th", { scope: "col" }, name)))),
+    h("caption", {}, t("The class's runs")),
+    h("thead", {}, h("tr", {}, [t("Who"), t("Network"), settingName(key), t("Final accuracy"),
+      t("Status")].map((name) => h("th", { scope: "col" }, name)))),
     h("tbody", {}, sorted.map((run) => h("tr", { dataset: { run: run.id } },
       h("th", { scope: "row" }, chosen.includes(run.id) ? swatch(chosen.indexOf(run.id)) : null,
         whoOf(run)),
-      h("td", {}, run.network), h("td", {}, settingValue(run.settings[key])),
-      h("td", {}, run.final.accuracy_of_run === null ? NONE : `${percent(
-        run.final.accuracy_of_run)} (${accuracySource(run.final.accuracy_source)})`),
-      h("td", {}, run.status)))));
+      h("td", {}, tx(run.network)), h("td", {}, settingValue(run.settings[key])),
+      h("td", {}, run.final.accuracy_of_run === null ? NONE : t("{accuracy} ({source})", {
+        accuracy: percent(run.final.accuracy_of_run),
+        source: accuracySource(run.final.accuracy_source) })),
+      h("td", {}, STATUS[run.status] || run.status)))));
 }
 
 export class ClassScatter {
@@ -144,15 +151,19 @@ export class ClassScatter {
     const text = byId("scatter-text");
     if (!placed.length) {
       figure.replaceChildren();
-      text.textContent = runs.length ? "No run of the class has a final accuracy yet."
-        : "No runs in this room yet: students' runs appear here once they train after joining.";
+      text.textContent = runs.length ? t("No run of the class has a final accuracy yet.")
+        : t("No runs in this room yet: students' runs appear here once they train after joining.");
     } else {
       const drawn = chart(placed, key, chosen);
       figure.replaceChildren(drawn.node);
       const left = runs.length - placed.length;
-      text.textContent = `${placed.length} of ${runs.length} runs: ${settingName(key)} against `
-        + `final accuracy${drawn.log ? ", on a logarithmic axis" : ""}.${left
-          ? ` ${left} without a final accuracy yet are in the table.` : ""}`;
+      const values = { shown: placed.length, total: runs.length, setting: settingName(key), left };
+      const sentence = drawn.log
+        ? t("{shown} of {total} runs: {setting} against final accuracy, on a logarithmic axis.",
+          values)
+        : t("{shown} of {total} runs: {setting} against final accuracy.", values);
+      const rest = t("{left} without a final accuracy yet are in the table.", values);
+      text.textContent = left ? `${sentence} ${rest}` : sentence;
     }
     figure.dataset.points = String(placed.length);
     byId("class-table").replaceChildren(table(runs, key, chosen));

@@ -7,6 +7,7 @@
 import { compareRuns, listRuns } from "../../api.js";
 import { classRuns } from "../../api_rooms.js";
 import { copyLink } from "../../ui/copy_link.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
@@ -48,18 +49,17 @@ class ComparePage {
     }
     byId("copy-link").addEventListener("click", async () => {
       byId("copy-status").textContent = await copyLink(byId("link-field"),
-        "Link copied: it opens this comparison, with the same runs and options.");
+        t("Link copied: it opens this comparison, with the same runs and options."));
     });
     byId("refresh").addEventListener("click", () => this.boot());
     if (this.view.room) this.showRoom();
   }
 
   showRoom() {
-    byId("picker-heading").textContent = `The class's runs in room ${this.view.room}`;
-    byId("picker-hint").textContent = "Each student's runs since they joined this room, and "
-      + "the runs the room showed. Choose 2 to 6 to compare them.";
-    byId("runs-empty").textContent = "No runs in this room yet: they appear once students "
-      + "train after joining.";
+    byId("picker-heading").textContent = t("The class's runs in room {room}",
+      { room: this.view.room });
+    byId("picker-hint").textContent = t("Each student's runs since they joined this room, and the runs the room showed. Choose 2 to 6 to compare them.");
+    byId("runs-empty").textContent = t("No runs in this room yet: they appear once students train after joining.");
     byId("class-panel").hidden = false;
   }
 
@@ -107,7 +107,8 @@ class ComparePage {
       }
       ok = true;
     } catch (err) {
-      byId("runs-loading").textContent = `The runs could not be listed: ${messageOf(err)}`;
+      byId("runs-loading").textContent = t("The runs could not be listed: {error}",
+        { error: messageOf(err) });
       this.listErrors.show(located(err.detail || []));
     } finally {
       this.picker.mark(this.view.runs);
@@ -127,8 +128,8 @@ class ComparePage {
     this.pending = null;
     if (this.view.runs.length < MIN_RUNS) {
       this.answer = null;
-      this.showState(this.view.runs.length ? "Choose one more run to compare them."
-        : "Choose 2 to 6 runs to compare them.");
+      this.showState(this.view.runs.length ? t("Choose one more run to compare them.")
+        : t("Choose 2 to 6 runs to compare them."));
       this.render();
       end("compare", true);
       return;
@@ -137,7 +138,7 @@ class ComparePage {
     this.pending = controller;
     begin("compare");
     byId("results").setAttribute("aria-busy", "true");
-    this.showState("Loading the comparison\u2026");
+    this.showState(t("Loading the comparison\u2026"));
     try {
       this.answer = await compareRuns(this.view.runs, this.view.room, controller.signal);
       this.picker.ensure(this.answer.runs);
@@ -148,7 +149,7 @@ class ComparePage {
       if (err.name === "AbortError") return; // a newer choice replaced this request
       this.answer = null;
       this.compareErrors.show(located(err.detail || []));
-      this.showState(`The comparison could not be loaded: ${messageOf(err)}`);
+      this.showState(t("The comparison could not be loaded: {error}", { error: messageOf(err) }));
       end("compare", false);
     } finally {
       if (this.pending === controller) {

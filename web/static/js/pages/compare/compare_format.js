@@ -2,14 +2,17 @@
 // Okabe-Ito colours (told apart by colour-blind readers) and, so that colour is never the
 // only clue, a line pattern and a marker shape of its own.
 
+import { formatNumber, t, tx } from "../../i18n.js";
+
 export const SERIES = [
-  { colour: "#0072B2", dash: [], shape: "circle", pattern: "solid line, circles" },
-  { colour: "#D55E00", dash: [12, 6], shape: "square", pattern: "long dashes, squares" },
-  { colour: "#009E73", dash: [2, 4], shape: "triangle", pattern: "dots, triangles" },
-  { colour: "#CC79A7", dash: [12, 4, 2, 4], shape: "diamond", pattern: "dash-dot, diamonds" },
-  { colour: "#E69F00", dash: [5, 8], shape: "down", pattern: "short dashes, upside-down triangles" },
+  { colour: "#0072B2", dash: [], shape: "circle", pattern: t("solid line, circles") },
+  { colour: "#D55E00", dash: [12, 6], shape: "square", pattern: t("long dashes, squares") },
+  { colour: "#009E73", dash: [2, 4], shape: "triangle", pattern: t("dots, triangles") },
+  { colour: "#CC79A7", dash: [12, 4, 2, 4], shape: "diamond", pattern: t("dash-dot, diamonds") },
+  { colour: "#E69F00", dash: [5, 8], shape: "down",
+    pattern: t("short dashes, upside-down triangles") },
   { colour: "#000000", dash: [12, 3, 2, 3, 2, 3], shape: "plus",
-    pattern: "dash-dot-dot, plus signs" },
+    pattern: t("dash-dot-dot, plus signs") },
 ];
 
 /** Corners of a marker around (x, y), radius r; null for the circle (drawn as an arc). */
@@ -28,17 +31,18 @@ export function shapePoints(shape, x, y, r) {
 }
 
 const NAMES = {
-  network: "Network", dataset: "Dataset", "network.layers": "Layers",
-  "network.params": "Parameters", "network.architecture": "Layers in order",
-  "training.optimizer": "Optimizer", "training.learning_rate": "Learning rate",
-  "training.momentum": "Momentum", "training.weight_decay": "Weight decay",
-  "training.batch_size": "Batch size", "training.epochs": "Epochs",
-  "training.validation_split": "Validation split",
-  "training.augment.horizontal_flip": "Augment: horizontal flip",
-  "training.augment.shift": "Augment: shift", "training.augment.rotation": "Augment: rotation",
-  "training.augment.scale": "Augment: scale", "training.seed": "Seed",
-  "training.max_train_samples": "Training images (at most)", "training.device": "Device",
-  "training.threads": "CPU threads", initial_model: "Started from model",
+  network: t("Network"), dataset: t("Dataset"), "network.layers": t("Layers"),
+  "network.params": t("Parameters"), "network.architecture": t("Layers in order"),
+  "training.optimizer": t("Optimizer"), "training.learning_rate": t("Learning rate"),
+  "training.momentum": t("Momentum"), "training.weight_decay": t("Weight decay"),
+  "training.batch_size": t("Batch size"), "training.epochs": t("Epochs"),
+  "training.validation_split": t("Validation split"),
+  "training.augment.horizontal_flip": t("Augment: horizontal flip"),
+  "training.augment.shift": t("Augment: shift"),
+  "training.augment.rotation": t("Augment: rotation"),
+  "training.augment.scale": t("Augment: scale"), "training.seed": t("Seed"),
+  "training.max_train_samples": t("Training images (at most)"), "training.device": t("Device"),
+  "training.threads": t("CPU threads"), initial_model: t("Started from model"),
 };
 
 export function settingName(key) {
@@ -50,31 +54,37 @@ export const NONE = "\u2013";
 /** A setting's value in words: numbers as they are, yes/no, a dash for none. */
 export function settingValue(value) {
   if (value === null || value === undefined || value === "") return NONE;
-  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "boolean") return value ? t("yes") : t("no");
   if (typeof value === "number" && Number.isInteger(value) && Math.abs(value) >= 10000) {
-    return value.toLocaleString("en");
+    return formatNumber(value);
   }
-  return String(value);
+  if (typeof value === "number") return formatNumber(value, { useGrouping: false, maximumFractionDigits: 20 });
+  return tx(String(value));
 }
 
 export function percent(value) {
-  return value === null || value === undefined ? NONE : `${(value * 100).toFixed(1)}%`;
+  return value === null || value === undefined ? NONE
+    : formatNumber(value, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
 export function number(value) {
-  return value === null || value === undefined ? NONE : String(Number(value.toPrecision(3)));
+  return value === null || value === undefined ? NONE
+    : formatNumber(value, { maximumSignificantDigits: 3, useGrouping: false });
 }
 
 /** "Ada: custom network, 1a2b3c" in a room; "custom network, 1a2b3c" elsewhere. */
 export function runLabel(run) {
   const short = String(run.id).replace(/^run-/, "").slice(0, 6);
-  const who = run.who ? (run.who.teacher ? "Teacher" : run.who.name) : null;
-  return `${who ? `${who}: ` : ""}${run.network}, ${short}`;
+  const who = run.who ? (run.who.teacher ? t("Teacher") : run.who.name) : null;
+  const network = tx(run.network);
+  return who ? t("{who}: {network}, {id}", { who, network, id: short })
+    : t("{network}, {id}", { network, id: short });
 }
 
 /** What a run's final accuracy was measured on, in words. */
 export function accuracySource(source) {
-  return { validation: "validation", test: "test set", training: "training" }[source] || NONE;
+  return { validation: t("validation"), test: t("test set"), training: t("training") }[source]
+    || NONE;
 }
 
 /** Numbers of the settings that can go on the scatter's horizontal axis. */

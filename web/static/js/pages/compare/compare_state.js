@@ -3,6 +3,8 @@
 // parseView(serializeView(view)).view deep-equals view, and serializeView(parseView(q).view)
 // gives q back for any address this page wrote (web/tests/compare_state.test.js).
 
+import { t } from "../../i18n.js";
+
 import { normalCode } from "../room/state.js";
 
 export const MIN_RUNS = 2;
@@ -27,12 +29,11 @@ function parseRuns(params, problems) {
   const named = listOf(params.get("runs"));
   const runs = [...new Set(named.filter((id) => RUN_ID.test(id)))];
   if (runs.length < named.length) {
-    problems.push("The link names some runs twice or names something that is not a run id; "
-      + "those are left out.");
+    problems.push(t("The link names some runs twice or names something that is not a run id; those are left out."));
   }
   if (runs.length > MAX_RUNS) {
-    problems.push(`The link names ${runs.length} runs; at most ${MAX_RUNS} can be compared, `
-      + `so the first ${MAX_RUNS} are chosen.`);
+    problems.push(t("The link names {count} runs; at most {max} can be compared, so the first {max} are chosen.",
+      { count: runs.length, max: MAX_RUNS }));
   }
   return runs.slice(0, MAX_RUNS);
 }
@@ -41,8 +42,8 @@ function parseCurves(params, problems) {
   if (!params.has("curves")) return [...CURVES];
   const named = listOf(params.get("curves"));
   if (named.some((c) => !CURVES.includes(c))) {
-    problems.push(`The link's curves= holds something other than ${CURVES.join(" and ")}; `
-      + "that part is left out.");
+    problems.push(t("The link's curves= holds something other than {first} and {second}; that part is left out.",
+      { first: CURVES[0], second: CURVES[1] }));
   }
   return CURVES.filter((c) => named.includes(c));
 }
@@ -55,18 +56,19 @@ export function parseView(search) {
   let room = null;
   if (params.has("room")) {
     room = normalCode(params.get("room"));
-    if (!room) problems.push("The link's room code is not one a room can have; it is left out.");
+    if (!room) problems.push(t("The link's room code is not one a room can have; it is left out."));
   }
   const view = { ...defaultView(room), runs: parseRuns(params, problems),
     curves: parseCurves(params, problems) };
   const x = params.get("x");
   if (x !== null && !AXES.includes(x)) {
-    problems.push(`The link asks for x=${x}; the axis is epochs or steps, so epochs are used.`);
+    problems.push(t("The link asks for x={x}; the axis is epochs or steps, so epochs are used.",
+      { x }));
   } else if (x !== null) view.x = x;
   const scatter = params.get("scatter");
   if (room && scatter !== null) {
     if (SETTING.test(scatter)) view.scatter = scatter;
-    else problems.push("The link's scatter= is not a setting's name; the learning rate is used.");
+    else problems.push(t("The link's scatter= is not a setting's name; the learning rate is used."));
   }
   return { view, problems };
 }
@@ -88,7 +90,8 @@ export function toggleRun(view, id, chosen) {
   if (!chosen) return { view: { ...view, runs: view.runs.filter((r) => r !== id) } };
   if (view.runs.includes(id)) return { view };
   if (view.runs.length >= MAX_RUNS) {
-    return { view, error: `At most ${MAX_RUNS} runs can be compared: untick one first.` };
+    return { view, error: t("At most {max} runs can be compared: untick one first.",
+      { max: MAX_RUNS }) };
   }
   return { view: { ...view, runs: [...view.runs, id] } };
 }

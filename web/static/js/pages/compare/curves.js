@@ -4,6 +4,7 @@
 // says how many runs are drawn on each (tests read it).
 
 import uPlot from "../../../vendor/uplot/uPlot.esm.js";
+import { formatNumber, t } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 import { NONE, number, percent, runLabel, SERIES, shapePoints } from "./compare_format.js";
 import { chartData, runsDrawn } from "./curve_data.js";
@@ -39,7 +40,8 @@ function seriesOf(line, runs, format) {
   const style = SERIES[line.index];
   const validation = line.kind === "validation";
   return {
-    label: `${runLabel(runs[line.index])}, ${line.kind}`, stroke: style.colour,
+    label: validation ? t("{run}, validation", { run: runLabel(runs[line.index]) })
+      : t("{run}, training", { run: runLabel(runs[line.index]) }), stroke: style.colour,
     dash: style.dash, width: validation ? 2 : 1.5, spanGaps: true,
     value: (u, v) => format(v),
     points: validation ? { show: true, size: 9, fill: style.colour,
@@ -56,8 +58,9 @@ function options(metric, lines, runs, area, xLabel) {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: false }, y: { range: accuracy ? [0, 1]
       : (u, min, max) => [0, max > 0 && Number.isFinite(max) ? max * 1.05 : 1] } },
-    axes: [{ label: xLabel, size: 40 }, { label: metric, size: 56,
-      values: (u, ticks) => ticks.map((t) => (accuracy ? `${Math.round(t * 100)}%` : t)) }],
+    axes: [{ label: xLabel, size: 40 }, { label: accuracy ? t("accuracy") : t("loss"), size: 56,
+      values: (u, ticks) => ticks.map((tick) => (accuracy
+        ? formatNumber(tick, { style: "percent", maximumFractionDigits: 0 }) : tick)) }],
     series: [{ label: xLabel, value: (u, v) => (v === null ? NONE : String(v)) },
       ...lines.map((line) => seriesOf(line, runs, format))],
   };
@@ -72,7 +75,7 @@ export class Curves {
   }
 
   show(runs, view) {
-    const xLabel = view.x === "step" ? "step" : "epoch";
+    const xLabel = view.x === "step" ? t("step") : t("epoch");
     for (const [metric, figure] of Object.entries(this.figures)) {
       if (this.plots[metric]) this.plots[metric].destroy();
       const area = figure.querySelector(".chart-area");

@@ -2,10 +2,16 @@
 // (GET /api/rooms/{code}/runs); a checkbox each. A chosen run shows its colour, line and
 // marker; a run the link names that the list lacks (one shown in a room) is added to it.
 
+import { t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { swatch } from "./swatch.js";
 import { percent, runLabel, settingValue } from "./compare_format.js";
 import { MAX_RUNS } from "./compare_state.js";
+
+const STATUS = {
+  queued: t("queued"), running: t("running"), paused: t("paused"), finished: t("finished"),
+  stopped: t("stopped"), failed: t("failed"),
+};
 
 /** A run as GET /api/runs lists it (live or pruned) or as a comparison has it. */
 function details(run) {
@@ -13,7 +19,8 @@ function details(run) {
     ?? run.training?.learning_rate);
   const final = run.final || run.metrics || {};
   const accuracy = final.accuracy_of_run ?? final.val_accuracy;
-  return `${run.dataset}, ${run.status}, learning rate ${lr}, accuracy ${percent(accuracy)}`;
+  return t("{dataset}, {status}, learning rate {lr}, accuracy {accuracy}", { dataset: run.dataset,
+    status: STATUS[run.status] || run.status, lr, accuracy: percent(accuracy) });
 }
 
 export class RunPicker {
@@ -51,7 +58,7 @@ export class RunPicker {
     this.list.append(h("li", { dataset: { run: id } }, this.box(run),
       h("span", { class: "pick-swatch" }), h("label", { for: `pick-${id}` }, id),
       h("span", { id: `pick-${id}-details`, class: "hint pick-details" },
-        "named by the link, not among the runs listed here")));
+        t("named by the link, not among the runs listed here"))));
   }
 
   box(run) {
@@ -81,7 +88,8 @@ export class RunPicker {
       item.querySelector(".pick-swatch").replaceChildren(...(place >= 0 ? [swatch(place)] : []));
     }
     const count = chosen.length;
-    byId("picker-count").textContent = count === 0 ? `No run chosen (up to ${MAX_RUNS}).`
-      : `${count} of at most ${MAX_RUNS} runs chosen.`;
+    byId("picker-count").textContent = count === 0
+      ? t("No run chosen (up to {max}).", { max: MAX_RUNS })
+      : t("{count} of at most {max} runs chosen.", { count, max: MAX_RUNS });
   }
 }

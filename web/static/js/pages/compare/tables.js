@@ -1,6 +1,7 @@
 // The comparison's tables: every setting of every run, the rows that differ marked in words
 // ("differs") and highlighted; and how each run ended.
 
+import { formatNumber, t } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 import { swatch } from "./swatch.js";
 import {
@@ -14,21 +15,29 @@ function head(runs, first) {
 }
 
 function seconds(value) {
-  return value === null || value === undefined ? NONE : `${value.toFixed(1)} s`;
+  return value === null || value === undefined ? NONE
+    : `${formatNumber(value, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} s`;
 }
 
+const STATUS = {
+  queued: t("queued"), running: t("running"), paused: t("paused"), finished: t("finished"),
+  stopped: t("stopped"), failed: t("failed"),
+};
+
 const FINAL_ROWS = [
-  ["Status", (r) => r.status],
-  ["Epochs done", (r) => `${r.final.epochs_done} of ${r.epochs}`],
-  ["Accuracy of the run", (r) => (r.final.accuracy_of_run === null ? NONE
-    : `${percent(r.final.accuracy_of_run)} (${accuracySource(r.final.accuracy_source)})`)],
-  ["Validation accuracy", (r) => percent(r.final.val_accuracy)],
-  ["Test accuracy", (r) => percent(r.final.test_accuracy)],
-  ["Training accuracy (last steps)", (r) => percent(r.final.accuracy)],
-  ["Validation loss", (r) => number(r.final.val_loss)],
-  ["Training loss (last steps)", (r) => number(r.final.loss)],
-  ["mAP@0.5 (detection)", (r) => percent(r.final.map50)],
-  ["Training time", (r) => seconds(r.final.train_seconds)],
+  [t("Status"), (r) => STATUS[r.status] || r.status],
+  [t("Epochs done"), (r) => t("{done} of {epochs}", { done: String(r.final.epochs_done),
+    epochs: String(r.epochs) })],
+  [t("Accuracy of the run"), (r) => (r.final.accuracy_of_run === null ? NONE
+    : t("{accuracy} ({source})", { accuracy: percent(r.final.accuracy_of_run),
+      source: accuracySource(r.final.accuracy_source) }))],
+  [t("Validation accuracy"), (r) => percent(r.final.val_accuracy)],
+  [t("Test accuracy"), (r) => percent(r.final.test_accuracy)],
+  [t("Training accuracy (last steps)"), (r) => percent(r.final.accuracy)],
+  [t("Validation loss"), (r) => number(r.final.val_loss)],
+  [t("Training loss (last steps)"), (r) => number(r.final.loss)],
+  [t("mAP@0.5 (detection)"), (r) => percent(r.final.map50)],
+  [t("Training time"), (r) => seconds(r.final.train_seconds)],
 ];
 
 /** Settings: one row a setting, one column a run. */
@@ -38,19 +47,20 @@ export function renderSettings(table, answer) {
     const marked = differs.has(key);
     return h("tr", { class: marked ? "differs" : null, dataset: { key } },
       h("th", { scope: "row" }, settingName(key),
-        marked ? h("span", { class: "differs-tag" }, " differs") : null),
+        marked ? h("span", { class: "differs-tag" }, " ", t("differs")) : null),
       answer.runs.map((run) => h("td", {}, settingValue(run.settings[key]))));
   });
   table.replaceChildren(
     h("caption", {}, differs.size
-      ? `Settings: ${differs.size} of ${answer.settings.length} differ (marked "differs").`
-      : "Settings: all the same."),
-    head(answer.runs, "Setting"), h("tbody", {}, rows));
+      ? t('Settings: {count} of {total} differ (marked "differs").', { count: differs.size,
+        total: answer.settings.length })
+      : t("Settings: all the same.")),
+    head(answer.runs, t("Setting")), h("tbody", {}, rows));
 }
 
 /** Final metrics: one row a metric, one column a run. */
 export function renderFinal(table, runs) {
-  table.replaceChildren(h("caption", {}, "How each run ended"), head(runs, "Metric"),
+  table.replaceChildren(h("caption", {}, t("How each run ended")), head(runs, t("Metric")),
     h("tbody", {}, FINAL_ROWS.map(([name, value]) => h("tr", {},
       h("th", { scope: "row" }, name), runs.map((run) => h("td", {}, value(run)))))));
 }

@@ -2,6 +2,7 @@
 // uses and holds out, and the first pictures with their boxes drawn over them (an SVG on
 // the picture, in the picture's own pixels). Class colours as on the Detection Lab page.
 
+import { t, tn } from "../../i18n.js";
 import { byId, h, svg } from "../../ui/dom.js";
 import { colourOf } from "../detection/scene_canvas.js";
 
@@ -9,21 +10,23 @@ import { colourOf } from "../detection/scene_canvas.js";
 export function boxesFacts(dataset) {
   const boxes = dataset.classes.reduce((sum, c) => sum + c.boxes, 0);
   const classes = dataset.classes.length;
-  return `${dataset.total} ${dataset.total === 1 ? "picture" : "pictures"} `
-    + `(${dataset.pictures.train} to train on, ${dataset.pictures.test} held out), ${boxes} `
-    + `${boxes === 1 ? "box" : "boxes"} in ${classes} ${classes === 1 ? "class" : "classes"}; `
-    + `${dataset.size} \u00d7 ${dataset.size} pixels, ${dataset.channels === 1 ? "grayscale"
-      : "colour"}, each photo fitted in whole (letterboxed).`;
+  const p = { pictures: tn("{n} picture", "{n} pictures", dataset.total),
+    train: dataset.pictures.train, test: dataset.pictures.test,
+    boxes: tn("{n} box", "{n} boxes", boxes), classes: tn("{n} class", "{n} classes", classes),
+    size: dataset.size };
+  return dataset.channels === 1
+    ? t("{pictures} ({train} to train on, {test} held out), {boxes} in {classes}; {size} \u00d7 {size} pixels, grayscale, each photo fitted in whole (letterboxed).", p)
+    : t("{pictures} ({train} to train on, {test} held out), {boxes} in {classes}; {size} \u00d7 {size} pixels, colour, each photo fitted in whole (letterboxed).", p);
 }
 
 /** One picture with its boxes drawn over it (an SVG), and its objects named below. */
 export function boxedPicture(thumb, index, dataset) {
   const names = dataset.classes.map((c) => c.name);
   const label = thumb.boxes.length ? thumb.boxes.map((_, k) => names[thumb.classes[k]]).join(", ")
-    : "no objects";
+    : t("no objects");
   return h("li", { class: "boxes-picture" },
     svg("svg", { viewBox: `0 0 ${dataset.size} ${dataset.size}`, role: "img",
-      "aria-label": `Picture ${index + 1}: ${label}` },
+      "aria-label": t("Picture {n}: {objects}", { n: index + 1, objects: label }) },
     svg("image", { href: thumb.png, width: dataset.size, height: dataset.size }),
     ...thumb.boxes.map(([x, y, w, hgt], k) => svg("rect", { x, y, width: w, height: hgt,
       fill: "none", stroke: colourOf(thumb.classes[k]), "stroke-width": dataset.size / 64 }))),
@@ -34,14 +37,14 @@ export function boxedPicture(thumb, index, dataset) {
 export function renderBoxes(dataset) {
   byId("open-facts").textContent = boxesFacts(dataset);
   byId("train-link").href = `/detection?${new URLSearchParams({ dataset: dataset.id })}`;
-  byId("train-link").textContent = "Open in the Detection Lab";
-  byId("train-hint").textContent = dataset.pictures.test ? "Ready: the Detection Lab shows "
-    + "its pictures with the grid and labels a detector learns, and trains one on them."
-    : "Training a detector needs at least 5 pictures (one is held out to score it).";
+  byId("train-link").textContent = t("Open in the Detection Lab");
+  byId("train-hint").textContent = dataset.pictures.test
+    ? t("Ready: the Detection Lab shows its pictures with the grid and labels a detector learns, and trains one on them.")
+    : t("Training a detector needs at least 5 pictures (one is held out to score it).");
   byId("boxes-classes").replaceChildren(...dataset.classes.map((c, i) => h("tr", {},
     h("th", { scope: "row" }, h("span", { class: "swatch",
       style: `background:${colourOf(i)}` }), ` ${c.name}`),
     h("td", {}, String(c.boxes)))));
-  byId("boxes-pictures").replaceChildren(...dataset.thumbnails.map((t, i) => boxedPicture(t,
+  byId("boxes-pictures").replaceChildren(...dataset.thumbnails.map((thumb, i) => boxedPicture(thumb,
     i, dataset)));
 }

@@ -2,6 +2,8 @@
 // inputs), its newest pictures each with a delete button, and what a drop stored and
 // skipped, said at the drop zone. Kept across refreshes, so its messages stay.
 
+import { localMessage } from "../../error_messages.js";
+import { t, tn } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 import { confirmStep } from "./confirm.js";
 import { addedText, droppedFiles } from "./files.js";
@@ -9,7 +11,7 @@ import { addedText, droppedFiles } from "./files.js";
 let counter = 0;
 
 export function picturesText(n) {
-  return `${n} ${n === 1 ? "picture" : "pictures"}`;
+  return tn("{n} picture", "{n} pictures", n);
 }
 
 export class ClassCard {
@@ -22,9 +24,9 @@ export class ClassCard {
     this.count = h("p", { class: "class-count", id: `${id}-count` });
     this.status = h("p", { class: "hint", role: "status", "aria-live": "polite" });
     this.progress = h("progress", { max: 1, value: 0, hidden: true,
-      "aria-label": `Adding pictures to ${name}` });
+      "aria-label": t("Adding pictures to {name}", { name }) });
     this.skipped = h("div", { class: "skip-summary", "aria-live": "polite" });
-    this.thumbs = h("ul", { class: "thumbs", "aria-label": `Newest pictures of ${name}` });
+    this.thumbs = h("ul", { class: "thumbs", "aria-label": t("Newest pictures of {name}", { name }) });
     const pick = h("input", { type: "file", id: `${id}-files`, multiple: true,
       accept: "image/*,.tif,.tiff", onchange: () => this.picked(pick) });
     const folder = h("input", { type: "file", id: `${id}-folder`, multiple: true,
@@ -33,15 +35,19 @@ export class ClassCard {
     this.inputs = [pick, folder];
     this.zone = h("div", { class: "dropzone field class-drop", "aria-describedby": `${id}-drop` },
       h("p", { class: "dropzone-hint", id: `${id}-drop` },
-        `Drop pictures or a folder on this box to add them to ${name}, or`),
-      h("label", { for: pick.id, class: "file-label" }, `Choose pictures for ${name}`), pick,
-      h("label", { for: folder.id, class: "file-label" }, `Choose a folder for ${name}`), folder,
+        t("Drop pictures or a folder on this box to add them to {name}, or", { name })),
+      h("label", { for: pick.id, class: "file-label" }, t("Choose pictures for {name}", { name })),
+      pick,
+      h("label", { for: folder.id, class: "file-label" }, t("Choose a folder for {name}", { name })),
+      folder,
       this.progress, this.status, this.skipped);
     this.bindDrop();
     this.remove = h("button", { type: "button", class: "secondary",
-      "aria-label": `Delete the class ${name}`, onclick: () => confirmStep(this.remove,
-        `Delete the class ${name} and its ${this.total === undefined ? "" : picturesText(
-          this.total)}?`, () => this.actions.deleteClass(this)) }, "Delete class");
+      "aria-label": t("Delete the class {name}", { name }), onclick: () => confirmStep(this.remove,
+        this.total === undefined ? t("Delete the class {name} and its pictures?", { name })
+          : tn("Delete the class {name} and its {n} picture?",
+            "Delete the class {name} and its {n} pictures?", this.total, { name }),
+        () => this.actions.deleteClass(this)) }, t("Delete class"));
     this.node = h("li", { class: "class-card", dataset: { className: name } },
       h("div", { class: "class-head" }, h("h4", {}, name), this.count, this.remove),
       this.zone, this.thumbs);
@@ -74,17 +80,18 @@ export class ClassCard {
   update(entry) {
     this.total = entry.count;
     this.count.textContent = picturesText(entry.count);
-    this.thumbs.replaceChildren(...entry.thumbnails.map((t, i) => {
-      const label = `${this.name} picture ${i + 1} (newest first)`;
+    this.thumbs.replaceChildren(...entry.thumbnails.map((thumb, i) => {
+      const label = t("{name} picture {n} (newest first)", { name: this.name, n: i + 1 });
       return h("li", { class: "thumb" },
-        h("img", { src: t.png, alt: label, class: "pixelated", dataset: { imageId: t.image_id } }),
-        h("button", { type: "button", class: "thumb-delete", "aria-label": `Delete ${label}`,
-          title: "Delete this picture",
-          onclick: () => this.actions.deleteImage(this, t.image_id) }, "\u00d7"));
+        h("img", { src: thumb.png, alt: label, class: "pixelated",
+          dataset: { imageId: thumb.image_id } }),
+        h("button", { type: "button", class: "thumb-delete",
+          "aria-label": t("Delete {picture}", { picture: label }), title: t("Delete this picture"),
+          onclick: () => this.actions.deleteImage(this, thumb.image_id) }, "\u00d7"));
     }));
     if (entry.count > entry.thumbnails.length) {
       this.thumbs.append(h("li", { class: "hint more" },
-        `and ${entry.count - entry.thumbnails.length} more`));
+        t("and {n} more", { n: entry.count - entry.thumbnails.length })));
     }
   }
 
@@ -100,7 +107,7 @@ export class ClassCard {
 
   progressed(done, total) {
     this.progress.value = total ? done / total : 0;
-    this.status.textContent = `Adding ${Math.round(done)} of ${total}\u2026`;
+    this.status.textContent = t("Adding {done} of {total}\u2026", { done: Math.round(done), total });
   }
 
   /** What an add stored and skipped: the skipped files with their reasons, as an alert. */
@@ -121,8 +128,14 @@ export class ClassCard {
 export function skippedList(skipped, limit = 20) {
   const shown = skipped.slice(0, limit);
   return h("div", { class: "field-error", role: "alert" },
-    h("p", {}, `Skipped ${skipped.length} ${skipped.length === 1 ? "file" : "files"}:`),
+    h("p", {}, tn("Skipped {n} file:", "Skipped {n} files:", skipped.length)),
     h("ul", {}, shown.map((s) => h("li", {}, h("span", { class: "skip-file" }, s.file),
-      `: ${s.reason}`))),
-    skipped.length > limit ? h("p", {}, `and ${skipped.length - limit} more`) : null);
+      `: ${reasonText(s)}`))),
+    skipped.length > limit ? h("p", {}, t("and {n} more", { n: skipped.length - limit })) : null);
+}
+
+/** A skipped file's reason in the page's language (its type and ctx), else as sent. */
+export function reasonText(skip) {
+  if (!skip.type) return skip.reason;
+  return localMessage({ loc: [], msg: skip.reason, type: skip.type, ctx: skip.ctx }) || skip.reason;
 }

@@ -2,8 +2,22 @@
 // that opens it; the open one is marked with aria-current.
 
 import { listDatasets } from "../../api.js";
+import { t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { picturesText } from "./class_card.js";
+
+/** "12 pictures, 2 classes, 32 px, grayscale" (", with boxes" for a detection dataset). */
+function listFacts(d) {
+  const p = { pictures: picturesText(d.total), classes: tn("{n} class", "{n} classes",
+    d.classes.length), size: d.input_shape[1] };
+  const grey = d.input_shape[0] === 1;
+  if (d.task === "detection") {
+    return grey ? t("{pictures}, {classes}, {size} px, grayscale, with boxes", p)
+      : t("{pictures}, {classes}, {size} px, colour, with boxes", p);
+  }
+  return grey ? t("{pictures}, {classes}, {size} px, grayscale", p)
+    : t("{pictures}, {classes}, {size} px, colour", p);
+}
 
 export class DatasetList {
   constructor(onOpen) {
@@ -28,10 +42,7 @@ export class DatasetList {
       h("button", { type: "button", class: "secondary dataset-open", dataset: { id: d.id },
         "aria-current": d.id === this.current ? "true" : null,
         onclick: () => this.onOpen(d.id) }, d.title),
-      h("span", { class: "hint" }, ` ${picturesText(d.total)}, ${d.classes.length} `
-        + `${d.classes.length === 1 ? "class" : "classes"}, ${d.input_shape[1]} px, `
-        + `${d.input_shape[0] === 1 ? "grayscale" : "colour"}`
-        + `${d.task === "detection" ? ", with boxes" : ""}`))));
+      h("span", { class: "hint" }, ` ${listFacts(d)}`))));
   }
 
   setCurrent(id) {

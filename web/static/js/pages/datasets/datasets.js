@@ -5,6 +5,7 @@
 
 import { listDatasets } from "../../api.js";
 import { createDataset } from "../../api_datasets.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
@@ -36,7 +37,7 @@ class DatasetsPage {
 
   readSpec() {
     return {
-      name: byId("new-name").value.trim() || "My dataset",
+      name: byId("new-name").value.trim() || t("My dataset"),
       size: Number(byId("new-size").value),
       channels: Number(byId("new-channels").value),
       fit: byId("new-fit").value,
@@ -53,12 +54,8 @@ class DatasetsPage {
   taskChanged() {
     const boxes = byId("zip-task").value === "detection";
     byId("zip-hint").textContent = boxes
-      ? "Photos with a YOLO label file each (one line per object: class cx cy w h, as "
-        + "fractions of the photo), beside the photo or in labels/ next to images/ (the "
-        + "Ultralytics layout); classes.txt or data.yaml names the classes. Photos are fitted "
-        + "whole into the size above (a multiple of 16)."
-      : "One folder per class: cats/1.jpg, dogs/2.png (the layout of torchvision's "
-        + "ImageFolder). It uses the name, size, channels and fit above.";
+      ? t("Photos with a YOLO label file each (one line per object: class cx cy w h, as fractions of the photo), beside the photo or in labels/ next to images/ (the Ultralytics layout); classes.txt or data.yaml names the classes. Photos are fitted whole into the size above (a multiple of 16).")
+      : t("One folder per class: cats/1.jpg, dogs/2.png (the layout of torchvision's ImageFolder). It uses the name, size, channels and fit above.");
     const size = byId("new-size");
     if (boxes && (Number(size.value) % 16 || Number(size.value) < 64)) size.value = "96";
   }
@@ -124,7 +121,7 @@ async function boot() {
     ok = false;
     const node = byId("boot-error");
     node.hidden = false;
-    node.textContent = `The page could not load: ${err.message}`;
+    node.textContent = t("The page could not load: {error}", { error: err.message });
   } finally {
     end("boot", ok);
   }

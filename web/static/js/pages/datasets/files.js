@@ -2,6 +2,7 @@
 // API), and adding them in batches so a big folder shows its progress.
 
 import { addDatasetImages } from "../../api_datasets.js";
+import { tn } from "../../i18n.js";
 
 export const BATCH = 50; // pictures per POST .../images (the server takes up to 1000)
 
@@ -52,6 +53,7 @@ export async function addInBatches(datasetId, label, files, onProgress) {
 
 /** "Added 3 pictures" / "Added 3 pictures; skipped 1" (the reasons are listed apart). */
 export function addedText(stored, skipped) {
-  const pictures = (n) => `${n} ${n === 1 ? "picture" : "pictures"}`;
-  return `Added ${pictures(stored)}${skipped ? `; skipped ${skipped}` : ""}.`;
+  if (!skipped) return tn("Added {n} picture.", "Added {n} pictures.", stored);
+  return tn("Added {n} picture; skipped {skipped}.", "Added {n} pictures; skipped {skipped}.",
+    stored, { skipped });
 }

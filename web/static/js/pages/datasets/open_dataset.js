@@ -2,6 +2,7 @@
 // "Train on this", the export link and deleting it (after a confirm step).
 
 import { addDatasetClass, datasetExportUrl, deleteDataset, deleteDatasetClass, deleteDatasetImage, getDataset } from "../../api_datasets.js";
+import { t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
@@ -15,14 +16,26 @@ export const SUGGESTED_PRESET = "lenet-mnist"; // adapts to any dataset's size a
 
 /** Why a run would refuse this dataset, or "" when it is ready to train. */
 export function trainHint(classes) {
-  if (classes.length < 2) return "Training needs at least 2 classes.";
+  if (classes.length < 2) return t("Training needs at least 2 classes.");
   const short = classes.filter((c) => c.count < MIN_IMAGES).map((c) => c.name);
   if (short.length) {
-    return `Training needs ${MIN_IMAGES} pictures or more in every class; add some to `
-      + `${short.join(", ")}.`;
+    return t("Training needs {min} pictures or more in every class; add some to {names}.",
+      { min: MIN_IMAGES, names: short.join(", ") });
   }
-  return `Ready to train: it opens the Training page with this dataset and ${SUGGESTED_PRESET}`
-    + ", a small network that takes its size, channels and classes.";
+  return t("Ready to train: it opens the Training page with this dataset and {preset}, a small network that takes its size, channels and classes.", { preset: SUGGESTED_PRESET });
+}
+
+/** "12 pictures in 2 classes; 32 x 32 pixels, grayscale, padded to a square." */
+function openFacts(dataset) {
+  const p = { pictures: picturesText(dataset.total), size: dataset.size,
+    classes: tn("{n} class", "{n} classes", dataset.classes.length) };
+  const pad = dataset.fit === "pad";
+  if (dataset.channels === 1) {
+    return pad ? t("{pictures} in {classes}; {size} \u00d7 {size} pixels, grayscale, padded to a square.", p)
+      : t("{pictures} in {classes}; {size} \u00d7 {size} pixels, grayscale, cropped to a square.", p);
+  }
+  return pad ? t("{pictures} in {classes}; {size} \u00d7 {size} pixels, colour, padded to a square.", p)
+    : t("{pictures} in {classes}; {size} \u00d7 {size} pixels, colour, cropped to a square.", p);
 }
 
 export class OpenDataset {
@@ -72,7 +85,8 @@ export class OpenDataset {
       ok = false;
       this.reset(null);
       byId("open-view").hidden = true;
-      byId("open-none").textContent = `That dataset cannot be opened: ${err.message}`;
+      byId("open-none").textContent = t("That dataset cannot be opened: {error}",
+        { error: err.message });
     } finally {
       end("open", ok);
     }
@@ -113,11 +127,8 @@ export class OpenDataset {
       renderBoxes(dataset);
       return;
     }
-    byId("train-link").textContent = "Train on this";
-    byId("open-facts").textContent = `${picturesText(dataset.total)} in `
-      + `${dataset.classes.length} ${dataset.classes.length === 1 ? "class" : "classes"}; `
-      + `${dataset.size} \u00d7 ${dataset.size} pixels, ${dataset.channels === 1 ? "grayscale"
-        : "colour"}, ${dataset.fit === "pad" ? "padded" : "cropped"} to a square.`;
+    byId("train-link").textContent = t("Train on this");
+    byId("open-facts").textContent = openFacts(dataset);
     const query = new URLSearchParams({ dataset: dataset.id, preset: SUGGESTED_PRESET });
     byId("train-link").href = `/training?${query}`;
     byId("train-hint").textContent = trainHint(dataset.classes);
@@ -157,12 +168,13 @@ export class OpenDataset {
     const name = input.value.trim();
     this.classErrors.clear();
     if (!name) {
-      this.classErrors.show([{ loc: ["class"], msg: "Name the class first." }]);
+      this.classErrors.show([{ loc: ["class"], msg: t("Name the class first.") }]);
       input.focus();
       return;
     }
     if (this.cards.has(name)) {
-      this.classErrors.show([{ loc: ["class"], msg: `There is a class ${name} already.` }]);
+      this.classErrors.show([{ loc: ["class"],
+        msg: t("There is a class {name} already.", { name }) }]);
       input.focus();
       return;
     }
@@ -172,7 +184,7 @@ export class OpenDataset {
       this.render(await addDatasetClass(this.id, name));
       this.on.changed();
       input.value = "";
-      byId("open-status").textContent = `Added the class ${name}.`;
+      byId("open-status").textContent = t("Added the class {name}.", { name });
       const select = byId("webcam-class");
       if (select.options.length === 1 || !this.webcam.running) select.value = name;
     } catch (err) {
@@ -210,13 +222,13 @@ export class OpenDataset {
     const card = this.cards.get(name);
     const status = byId("webcam-status");
     if (!card) {
-      status.textContent = "Add a class first: the pictures go into the chosen class.";
+      status.textContent = t("Add a class first: the pictures go into the chosen class.");
       return;
     }
     const answer = await this.addFiles(card, files);
     if (answer) {
-      status.textContent = `${answer.stored} into ${name}; it has `
-        + `${picturesText(this.cards.get(name) ? this.cards.get(name).total : 0)}.`;
+      status.textContent = t("{stored} into {name}; it has {pictures}.", { stored: answer.stored,
+        name, pictures: picturesText(this.cards.get(name) ? this.cards.get(name).total : 0) });
     }
   }
 
@@ -225,7 +237,7 @@ export class OpenDataset {
     let ok = true;
     try {
       await deleteDatasetImage(this.id, imageId);
-      byId("open-status").textContent = `Deleted a picture of ${card.name}.`;
+      byId("open-status").textContent = t("Deleted a picture of {name}.", { name: card.name });
       await this.refresh();
       const next = card.thumbs.querySelector("button") || card.inputs[0];
       next.focus();
@@ -242,8 +254,8 @@ export class OpenDataset {
     let ok = true;
     try {
       const { images } = await deleteDatasetClass(this.id, card.name);
-      byId("open-status").textContent = `Deleted the class ${card.name} and its `
-        + `${picturesText(images)}.`;
+      byId("open-status").textContent = tn("Deleted the class {name} and its {n} picture.",
+        "Deleted the class {name} and its {n} pictures.", images, { name: card.name });
       await this.refresh();
       byId("class-name").focus();
     } catch (err) {
@@ -263,8 +275,9 @@ export class OpenDataset {
       ask.focus();
     };
     ask.addEventListener("click", () => {
-      byId("delete-question").textContent = `Delete \u201c${this.dataset.name}\u201d and its `
-        + `${picturesText(this.dataset.total)}? This cannot be undone.`;
+      byId("delete-question").textContent = tn("Delete \u201c{name}\u201d and its {n} picture? This cannot be undone.",
+        "Delete \u201c{name}\u201d and its {n} pictures? This cannot be undone.",
+        this.dataset.total, { name: this.dataset.name });
       ask.hidden = true;
       box.hidden = false;
       byId("delete-no").focus();
@@ -285,12 +298,11 @@ export class OpenDataset {
       this.reset(null);
       delete document.body.dataset.open;
       byId("open-view").hidden = true;
-      byId("open-none").textContent = `Deleted \u201c${name}\u201d. Create a dataset, or open `
-        + "one of yours.";
+      byId("open-none").textContent = t("Deleted \u201c{name}\u201d. Create a dataset, or open one of yours.", { name });
       this.on.deleted();
     } catch (err) {
       ok = false;
-      byId("open-status").textContent = `Not deleted: ${err.message}`;
+      byId("open-status").textContent = t("Not deleted: {error}", { error: err.message });
     } finally {
       end("delete", ok);
     }

@@ -3,6 +3,8 @@
 // Space while it has the focus, takes a burst of BURST_FPS pictures a second until let go.
 // Pictures are posted in small batches as they come (onPictures(blobs) resolves when stored).
 
+import { t } from "../../i18n.js";
+
 const HOLD_MS = 350; // held this long, a press becomes a burst
 const BURST_FPS = 6;
 const BATCH = 6;
@@ -52,17 +54,17 @@ export class Webcam {
 
   async start() {
     const { video, start, stop, capture, status } = this.els;
-    status.textContent = "Asking for the camera\u2026";
+    status.textContent = t("Asking for the camera\u2026");
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       status.textContent = "";
-      throw new Error("This browser offers no camera here (it needs https or localhost).");
+      throw new Error(t("This browser offers no camera here (it needs https or localhost)."));
     }
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
     } catch (err) {
       status.textContent = "";
-      throw new Error(`The webcam cannot be used: ${err.message || err.name}. Allow the `
-        + "camera for this site, or add pictures from files.", { cause: err });
+      throw new Error(t("The webcam cannot be used: {error}. Allow the camera for this site, or add pictures from files.",
+        { error: err.message || err.name }), { cause: err });
     }
     video.srcObject = this.stream;
     video.hidden = false;
@@ -70,7 +72,7 @@ export class Webcam {
     start.hidden = true;
     stop.hidden = false;
     capture.disabled = false;
-    status.textContent = "The webcam is on.";
+    status.textContent = t("The webcam is on.");
   }
 
   stop() {
@@ -83,7 +85,7 @@ export class Webcam {
     start.hidden = false;
     stop.hidden = true;
     capture.disabled = true;
-    status.textContent = "The webcam is off.";
+    status.textContent = t("The webcam is off.");
     start.focus();
   }
 
@@ -94,7 +96,7 @@ export class Webcam {
       this.burst = true;
       this.shoot();
       this.burstTimer = setInterval(() => this.shoot(), 1000 / BURST_FPS);
-      this.els.status.textContent = "Burst: taking pictures until you let go\u2026";
+      this.els.status.textContent = t("Burst: taking pictures until you let go\u2026");
     }, HOLD_MS);
   }
 

@@ -2,11 +2,29 @@
 // stored and what was skipped (each file with its reason), at the zip control.
 
 import { importDatasetZip } from "../../api_datasets.js";
+import { formatNumber, t, tn } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { begin, end } from "../../ui/status.js";
 import { skippedList } from "./class_card.js";
 
 const FORM_FIELDS = ["name", "size", "channels", "fit", "task"];
+
+/** "Imported "cats": stored 10 pictures in 2 classes; skipped 1." (with boxes: "stored 10
+ * pictures, 24 boxes in 2 classes"). */
+export function importedText(answer) {
+  const p = { name: answer.name, pictures: tn("{n} picture", "{n} pictures", answer.stored),
+    classes: tn("{n} class", "{n} classes", answer.classes.length),
+    skipped: answer.skipped.length };
+  if (answer.task === "detection") {
+    p.boxes = tn("{n} box", "{n} boxes", answer.classes.reduce((sum, c) => sum + c.boxes, 0));
+    return p.skipped
+      ? t("Imported \u201c{name}\u201d: stored {pictures}, {boxes} in {classes}; skipped {skipped}.", p)
+      : t("Imported \u201c{name}\u201d: stored {pictures}, {boxes} in {classes}.", p);
+  }
+  return p.skipped
+    ? t("Imported \u201c{name}\u201d: stored {pictures} in {classes}; skipped {skipped}.", p)
+    : t("Imported \u201c{name}\u201d: stored {pictures} in {classes}.", p);
+}
 
 export class ZipImport {
   /** readSpec(): the form's {name, size, channels, fit}; onDone(answer) opens it. */
@@ -26,29 +44,24 @@ export class ZipImport {
     this.summary.replaceChildren();
     const [file] = this.input.files;
     if (!file) {
-      this.errors.show([{ loc: ["file"], msg: "Choose a zip file first." }]);
+      this.errors.show([{ loc: ["file"], msg: t("Choose a zip file first.") }]);
       this.input.focus();
       return;
     }
     begin("zip");
     this.progress.hidden = false;
     this.progress.value = 0;
-    this.status.textContent = `Uploading ${file.name}\u2026`;
+    this.status.textContent = t("Uploading {file}\u2026", { file: file.name });
     let ok = true;
     try {
       const answer = await importDatasetZip(file, this.readSpec(), (fraction) => {
         this.progress.value = fraction;
         this.status.textContent = fraction < 1
-          ? `Uploading ${file.name}: ${Math.round(fraction * 100)}%`
-          : "Uploaded; storing the pictures\u2026";
+          ? t("Uploading {file}: {percent}", { file: file.name,
+            percent: formatNumber(fraction, { style: "percent", maximumFractionDigits: 0 }) })
+          : t("Uploaded; storing the pictures\u2026");
       });
-      const classes = answer.classes.length;
-      const boxes = answer.task === "detection"
-        ? `, ${answer.classes.reduce((sum, c) => sum + c.boxes, 0)} boxes` : "";
-      this.status.textContent = `Imported \u201c${answer.name}\u201d: stored ${answer.stored} `
-        + `${answer.stored === 1 ? "picture" : "pictures"}${boxes} in ${classes} `
-        + `${classes === 1 ? "class" : "classes"}${answer.skipped.length
-          ? `; skipped ${answer.skipped.length}` : ""}.`;
+      this.status.textContent = importedText(answer);
       if (answer.skipped.length) this.summary.replaceChildren(skippedList(answer.skipped));
       this.input.value = "";
       await this.onDone(answer);

@@ -6,6 +6,7 @@
 
 import { listDatasets } from "../../api.js";
 import { getScene } from "../../api_detection.js";
+import { t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
@@ -25,7 +26,7 @@ class DetectionPage {
     this.pad = new DrawPad();
     this.training = new LiveTraining((modelId) => this.pad.loadModels(modelId),
       async (scene, picture) => {
-        await this.nms.show(scene, picture, "the detector's boxes before NMS");
+        await this.nms.show(scene, picture, "detector");
         byId("nms-heading").scrollIntoView({ block: "start" });
         byId("nms-step").focus();
       });
@@ -59,7 +60,8 @@ class DetectionPage {
       const { datasets } = await listDatasets();
       const yours = datasets.filter((d) => d.kind === "yours" && d.task === "detection");
       byId("scene-dataset").append(...yours.map((d) => h("option", { value: d.name },
-        `${d.title} (yours: ${d.classes.map((c) => c.name).join(", ")})`)));
+        t("{title} (yours: {classes})", { title: d.title,
+          classes: d.classes.map((c) => c.name).join(", ") }))));
       if (wanted && yours.some((d) => d.name === wanted)) byId("scene-dataset").value = wanted;
     } catch (err) {
       this.fail(err);
@@ -73,8 +75,7 @@ class DetectionPage {
     this.errors.clear();
     byId("boot-error").hidden = true;
     if (!/^\d+$/.test(String(index).trim())) {
-      this.errors.show([{ loc: ["index"], msg: `scene ${JSON.stringify(String(index))} is not `
-        + `a whole number; give one from 0 to ${this.count - 1}` }]);
+      this.errors.show([{ loc: ["index"], msg: t("scene {value} is not a whole number; give one from 0 to {last}", { value: JSON.stringify(String(index)), last: this.count - 1 }) }]);
       return;
     }
     begin("scene");
@@ -88,7 +89,7 @@ class DetectionPage {
       const picture = await loadPicture(scene.image);
       if (asked !== this.asked) return; // a newer scene was asked for meanwhile: it wins
       this.grid.show(scene, picture);
-      await this.nms.show(scene, picture, "boxes proposed");
+      await this.nms.show(scene, picture, "proposals");
       this.counted(scene.count);
       if (probe || !this.training.scene) {
         const held = split === "test" && scene.index === 0 ? scene
@@ -112,7 +113,7 @@ class DetectionPage {
   counted(count) {
     this.count = Math.max(count, 1);
     byId("scene-index").max = String(this.count - 1);
-    byId("scene-index-label").textContent = `Scene (0 to ${this.count - 1})`;
+    byId("scene-index-label").textContent = t("Scene (0 to {last})", { last: this.count - 1 });
   }
 
   fail(err) {

@@ -4,9 +4,11 @@
 
 import { listModels, request } from "../../api.js";
 import { getScene } from "../../api_detection.js";
+import { formatNumber, t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
+import { fixed } from "./nms_steps.js";
 import { SceneCanvas, colourOf, loadPicture, objectName } from "./scene_canvas.js";
 
 const STROKE = 15; // pixels of the 288-pixel pad: about 5 of the detector's 96
@@ -16,6 +18,13 @@ export async function detect(modelId, blob, scoreThreshold) {
   form.append("file", blob, "drawing.png");
   const url = `/api/models/${encodeURIComponent(modelId)}/detect?score_threshold=${scoreThreshold}`;
   return (await request(url, { method: "POST", body: form })).json();
+}
+
+/** "Digit 3, score 0.91: x 12, y 40, w 30, h 31" (a found box, in pixels). */
+export function boxText(name, score, box) {
+  const [x, y, w, high] = box.map((v) => String(Math.round(v)));
+  return t("{name}, score {score}: x {x}, y {y}, w {w}, h {h}", { name, score: fixed(score, 2),
+    x, y, w, h: high });
 }
 
 export class DrawPad {
@@ -53,7 +62,7 @@ export class DrawPad {
     byId("draw-scene").addEventListener("click", () => this.putScene());
     byId("draw-photo").addEventListener("change", () => this.putPhoto());
     byId("draw-score").addEventListener("input", () => {
-      byId("draw-score-value").textContent = byId("draw-score").value;
+      byId("draw-score-value").textContent = formatNumber(Number(byId("draw-score").value));
     });
   }
 
@@ -63,15 +72,17 @@ export class DrawPad {
     try {
       const { models } = await listModels();
       const detectors = models.filter((m) => m.task === "detection" && !m.damaged);
-      menu.replaceChildren(...detectors.map((m) => h("option", { value: m.id },
-        `${m.name} v${m.version ?? 1}${m.yours ? " (yours)" : ""}`)));
+      menu.replaceChildren(...detectors.map((m) => h("option", { value: m.id }, m.yours
+        ? t("{name} v{version} (yours)", { name: m.name, version: String(m.version ?? 1) })
+        : `${m.name} v${m.version ?? 1}`)));
       if (!detectors.length) {
-        menu.append(h("option", { value: "" }, "No detector yet: train one above"));
+        menu.append(h("option", { value: "" }, t("No detector yet: train one above")));
       }
       if (select) menu.value = select;
       byId("draw-find").disabled = !detectors.length;
     } catch (err) {
-      menu.replaceChildren(h("option", { value: "" }, `Models could not be listed: ${err.message}`));
+      menu.replaceChildren(h("option", { value: "" },
+        t("Models could not be listed: {error}", { error: err.message })));
       byId("draw-find").disabled = true;
     }
   }
@@ -115,11 +126,12 @@ export class DrawPad {
       ctx.drawImage(picture, 0, 0, this.ink.width, this.ink.height);
       this.found = [];
       byId("draw-found").replaceChildren();
-      this.status(`Test scene ${scene.index}: ${scene.objects.map((o) => o.name).join(", ")}.`);
+      this.status(t("Test scene {index}: {objects}.", { index: String(scene.index),
+        objects: scene.objects.map((o) => o.name).join(", ") }));
       this.draw();
       end("draw");
     } catch (err) {
-      this.status(`The scene could not be loaded: ${err.message}`);
+      this.status(t("The scene could not be loaded: {error}", { error: err.message }));
       end("draw", false);
     }
   }
@@ -134,7 +146,7 @@ export class DrawPad {
     const url = URL.createObjectURL(file);
     try {
       const photo = await loadPicture(url).catch(() => {
-        throw new Error(`${file.name} is not a picture this browser can open`);
+        throw new Error(t("{file} is not a picture this browser can open", { file: file.name }));
       });
       const ctx = this.ink.getContext("2d");
       const scale = Math.min(this.ink.width / photo.width, this.ink.height / photo.height);
@@ -145,7 +157,8 @@ export class DrawPad {
       ctx.drawImage(photo, (this.ink.width - wide) / 2, (this.ink.height - high) / 2, wide, high);
       this.found = [];
       byId("draw-found").replaceChildren();
-      this.status(`${file.name} (${photo.width} x ${photo.height} pixels), fitted in.`);
+      this.status(t("{file} ({width} x {height} pixels), fitted in.", { file: file.name,
+        width: photo.width, height: photo.height }));
       this.draw();
       end("draw");
     } catch (err) {
@@ -167,15 +180,15 @@ export class DrawPad {
       this.canvas.dataset.found = String(this.found.length);
       byId("draw-found").replaceChildren(...this.found.map((d) => h("li", {},
         h("span", { class: "swatch", style: `background:${colourOf(d.class)}` }),
-        `${objectName(d.label)}, score ${d.score.toFixed(2)}: x ${Math.round(d.picture_box[0])}, `
-        + `y ${Math.round(d.picture_box[1])}, w ${Math.round(d.picture_box[2])}, `
-        + `h ${Math.round(d.picture_box[3])}`)));
-      this.status(this.found.length ? `Found ${this.found.length} `
-        + `object${this.found.length === 1 ? "" : "s"}.` : "Nothing found above the threshold.");
+        boxText(objectName(d.label), d.score, d.picture_box))));
+      this.status(this.found.length ? tn("Found {n} object.", "Found {n} objects.",
+        this.found.length) : t("Nothing found above the threshold."));
       this.draw();
       end("draw");
     } catch (err) {
-      if (!this.errors.show(err.detail || [])) this.status(`Could not detect: ${err.message}`);
+      if (!this.errors.show(err.detail || [])) {
+        this.status(t("Could not detect: {error}", { error: err.message }));
+      }
       end("draw", false);
     }
   }
@@ -186,7 +199,7 @@ export class DrawPad {
     this.view.scale = 1; // the boxes come back in the pad's own pixels (picture_box)
     for (const d of this.found) {
       this.view.box(d.picture_box, colourOf(d.class), {
-        width: 3, label: `${d.label} ${d.score.toFixed(2)}` });
+        width: 3, label: `${d.label} ${fixed(d.score, 2)}` });
     }
     canvas.dataset.ready = "true";
   }

@@ -1,6 +1,7 @@
 // The grid over a scene and one cell's label vector, drawn the way the lecture writes it:
 // y = [P, x, y, w, h, c0..c9] per anchor, stacked; "?" where P = 0 (nothing is asked there).
 
+import { formatNumber, lang, t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { SceneCanvas, colourOf, objectName } from "./scene_canvas.js";
 
@@ -40,9 +41,7 @@ export class GridView {
     this.canvas.dataset.objects = String(scene.objects.length);
     byId("scene-objects").replaceChildren(...scene.objects.map((o, i) => h("li", {},
       h("span", { class: "swatch", style: `background:${colourOf(o.class)}` }),
-      `${objectName(o.name)}: box x ${fmt(o.box[0])}, y ${fmt(o.box[1])}, w ${fmt(o.box[2])}, `
-      + `h ${fmt(o.box[3])} (object ${i + 1}, ${scene.dataset === "mnist-detect"
-        ? `MNIST ${scene.split} digit` : "picture"} #${o.source})`)));
+      objectText(o, i, scene))));
     this.select(Math.floor((first.box[1] + first.box[3] / 2) / size),
       Math.floor((first.box[0] + first.box[2] / 2) / size));
   }
@@ -84,24 +83,37 @@ export class GridView {
     const [row, col] = this.cell;
     const slots = scene.labels[row][col];
     const { anchors, slot } = scene.grid;
-    byId("label-head").replaceChildren(h("th", { scope: "col" }, "Entry"),
+    byId("label-head").replaceChildren(h("th", { scope: "col" }, t("Entry")),
       ...anchors.map(([w, hgt], i) => h("th", { scope: "col" },
-        `Anchor ${i + 1} (${w} x ${hgt} cells)`)));
+        t("Anchor {n} ({w} x {h} cells)", { n: i + 1, w: fmt(w), h: fmt(hgt) }))));
     byId("label-body").replaceChildren(...slot.map((name, k) => h("tr", {},
       h("th", { scope: "row" }, name),
       ...slots.map((values) => h("td", { class: values[0] === 1 && k > 0 ? "" : "quiet" },
         k === 0 || values[0] === 1 ? fmt(values[k]) : "?")))));
     const held = slots.map((values, i) => [values, i]).filter(([values]) => values[0] === 1);
-    const where = `Cell row ${row + 1}, column ${col + 1}`;
+    const where = { row: row + 1, col: col + 1 };
+    const objects = new Intl.ListFormat(lang, { type: "conjunction" }).format(held.map(
+      ([values, i]) => t("{object} (anchor {n})", { n: i + 1,
+        object: objectName(slot[5 + values.slice(5).indexOf(1)].slice(1), false) })));
     byId("cell-caption").textContent = held.length
-      ? `${where}: holds the centre of ${held.map(([values, i]) => objectName(
-        slot[5 + values.slice(5).indexOf(1)].slice(1), false) + ` (anchor ${i + 1})`)
-        .join(" and ")}; `
-        + "x, y place the centre inside the cell (0 to 1), w, h give the size in cells."
-      : `${where}: no object's centre falls here, so P = 0 and the rest is "don't care" (?).`;
+      ? t("Cell row {row}, column {col}: holds the centre of {objects}; x, y place the centre inside the cell (0 to 1), w, h give the size in cells.", { ...where, objects })
+      : t("Cell row {row}, column {col}: no object's centre falls here, so P = 0 and the rest is \"don't care\" (?).", where);
   }
 }
 
+/** "3", "0.375": at most 3 decimals, in the page's language. */
 function fmt(value) {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
+  return formatNumber(value, { maximumFractionDigits: 3, useGrouping: false });
+}
+
+/** "Digit 3: box x 10, y 4, w 20, h 20 (object 1, MNIST test digit #123)". */
+function objectText(o, i, scene) {
+  const p = { name: objectName(o.name), x: fmt(o.box[0]), y: fmt(o.box[1]), w: fmt(o.box[2]),
+    h: fmt(o.box[3]), n: i + 1, source: String(o.source) };
+  if (scene.dataset !== "mnist-detect") {
+    return t("{name}: box x {x}, y {y}, w {w}, h {h} (object {n}, picture #{source})", p);
+  }
+  return scene.split === "test"
+    ? t("{name}: box x {x}, y {y}, w {w}, h {h} (object {n}, MNIST test digit #{source})", p)
+    : t("{name}: box x {x}, y {y}, w {w}, h {h} (object {n}, MNIST train digit #{source})", p);
 }

@@ -4,9 +4,11 @@
 // latest answer wins. Errors (a zero width) are shown at the box's fields.
 
 import { computeIoU } from "../../api_detection.js";
+import { formatNumber, t } from "../../i18n.js";
 import { byId, svg } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
+import { iouText } from "./iou_text.js";
 
 const PLANE = 100;
 const HANDLE = 5;
@@ -121,8 +123,7 @@ export class IoUPlayground {
     handle.setAttribute("y", y + h - HANDLE / 2);
     text.setAttribute("x", x + 1.5);
     text.setAttribute("y", y + 6);
-    group.setAttribute("aria-label", `Box ${name.toUpperCase()}: x ${x}, y ${y}, width ${w}, `
-      + `height ${h}. Arrow keys move it, Shift + arrow keys resize it.`);
+    group.setAttribute("aria-label", t("Box {name}: x {x}, y {y}, width {w}, height {h}. Arrow keys move it, Shift + arrow keys resize it.", { name: name.toUpperCase(), x, y, w, h }));
   }
 
   async ask() {
@@ -147,10 +148,12 @@ export class IoUPlayground {
 
   show(answer) {
     const value = byId("iou-value");
+    const decimals = (digits) => formatNumber(answer.iou, { maximumFractionDigits: 4,
+      minimumFractionDigits: digits });
     value.textContent = answer.iou_exact && answer.iou_exact.includes("/")
-      ? `${answer.iou_exact} ≈ ${answer.iou.toFixed(4)}` : String(Number(answer.iou.toFixed(4)));
+      ? `${answer.iou_exact} ≈ ${decimals(4)}` : decimals(0);
     value.dataset.iou = String(answer.iou);
-    byId("iou-text").textContent = answer.text;
+    byId("iou-text").textContent = iouText(answer.text);
     const box = answer.intersection_box;
     this.overlap.setAttribute("visibility", box ? "visible" : "hidden");
     if (box) {

@@ -4,10 +4,13 @@
 
 import { controlRun, startRun } from "../../api.js";
 import { builderSpec, isDetector } from "../../builder_spec.js";
+import { lang, t, tn } from "../../i18n.js";
 import { RunSocket } from "../../socket.js";
 import { byId, h, svg } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { begin, end } from "../../ui/status.js";
+import { boxText } from "./draw_pad.js";
+import { fixed } from "./nms_steps.js";
 import { SceneCanvas, colourOf, objectName } from "./scene_canvas.js";
 
 const LENGTHS = {
@@ -24,6 +27,17 @@ export function trainingBody(length, network = "preset", dataset = "mnist-detect
     dataset,
     training: { ...LENGTHS[length], learning_rate: 0.003, optimizer: "adam" },
   };
+}
+
+/** "Finished: mAP@0.5 0.412 on the held-out scenes" (without a period: a message may follow). */
+function outcomeText(status, map) {
+  if (status === "finished") {
+    return map ? t("Finished: mAP@0.5 {map} on the held-out scenes", { map }) : t("Finished");
+  }
+  if (status === "stopped") {
+    return map ? t("Stopped: mAP@0.5 {map} on the held-out scenes", { map }) : t("Stopped");
+  }
+  return map ? t("Failed: mAP@0.5 {map} on the held-out scenes", { map }) : t("Failed");
 }
 
 export class LiveTraining {
@@ -50,7 +64,8 @@ export class LiveTraining {
     this.builder = builderSpec();
     if (isDetector(this.builder)) {
       byId("train-network").append(h("option", { value: "builder" },
-        `Your Builder network (${this.builder.layers.length} layers)`));
+        tn("Your Builder network ({n} layer)", "Your Builder network ({n} layers)",
+          this.builder.layers.length)));
     }
     byId("train-objectness").addEventListener("change", () => this.draw());
   }
@@ -79,7 +94,7 @@ export class LiveTraining {
     } catch (err) {
       const at = (d) => ({ ...d, loc: [d.loc && d.loc[0] === "network" ? "network" : "training"] });
       if (!this.errors.show((err.detail || []).map(at))) {
-        this.status(`Could not start: ${err.message}`);
+        this.status(t("Could not start: {error}", { error: err.message }));
       }
       end("train", false);
     }
@@ -94,12 +109,12 @@ export class LiveTraining {
     byId("train-canvas").dataset.run = runId;
     byId("train-start").disabled = true;
     byId("train-stop").disabled = false;
-    this.status("Queued: waiting for a worker.");
+    this.status(t("Queued: waiting for a worker."));
     this.socket = new RunSocket(runId, {
       onEvent: (event) => this.received(event),
       onFrame: () => {},
       onConnection: (state) => {
-        if (state === "reconnecting") this.status("Connection lost: reconnecting.");
+        if (state === "reconnecting") this.status(t("Connection lost: reconnecting."));
       },
     });
   }
@@ -110,7 +125,7 @@ export class LiveTraining {
     try {
       await controlRun(this.runId, "stop");
     } catch (err) {
-      this.status(`Could not stop: ${err.message}`);
+      this.status(t("Could not stop: {error}", { error: err.message }));
     }
   }
 
@@ -140,29 +155,31 @@ export class LiveTraining {
     const done = run.epoch_step !== undefined ? (run.epoch - 1 + run.epoch_step / steps) / total : 0;
     byId("train-progress").value = Math.min(Math.max(done, 0), 1);
     if (run.loss !== undefined) {
-      this.status(`Epoch ${run.epoch} of ${total}, step ${run.epoch_step} of ${steps}: `
-        + `loss ${run.loss.toFixed(3)}, ${Math.round(run.samples_per_s)} scenes/s.`);
+      this.status(t("Epoch {epoch} of {total}, step {step} of {steps}: loss {loss}, {rate} scenes/s.", {
+        epoch: run.epoch, total, step: run.epoch_step, steps, loss: fixed(run.loss, 3),
+        rate: Math.round(run.samples_per_s) }));
     }
   }
 
   epoch(event) {
     const weakest = event.ap_per_class.map((ap, c) => [ap, c]).filter(([ap]) => ap !== null)
       .sort((a, b) => a[0] - b[0])[0];
-    byId("map-body").append(h("tr", { "data-epoch": String(event.epoch) },
-      h("td", {}, String(event.epoch)), h("td", {}, event.map50.toFixed(3)),
-      h("td", {}, weakest ? `${event.classes[weakest[1]]}: ${weakest[0].toFixed(2)}` : "-")));
+    byId("map-body").append(h("tr", { "data-epoch": String(event.epoch),
+      "data-map": event.map50.toFixed(3) },
+    h("td", {}, String(event.epoch)), h("td", {}, fixed(event.map50, 3)),
+    h("td", {}, weakest ? `${event.classes[weakest[1]]}: ${fixed(weakest[0], 2)}` : "-")));
     this.chart();
   }
 
   chart() {
-    const values = [...byId("map-body").children].map((row) => Number(row.children[1].textContent));
+    const values = [...byId("map-body").children].map((row) => Number(row.dataset.map));
     const chart = byId("map-chart");
     const x = (i) => 30 + (i * 260) / Math.max(values.length - 1, 1);
     const y = (v) => 130 - v * 120;
     const parts = [svg("line", { x1: 30, y1: 130, x2: 290, y2: 130, class: "axis" }),
       svg("line", { x1: 30, y1: 10, x2: 30, y2: 130, class: "axis" })];
     for (const v of [0, 0.5, 1]) {
-      parts.push(svg("text", { x: 4, y: y(v) + 4, class: "tick" }, v.toFixed(1)),
+      parts.push(svg("text", { x: 4, y: y(v) + 4, class: "tick" }, fixed(v, 1)),
         svg("line", { x1: 30, y1: y(v), x2: 290, y2: y(v), class: "grid" }));
     }
     parts.push(svg("polyline", { class: "map-line",
@@ -170,8 +187,10 @@ export class LiveTraining {
     values.forEach((v, i) => parts.push(svg("circle", { cx: x(i), cy: y(v), r: 3.5,
       class: "map-dot" })));
     chart.replaceChildren(...parts);
-    chart.setAttribute("aria-label", `mAP@0.5 after each epoch: ${values.map((v) => v.toFixed(2))
-      .join(", ") || "none yet"}`);
+    const list = values.map((v) => fixed(v, 2)).join(lang === "en" ? ", " : "; ");
+    const none = t("none yet");
+    chart.setAttribute("aria-label", t("mAP@0.5 after each epoch: {values}",
+      { values: list || none }));
   }
 
   detections(event) {
@@ -180,9 +199,7 @@ export class LiveTraining {
     byId("train-canvas").dataset.kept = String(event.kept.boxes.length);
     byId("train-boxes").replaceChildren(...event.kept.boxes.map((box, i) => h("li", {},
       h("span", { class: "swatch", style: `background:${colourOf(event.kept.classes[i])}` }),
-      `${objectName(event.classes[event.kept.classes[i]])}, score ${event.kept.scores[i].toFixed(2)}:`
-      + ` x ${Math.round(box[0])}, y ${Math.round(box[1])}, w ${Math.round(box[2])}, `
-      + `h ${Math.round(box[3])}`)));
+      boxText(objectName(event.classes[event.kept.classes[i]]), event.kept.scores[i], box))));
     this.draw();
   }
 
@@ -197,7 +214,7 @@ export class LiveTraining {
       { dashed: true, width: 1 }));
     latest.kept.boxes.forEach((box, i) => view.box(box, colourOf(latest.kept.classes[i]), {
       width: 3, label: `${latest.classes[latest.kept.classes[i]]} `
-        + `${latest.kept.scores[i].toFixed(2)}` }));
+        + `${fixed(latest.kept.scores[i], 2)}` }));
   }
 
   objectness(map) {
@@ -218,10 +235,8 @@ export class LiveTraining {
     byId("train-canvas").dataset.status = status;
     if (status === "finished") byId("train-progress").value = 1;
     const rows = byId("map-body").children;
-    const last = rows.length ? rows[rows.length - 1].children[1].textContent : null;
-    const words = { finished: "Finished", stopped: "Stopped", failed: "Failed" }[status];
-    this.status(`${words}${last ? `: mAP@0.5 ${last} on the held-out scenes` : ""}`
-      + `${message ? ` (${message})` : ""}.`);
+    const map = rows.length ? rows[rows.length - 1].children[1].textContent : null;
+    this.status(`${outcomeText(status, map)}${message ? ` (${message})` : ""}.`);
   }
 
   status(text) {

@@ -3,6 +3,7 @@
 // the table show every box's state after the steps taken so far.
 
 import { suppress } from "../../api_detection.js";
+import { formatNumber, lang, t, tn } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { begin, end } from "../../ui/status.js";
 import { SceneCanvas, colourOf } from "./scene_canvas.js";
@@ -17,7 +18,7 @@ export class NmsSteps {
     this.asked = 0;
     for (const id of ["nms-iou", "nms-score"]) {
       byId(id).addEventListener("input", () => {
-        byId(`${id}-value`).textContent = byId(id).value;
+        byId(`${id}-value`).textContent = formatNumber(Number(byId(id).value));
         this.run();
       });
     }
@@ -27,12 +28,12 @@ export class NmsSteps {
     byId("nms-reset").addEventListener("click", () => this.go(0));
   }
 
-  /** what: where the boxes come from, said in the status ("boxes proposed"). */
-  show(scene, picture, what = "boxes proposed") {
+  /** from: where the boxes come from, "proposals" or "detector" (said in the status). */
+  show(scene, picture, from = "proposals") {
     this.scene = scene;
     this.picture = picture;
-    this.what = what;
-    byId("nms-canvas").dataset.source = what === "boxes proposed" ? "proposals" : "detector";
+    this.from = from;
+    byId("nms-canvas").dataset.source = from;
     return this.run();
   }
 
@@ -72,30 +73,53 @@ export class NmsSteps {
     const { boxes } = this.scene.proposals;
     const status = byId("nms-status");
     if (this.taken === 0) {
-      status.textContent = `${boxes.length} ${this.what}; ${this.answer.dropped.length} score `
-        + `below the threshold and are dropped. ${total} step${total === 1 ? "" : "s"} to go: `
-        + "press Next step.";
+      const p = { n: boxes.length, dropped: this.answer.dropped.length };
+      const proposed = this.from === "proposals"
+        ? t("{n} boxes proposed; {dropped} score below the threshold and are dropped.", p)
+        : t("{n} the detector's boxes before NMS; {dropped} score below the threshold and are dropped.", p);
+      const toGo = tn("{n} step to go: press Next step.", "{n} steps to go: press Next step.",
+        total);
+      status.textContent = `${proposed} ${toGo}`;
     } else {
       const step = this.answer.steps[this.taken - 1];
-      status.textContent = `Step ${this.taken} of ${total}: ${step.text}.`
-        + (this.taken === total ? ` Done: ${total} of ${boxes.length} boxes kept.` : "");
+      const done = t("Done: {kept} of {n} boxes kept.", { kept: total, n: boxes.length });
+      status.textContent = t("Step {n} of {total}: {text}.", { n: this.taken, total,
+        text: this.stepText(step) }) + (this.taken === total ? ` ${done}` : "");
     }
+  }
+
+  /** The server's step ("keep box 3 (score 0.9, class 1); remove box 5 (IoU 0.71 > 0.5)"),
+   * written again from its numbers in another language. */
+  stepText(step) {
+    if (lang === "en") return step.text;
+    const threshold = formatNumber(Number(byId("nms-iou").value));
+    const score = formatNumber(step.score, { maximumSignificantDigits: 6 });
+    const kept = step.class === null || step.class === undefined
+      ? t("keep box {box} (score {score})", { box: String(step.kept), score })
+      : t("keep box {box} (score {score}, class {class})", { box: String(step.kept), score,
+        class: String(step.class) });
+    if (!step.removed.length) return kept;
+    const removed = step.removed.map(({ index, iou }) => t("box {box} (IoU {iou} > {threshold})",
+      { box: String(index), iou: formatNumber(iou, { maximumSignificantDigits: 4 }), threshold }));
+    const remove = t("remove {boxes}", { boxes: removed.join(", ") });
+    return `${kept}; ${remove}`;
   }
 
   /** index -> {kind: waiting | kept | current | removed | dropped, text}. */
   states() {
     const { boxes } = this.scene.proposals;
-    const states = boxes.map(() => ({ kind: "waiting", text: "waiting" }));
-    const threshold = byId("nms-score").value;
+    const states = boxes.map(() => ({ kind: "waiting", text: t("waiting") }));
+    const threshold = formatNumber(Number(byId("nms-score").value));
     for (const i of this.answer.dropped) {
-      states[i] = { kind: "dropped", text: `dropped (score below ${threshold})` };
+      states[i] = { kind: "dropped", text: t("dropped (score below {threshold})", { threshold }) };
     }
     this.answer.steps.slice(0, this.taken).forEach((step, n) => {
       const current = n === this.taken - 1;
-      states[step.kept] = { kind: current ? "current" : "kept", text: `kept (step ${n + 1})` };
+      states[step.kept] = { kind: current ? "current" : "kept",
+        text: t("kept (step {n})", { n: n + 1 }) };
       for (const { index, iou } of step.removed) {
-        states[index] = { kind: "removed", text: `removed by box ${step.kept} `
-          + `(IoU ${iou.toFixed(2)} > ${byId("nms-iou").value})` };
+        states[index] = { kind: "removed", text: t("removed by box {box} (IoU {iou} > {threshold})",
+          { box: String(step.kept), iou: fixed(iou, 2), threshold: formatNumber(Number(byId("nms-iou").value)) }) };
       }
     });
     return states;
@@ -120,7 +144,7 @@ export class NmsSteps {
       if (kind !== "kept" && kind !== "current") continue;
       view.box(boxes[i], colourOf(classes[i]), {
         width: kind === "current" ? 4 : 2.5,
-        label: `${classes[i]} ${scores[i].toFixed(2)}` });
+        label: `${classes[i]} ${fixed(scores[i], 2)}` });
     }
   }
 
@@ -132,6 +156,12 @@ export class NmsSteps {
       h("td", {}, String(i)),
       h("td", {}, h("span", { class: "swatch", style: `background:${colourOf(classes[i])}` }),
         String(classes[i])),
-      h("td", {}, scores[i].toFixed(3)), h("td", {}, states[i].text))));
+      h("td", {}, fixed(scores[i], 3)), h("td", {}, states[i].text))));
   }
+}
+
+/** x with `digits` decimals, in the page's language ("0,50" in pt-BR). */
+export function fixed(x, digits) {
+  return formatNumber(x, { minimumFractionDigits: digits, maximumFractionDigits: digits,
+    useGrouping: false });
 }

@@ -2,6 +2,8 @@
 // colours: Okabe-Ito (black swapped for grey on the dark scenes) and two of Paul Tol's,
 // all told apart by colour-blind viewers; every box also carries its class as text.
 
+import { t } from "../../i18n.js";
+
 export const CLASS_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2",
   "#D55E00", "#CC79A7", "#BBBBBB", "#EE99AA", "#44AA99"];
 
@@ -12,7 +14,8 @@ export function colourOf(label) {
 /** How an object of class `name` is written: "Digit 3" for mnist-detect's digits, the
  * class name itself for your own classes. */
 export function objectName(name, capital = true) {
-  return /^\d$/.test(name) ? `${capital ? "Digit" : "digit"} ${name}` : name;
+  if (!/^\d$/.test(name)) return name;
+  return capital ? t("Digit {digit}", { digit: name }) : t("digit {digit}", { digit: name });
 }
 
 /** Decodes the scene's PNG data URL once. */
@@ -20,7 +23,7 @@ export function loadPicture(dataUrl) {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error("the scene's picture could not be decoded"));
+    img.onerror = () => reject(new Error(t("the scene's picture could not be decoded")));
     img.src = dataUrl;
   });
 }

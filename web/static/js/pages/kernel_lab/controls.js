@@ -3,10 +3,11 @@
 // controls and this fills them in before the page starts.
 
 import { byId, h } from "../../ui/dom.js";
+import { tx } from "../../i18n.js";
 
 /** <option>s for a list of {value, label}. */
 export function options(choices) {
-  return choices.map(({ value, label }) => h("option", { value }, label));
+  return choices.map(({ value, label }) => h("option", { value }, tx(label)));
 }
 
 /** The values of a list of {value, label}. */
@@ -21,7 +22,7 @@ function setBounds(input, { min, max }) {
 
 function modeRadios(modes, checked) {
   return modes.map(({ value, label }) => h("label", {},
-    h("input", { type: "radio", name: "mode", value, checked: value === checked }), ` ${label}`));
+    h("input", { type: "radio", name: "mode", value, checked: value === checked }), ` ${tx(label)}`));
 }
 
 /** Fill the option lists and set the limits of the filter controls. */

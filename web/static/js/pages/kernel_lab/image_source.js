@@ -6,6 +6,7 @@ import { uploadImage } from "../../api.js";
 import { byId, h } from "../../ui/dom.js";
 import { bindDropZone } from "../../ui/drop_zone.js";
 import * as status from "../../ui/status.js";
+import { t, tx } from "../../i18n.js";
 
 export class ImageSource {
   constructor(samples, onSource, errors) {
@@ -19,7 +20,7 @@ export class ImageSource {
     this.message = byId("upload-status");
     this.credit = byId("sample-credit");
     this.select.replaceChildren(...samples.map((s) => h("option", { value: s.name },
-      `${s.title} (${s.width}x${s.height})`)));
+      t("{title} ({size})", { title: tx(s.title), size: `${s.width}x${s.height}` }))));
     this.select.addEventListener("change", () => this.pickSample(this.select.value));
     this.input.addEventListener("change", () => {
       if (this.input.files.length) this.upload(this.input.files[0]);
@@ -32,7 +33,8 @@ export class ImageSource {
     this.select.value = sample.name;
     this.errors.clear();
     status.clearError("upload");
-    this.credit.textContent = `${sample.title}: ${sample.licence}, ${sample.source}.`;
+    this.credit.textContent = t("{title}: {licence}, {source}.", { title: tx(sample.title),
+      licence: tx(sample.licence), source: sample.source });
     return this.onSource({ sample: sample.name }, { width: sample.width, height: sample.height,
       title: sample.title });
   }
@@ -43,15 +45,17 @@ export class ImageSource {
     this.zone.setAttribute("aria-busy", "true");
     this.progress.hidden = false;
     this.progress.value = 0;
-    this.message.textContent = `Uploading ${file.name}\u2026`;
+    this.message.textContent = t("Uploading {name}\u2026", { name: file.name });
     try {
       const info = await uploadImage(file, (fraction) => {
         this.progress.value = fraction;
-        if (fraction >= 1) this.message.textContent = `Decoding ${file.name}\u2026`;
+        if (fraction >= 1) this.message.textContent = t("Decoding {name}\u2026", { name: file.name });
       });
-      const notes = info.notes.length ? ` ${info.notes.join(" ")}` : "";
-      this.message.textContent = `${file.name}: ${info.width}x${info.height}, ` +
-        `${info.channels === 1 ? "grayscale" : "colour"} ${info.format}.${notes}`;
+      const params = { name: file.name, size: `${info.width}x${info.height}`,
+        format: info.format };
+      const text = info.channels === 1 ? t("{name}: {size}, grayscale {format}.", params)
+        : t("{name}: {size}, colour {format}.", params);
+      this.message.textContent = [text, ...info.notes.map(tx)].join(" ");
       this.credit.textContent = "";
       status.end("upload");
       this.onSource({ image_id: info.image_id }, { width: info.width, height: info.height,

@@ -1,7 +1,9 @@
 // The kernel editor: rows x cols (1..max_kernel) of weight cells, the scale and "normalize to sum 1".
 // Parametric and gradient-magnitude presets are shown read-only; non-linear filters hide it.
 
-import { byId, fmt, h } from "../../ui/dom.js";
+import { byId, h } from "../../ui/dom.js";
+import { t } from "../../i18n.js";
+import { num } from "./numbers.js";
 import { largestMagnitude, paintWeight } from "./weight_colours.js";
 import { parseNumber, resizeGrid } from "./step_model.js";
 
@@ -16,8 +18,11 @@ function fraction(text) {
 export function checkSide(text, what, maxSide) {
   const value = Number(text);
   if (String(text).trim() === "" || !Number.isInteger(value) || value < 1 || value > maxSide) {
-    return `${what} ${String(text).trim() || "(empty)"} is out of range: a kernel has 1 to ` +
-      `${maxSide} ${what}; the largest kernel is ${maxSide}x${maxSide}`;
+    const params = { value: String(text).trim() || t("(empty)"), max: maxSide,
+      largest: `${maxSide}x${maxSide}` };
+    return what === "rows"
+      ? t("rows {value} is out of range: a kernel has 1 to {max} rows; the largest kernel is {largest}", params)
+      : t("columns {value} is out of range: a kernel has 1 to {max} columns; the largest kernel is {largest}", params);
   }
   return null;
 }
@@ -72,7 +77,7 @@ export class KernelGrid {
     this.cellsBox.style.gridTemplateColumns = `repeat(${cols}, minmax(2.6rem, 3.2rem))`;
     const inputs = this.cells.flatMap((row, r) => row.map((text, c) => h("input", {
       type: "text", inputmode: "decimal", value: text, class: "cell", spellcheck: "false",
-      autocomplete: "off", "aria-label": `Weight row ${r + 1}, column ${c + 1}`,
+      autocomplete: "off", "aria-label": t("Weight row {row}, column {col}", { row: r + 1, col: c + 1 }),
       dataset: { r: String(r), c: String(c), loc: `step.matrix.${r}.${c}` },
     })));
     this.cellsBox.replaceChildren(...inputs);
@@ -83,12 +88,12 @@ export class KernelGrid {
     const blocks = grids.map(({ title, matrix }) => {
       const scale = largestMagnitude(matrix);
       const cells = matrix.flat().map((v) => {
-        const cell = h("span", { class: "cell readonly" }, fmt(v));
+        const cell = h("span", { class: "cell readonly" }, num(v));
         paintWeight(cell, v, scale);
         return cell;
       });
       const grid = h("div", { class: "kernel-cells", role: "img",
-        "aria-label": `${title}: ${matrix.map((row) => row.map(fmt).join(" ")).join("; ")}` },
+        "aria-label": `${title}: ${matrix.map((row) => row.map(num).join(" ")).join("; ")}` },
       cells);
       grid.style.gridTemplateColumns = `repeat(${matrix[0].length}, minmax(2.6rem, 3.2rem))`;
       return h("div", { class: "readonly-grid" }, h("p", { class: "grid-title" }, title), grid);
@@ -99,8 +104,8 @@ export class KernelGrid {
   paint() {
     if (!this.cells) return;
     const factor = fraction(this.scale.value);
-    const values = this.cells.map((row) => row.map((t) => {
-      const v = parseNumber(t);
+    const values = this.cells.map((row) => row.map((text) => {
+      const v = parseNumber(text);
       return typeof v === "number" ? v * factor : 0;
     }));
     const scale = largestMagnitude(values);

@@ -6,13 +6,16 @@ import {
   applyPng, explainPixel, getKernelVocabulary, imageUrl, listKernels, listSamples,
 } from "../../api.js";
 import { buildControls } from "./controls.js";
-import { byId, fmt } from "../../ui/dom.js";
+import { byId } from "../../ui/dom.js";
+import { formatNumber, t, tx } from "../../i18n.js";
+import { localMessage } from "../../error_messages.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { startFollow } from "./follow/follow.js";
 import { ImageSource } from "./image_source.js";
 import { KernelGrid } from "./kernel_grid.js";
 import { LabState } from "./lab_state.js";
 import { LiveUpdate, PREVIEW_SIDE } from "./live.js";
+import { num } from "./numbers.js";
 import { NumericMode } from "./numeric.js";
 import { PipelineView } from "./pipeline.js";
 import { PixelExplain } from "./pixel_explain.js";
@@ -22,6 +25,15 @@ import { StepOptions } from "./step_options.js";
 import { Viewer } from "./viewer.js";
 
 const FIRST_PRESET = "sharpen";
+const PADDING_NOTE = /^step (\d+): (.+) ignores padding; borders are replicated$/;
+
+/** A note of the result (pipeline.py's), in the page's language. */
+function noteText(note) {
+  const match = PADDING_NOTE.exec(note);
+  if (!match) return tx(note);
+  return t("step {step}: {label} ignores padding; borders are replicated",
+    { step: match[1], label: tx(match[2]) });
+}
 const HOVER_MS = 80;
 
 class KernelLab {
@@ -54,7 +66,7 @@ class KernelLab {
       result: (header, image, scale) => this.result(header, image, scale),
       error: (detail) => this.failed(detail),
       connection: (state) => {
-        byId("live-connection").textContent = state === "open" ? "" : "Reconnecting\u2026";
+        byId("live-connection").textContent = state === "open" ? "" : t("Reconnecting\u2026");
       },
     });
     this.bindPipelineOptions();
@@ -131,15 +143,15 @@ class KernelLab {
     this.state.size = { width: info.width, height: info.height };
     this.sourceTitle = info.title;
     this.pinned = null;
-    this.explainer.message("Hover over the result (or tap it, or focus it and use the arrow " +
-      "keys) to see the weighted sum behind a pixel.");
+    this.explainer.message(t("Hover over the result (or tap it, or focus it and use the arrow keys) to see the weighted sum behind a pixel."));
     this.changed();
     status.begin("original");
     try {
       await this.viewer.showOriginal(imageUrl(source));
       status.end("original");
     } catch (err) {
-      this.explainer.message(`The original image could not be shown: ${err.message}`);
+      this.explainer.message(t("The original image could not be shown: {error}",
+        { error: err.message }));
       status.end("original", false);
     }
   }
@@ -149,20 +161,23 @@ class KernelLab {
     this.viewer.showResult(image, scale);
     this.resultScale = scale;
     const { min, max, mean } = header.stats;
-    byId("stats").textContent = `min ${fmt(min)}, max ${fmt(max)}, mean ${fmt(mean)}`;
-    byId("timing").textContent = `${header.time_ms.compute.toFixed(1)} ms compute, ` +
-      `${header.time_ms.total.toFixed(1)} ms total`;
-    byId("result-size").textContent = `${header.width}x${header.height}` +
-      (header.preview ? " (preview)" : "");
-    byId("result-notes").textContent = header.notes.join(" ");
+    byId("stats").textContent = t("min {min}, max {max}, mean {mean}",
+      { min: num(min), max: num(max), mean: num(mean) });
+    const ms = (v) => formatNumber(v, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    byId("timing").textContent = t("{compute} ms compute, {total} ms total",
+      { compute: ms(header.time_ms.compute), total: ms(header.time_ms.total) });
+    const size = `${header.width}x${header.height}`;
+    byId("result-size").textContent = header.preview ? t("{size} (preview)", { size }) : size;
+    byId("result-notes").textContent = header.notes.map(noteText).join(" ");
     byId("live-error").hidden = true;
     if (this.pinned && !header.preview) this.explain(this.pinned.x, this.pinned.y);
   }
 
   failed(detail) {
-    this.errors.show(detail, this.state.selected);
+    const local = (detail || []).map((d) => ({ ...d, msg: localMessage(d) ?? d.msg }));
+    this.errors.show(local, this.state.selected);
     byId("live-error").hidden = false;
-    byId("live-error-text").textContent = "The result is not updated until this is fixed.";
+    byId("live-error-text").textContent = t("The result is not updated until this is fixed.");
   }
 
   hover(x, y, pinned) {
@@ -191,7 +206,8 @@ class KernelLab {
     try {
       const info = await explainPixel(source, this.state.spec(), x, y, preview);
       if (seq !== this.explainSeq) return;
-      this.explainer.show(info, { steps: this.state.steps.length, output: this.state.output });
+      this.explainer.show(info, { steps: this.state.steps.length, output: this.state.output,
+        label: this.state.labels()[info.step] });
       if (this.state.steps.length === 1) {
         const s = this.resultScale || 1;
         const scaleAll = (list) => list.map((v) => (v === null ? null : Math.floor(v * s)));
@@ -241,7 +257,8 @@ async function boot() {
     startFollow(window.kernelLab, samples.samples);
   } catch (err) {
     byId("live-error").hidden = false;
-    byId("live-error-text").textContent = `The page could not start: ${err.message}`;
+    byId("live-error-text").textContent = t("The page could not start: {error}",
+      { error: err.message });
     status.end("boot", false);
   }
 }

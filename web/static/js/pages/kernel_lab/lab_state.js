@@ -5,6 +5,7 @@ import {
   defaultOptions, gaussianMatrix, makeCustom, optionsOf, stepFromPreset, stepIncomplete, stepLabel,
   stepSpec,
 } from "./step_model.js";
+import { t, tx } from "../../i18n.js";
 
 function copyStep(step) {
   return { ...step, cells: step.cells && step.cells.map((row) => [...row]),
@@ -87,7 +88,8 @@ export class LabState {
     const size = Number(step.params.size);
     const sigma = Number(step.params.sigma);
     const ok = Number.isInteger(size) && size % 2 === 1 && size <= this.limits.max_kernel && sigma > 0;
-    const grids = ok ? [{ title: `Weights for size ${size}, sigma ${sigma} (sum 1)`,
+    const grids = ok ? [{ title: t("Weights for size {size}, sigma {sigma} (sum 1)",
+      { size: String(size), sigma }),
       matrix: gaussianMatrix(size, sigma) }] : [];
     return { kind: "readonly", grids, convertible: ok };
   }
@@ -100,7 +102,7 @@ export class LabState {
     if (entry && entry.kind === "gradient_magnitude") {
       const grids = entry.pair.map((name, i) => {
         const k = this.catalogue.get(name);
-        return { title: `${i ? "Gy" : "Gx"}: ${k.label}`, matrix: k.matrix };
+        return { title: `${i ? "Gy" : "Gx"}: ${tx(k.label)}`, matrix: k.matrix };
       });
       return { kind: "readonly", grids, convertible: false };
     }

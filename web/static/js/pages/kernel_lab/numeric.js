@@ -4,7 +4,8 @@
 // place. The backward tab (numeric_backward.js) sends a gradient back through the same numbers.
 
 import { runMatrix } from "../../api.js";
-import { byId, fmt, h } from "../../ui/dom.js";
+import { byId, h } from "../../ui/dom.js";
+import { t } from "../../i18n.js";
 import { options } from "./controls.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { EXAMPLES } from "./numeric_examples.js";
@@ -13,6 +14,8 @@ import { isPooling, keyTarget, NumericModel, positionIn } from "./numeric_model.
 import { BackwardTab } from "./numeric_backward.js";
 import * as status from "../../ui/status.js";
 import { productGrid } from "./sum_grid.js";
+import { num } from "./numbers.js";
+import { outputSize, outputText } from "./walk_text.js";
 
 // The walk-through's own sizes: small enough to read every number (the server takes more).
 const DIM_LIMITS = { channels: 4, height: 12, width: 12, filters: 4, ksize: 7 };
@@ -94,9 +97,9 @@ export class NumericMode {
   }
 
   buildInputs() {
-    const padText = this.model.op === "max_pool" ? "pad" : "0";
+    const padText = this.model.op === "max_pool" ? t("pad") : "0";
     this.inputTables = this.model.input.map((grid, c) => editableTable({
-      values: grid, pad: this.pad, padText, label: `Input channel ${c + 1}`,
+      values: grid, pad: this.pad, padText, label: t("Input channel {n}", { n: c + 1 }),
       dataset: { channel: String(c) },
       onInput: (r, col, value) => { this.model.input[c][r][col] = value; this.changed(); },
     }));
@@ -106,7 +109,8 @@ export class NumericMode {
   buildKernels() {
     const filters = this.model.kernels.map((filter, f) => {
       const tables = filter.map((grid, c) => {
-        const table = editableTable({ values: grid, label: `Filter ${f + 1}, channel ${c + 1}`,
+        const table = editableTable({ values: grid,
+          label: t("Filter {filter}, channel {channel}", { filter: f + 1, channel: c + 1 }),
           onInput: (r, col, value) => {
             this.model.kernels[f][c][r][col] = value;
             paintKernel(table);
@@ -120,7 +124,7 @@ export class NumericMode {
         oninput: (event) => { this.model.bias[f] = event.target.value; this.changed(); } });
       return h("div", { class: "num-filter", dataset: { filter: String(f) } }, tables,
         h("div", { class: "field bias-field" },
-          h("label", { for: `num-bias-${f}` }, `Bias ${f + 1}`), bias));
+          h("label", { for: `num-bias-${f}` }, t("Bias {n}", { n: f + 1 })), bias));
     });
     byId("num-kernels").replaceChildren(...filters);
   }
@@ -190,10 +194,10 @@ export class NumericMode {
       this.buildInputs();
     }
     const [k, oh, ow] = this.shape;
-    byId("num-formula").textContent = `Output size: ${result.formula}` +
-      (k > 1 ? ` (${k} output maps)` : "");
-    byId("num-position").textContent = `Output ${at.channel + 1}, row ${at.row + 1}, ` +
-      `column ${at.col + 1} (position ${this.position + 1} of ${k * oh * ow})`;
+    byId("num-formula").textContent = outputSize(result);
+    byId("num-position").textContent = t("Output {map}, row {row}, column {col} (position {position} of {total})",
+      { map: at.channel + 1, row: at.row + 1, col: at.col + 1, position: this.position + 1,
+        total: k * oh * ow });
     byId("num-prev").disabled = this.position === 0;
     byId("num-next").disabled = this.position === k * oh * ow - 1;
     const win = { r0: at.row * result.stride, c0: at.col * result.stride,
@@ -211,21 +215,22 @@ export class NumericMode {
 
   showExplain(explain, pooling) {
     const { kh, kw } = this.model.window();
-    const channels = [...new Set(explain.terms.map((t) => t.channel))];
+    const channels = [...new Set(explain.terms.map((x) => x.channel))];
     const grids = channels.map((c) => {
-      const terms = explain.terms.filter((t) => t.channel === c);
+      const terms = explain.terms.filter((x) => x.channel === c);
       const cells = Array.from({ length: kh }, (_, u) => terms.slice(u * kw, (u + 1) * kw)
-        .map((t) => (pooling ? { input: t.input, padding: t.padding,
-          mark: this.model.op === "max_pool" && t.input === explain.value }
-          : { input: t.input, weight: t.weight, product: t.product, padding: t.padding })));
-      const sum = pooling ? "" : ` \u2192 sum ${fmt(explain.channel_sums[channels.indexOf(c)])}`;
-      return h("div", { class: "explain-channel" },
-        productGrid(cells, `Channel ${c + 1}${sum}`));
+        .map((x) => (pooling ? { input: x.input, padding: x.padding,
+          mark: this.model.op === "max_pool" && x.input === explain.value }
+          : { input: x.input, weight: x.weight, product: x.product, padding: x.padding })));
+      const caption = pooling ? t("Channel {n}", { n: c + 1 })
+        : t("Channel {n} \u2192 sum {sum}", { n: c + 1,
+          sum: num(explain.channel_sums[channels.indexOf(c)]) });
+      return h("div", { class: "explain-channel" }, productGrid(cells, caption));
     });
     const total = pooling ? [] : [h("p", { class: "explain-sum" },
-      `${explain.channel_sums.map(fmt).join(" + ")} + bias ${fmt(explain.bias)} = ` +
-      `${fmt(explain.value)}`)];
+      t("{sums} + bias {bias} = {value}", { sums: explain.channel_sums.map(num).join(" + "),
+        bias: num(explain.bias), value: num(explain.value) }))];
     byId("num-explain").replaceChildren(h("div", { class: "explain-channels" }, grids), ...total);
-    byId("numeric-text").textContent = explain.text;
+    byId("numeric-text").textContent = outputText(explain, this.model.op);
   }
 }

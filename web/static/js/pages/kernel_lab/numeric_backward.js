@@ -5,6 +5,7 @@
 
 import { runMatrix } from "../../api.js";
 import { byId, h } from "../../ui/dom.js";
+import { t } from "../../i18n.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import * as status from "../../ui/status.js";
 import { BackwardModel, entryAt, gradientShape }
@@ -129,9 +130,9 @@ export class BackwardTab {
   syncOf(pooling) {
     const select = byId("num-grad-of");
     const choices = pooling ? ["input"] : ["input", "kernel", "bias"];
+    const words = { input: t("Input"), kernel: t("Kernel weights"), bias: t("Bias") };
     if (select.options.length !== choices.length) {
-      select.replaceChildren(...choices.map((of) => h("option", { value: of },
-        `${of[0].toUpperCase()}${of.slice(1)}${of === "kernel" ? " weights" : ""}`)));
+      select.replaceChildren(...choices.map((of) => h("option", { value: of }, words[of])));
     }
     if (!choices.includes(this.model.of)) this.model.of = "input";
     select.value = this.model.of;
@@ -142,12 +143,13 @@ export class BackwardTab {
     const key = `${this.model.loss}:${shape.join("x")}`;
     if (key === this.built) return;
     this.built = key;
-    const name = this.model.loss === "output_grad" ? "dL/dY" : "Target";
+    const name = this.model.loss === "output_grad" ? "dL/dY" : t("Target");
     byId("num-dy-block").dataset.loc = `backward.${this.model.loss}`;
     byId("num-dy-heading").textContent = this.model.loss === "output_grad"
-      ? "dL/dY (typed)" : "Target output (typed)";
+      ? t("dL/dY (typed)") : t("Target output (typed)");
     this.gradTables = this.model.grids[this.model.loss].map((grid, k) => editableTable({
-      values: grid, label: `${name} map ${k + 1}`, dataset: { channel: String(k) },
+      values: grid, label: t("{name} map {n}", { name, n: k + 1 }),
+      dataset: { channel: String(k) },
       onInput: (r, c, value) => { this.model.grids[this.model.loss][k][r][c] = value; this.changed(); },
     }));
     byId("num-dy").replaceChildren(...this.gradTables);

@@ -3,6 +3,7 @@
 // POST /api/matrix request built from them (docs/api.md, "Backward").
 
 import { parseNumber, resizeGrid } from "./step_model.js";
+import { t } from "../../i18n.js";
 
 /** The index names of each gradient, as backward.explain takes them. */
 const INDEX = { input: ["channel", "row", "col"], kernel: ["kernel", "channel", "row", "col"],
@@ -29,8 +30,10 @@ export function entryAt(of, shape, position) {
 
 /** The 1-based words for an entry: "kernel 1, channel 2, row 1, column 3". */
 export function entryWords(entry) {
-  return INDEX[entry.of].map((name) => `${name === "col" ? "column" : name} ${entry[name] + 1}`)
-    .join(", ");
+  const at = Object.fromEntries(INDEX[entry.of].map((name) => [name, entry[name] + 1]));
+  if (entry.of === "input") return t("channel {channel}, row {row}, column {col}", at);
+  if (entry.of === "kernel") return t("kernel {kernel}, channel {channel}, row {row}, column {col}", at);
+  return t("kernel {kernel}", at);
 }
 
 export class BackwardModel {

@@ -1,7 +1,9 @@
 // Tables for the numeric walk-through: editable input channels (drawn with their padding),
 // editable kernels coloured by sign, and the output filled in position by position.
 
-import { fmt, h } from "../../ui/dom.js";
+import { h } from "../../ui/dom.js";
+import { t } from "../../i18n.js";
+import { num } from "./numbers.js";
 import { largestMagnitude, paintWeight } from "./weight_colours.js";
 import { parseNumber } from "./step_model.js";
 
@@ -19,7 +21,7 @@ export function editableTable({ values, pad = 0, padText = "0", label, onInput, 
       const content = inside ? h("input", {
         type: "text", inputmode: "decimal", value: values[r][c], class: "num-cell",
         autocomplete: "off", spellcheck: "false",
-        "aria-label": `${label} row ${r + 1}, column ${c + 1}`,
+        "aria-label": t("{grid} row {row}, column {col}", { grid: label, row: r + 1, col: c + 1 }),
         oninput: (event) => onInput(r, c, event.target.value),
       }) : h("span", { class: "pad-cell", "aria-hidden": "true" }, padText);
       cells.push(h("td", { class: inside ? "cell-in" : "cell-pad",
@@ -68,10 +70,11 @@ export function outputTable(values, channel, position, shape) {
         class: `out-cell${current ? " current" : ""}${filled ? " filled" : ""}`,
         dataset: { row: String(r), col: String(c), channel: String(channel) },
         "aria-current": current ? "true" : null,
-      }, filled ? fmt(values[r][c]) : "\u00b7"));
+      }, filled ? num(values[r][c]) : "\u00b7"));
     }
     body.push(h("tr", {}, cells));
   }
   return h("table", { class: "num-grid output-grid" },
-    h("caption", {}, `Output ${channel + 1} (${oh}x${ow})`), h("tbody", {}, body));
+    h("caption", {}, t("Output {n} ({size})", { n: channel + 1, size: `${oh}x${ow}` })),
+    h("tbody", {}, body));
 }

@@ -2,6 +2,7 @@
 // editor; steps can be added (a copy of the current filter), reordered and removed.
 
 import { byId, h } from "../../ui/dom.js";
+import { t } from "../../i18n.js";
 
 export class PipelineView {
   /** on: {select(i), add(), move(i, delta), remove(i)}; maxSteps: the pipeline's limit. */
@@ -25,7 +26,7 @@ export class PipelineView {
   }
 
   item(label, i, count, selected) {
-    const name = `step ${i + 1} (${label})`;
+    const name = t("step {n} ({label})", { n: i + 1, label });
     const button = (action, text, aria, disabled, handler) => h("button", {
       type: "button", class: `step-${action}`, "aria-label": aria, disabled,
       dataset: { action: `${action}-${i}` }, onclick: handler,
@@ -36,12 +37,14 @@ export class PipelineView {
         h("button", {
           type: "button", class: "step-pick", "aria-pressed": selected ? "true" : "false",
           dataset: { action: `pick-${i}` }, onclick: () => this.on.select(i),
-          "aria-label": `Edit ${name}`,
+          "aria-label": t("Edit {step}", { step: name }),
         }, h("span", { class: "step-number" }, `${i + 1}.`), ` ${label}`),
-        button("up", "\u2191", `Move ${name} up`, i === 0, () => this.move(i, -1, "up")),
-        button("down", "\u2193", `Move ${name} down`, i === count - 1,
+        button("up", "\u2191", t("Move {step} up", { step: name }), i === 0,
+          () => this.move(i, -1, "up")),
+        button("down", "\u2193", t("Move {step} down", { step: name }), i === count - 1,
           () => this.move(i, 1, "down")),
-        button("remove", "\u00d7", `Remove ${name}`, count === 1, () => this.on.remove(i))));
+        button("remove", "\u00d7", t("Remove {step}", { step: name }), count === 1,
+          () => this.on.remove(i))));
   }
 
   move(i, delta, action) {

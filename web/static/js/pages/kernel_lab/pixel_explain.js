@@ -2,11 +2,25 @@
 // sum for one result pixel (POST /api/kernels/explain); for non-linear filters the
 // neighbourhood and the median / minimum / maximum it picked.
 
-import { byId, fmt, h } from "../../ui/dom.js";
+import { byId, h } from "../../ui/dom.js";
+import { t, tx } from "../../i18n.js";
+import { listed, num } from "./numbers.js";
+import { pixelText } from "./walk_text.js";
 import { productGrid, zipWindow } from "./sum_grid.js";
 
-const NONLINEAR_NAMES = { median: "median", min: "minimum", max: "maximum",
-  bilateral: "edge-aware weighted average" };
+const NONLINEAR_VALUES = {
+  median: (value) => t("median = {value}", { value }),
+  min: (value) => t("minimum = {value}", { value }),
+  max: (value) => t("maximum = {value}", { value }),
+  bilateral: (value) => t("edge-aware weighted average = {value}", { value }),
+};
+
+const MAPPINGS = {
+  clip: () => t("clipped to 0..255"),
+  abs: () => t("absolute value"),
+  offset: () => t("+128, clipped"),
+  normalize: () => t("min-max normalized"),
+};
 
 function isPadded(info) {
   return (r, c) => info.rows[r] === null || info.cols[c] === null;
@@ -19,14 +33,15 @@ function sliceFor(kernel, channel) {
 function linearBlocks(info) {
   const padded = isPadded(info);
   return info.channels.map((channel, c) => {
+    const name = tx(channel.name);
     const grids = info.weights.map((kernel, k) => {
-      const caption = info.weights.length === 2 ? `${channel.name}: ${k ? "Gy" : "Gx"}`
-        : `${channel.name} channel`;
+      const caption = info.weights.length === 2 ? `${name}: ${k ? "Gy" : "Gx"}`
+        : t("{name} channel", { name });
       return productGrid(zipWindow(channel.inputs, sliceFor(kernel, c), padded), caption);
     });
     const sum = info.op === "gradient_magnitude"
-      ? `Gx = ${fmt(channel.gx)}, Gy = ${fmt(channel.gy)}`
-      : `sum of products = ${fmt(channel.sum)}`;
+      ? listed([`Gx = ${num(channel.gx)}`, `Gy = ${num(channel.gy)}`])
+      : t("sum of products = {value}", { value: num(channel.sum) });
     return h("div", { class: "explain-channel" }, grids, h("p", { class: "explain-sum" }, sum));
   });
 }
@@ -37,17 +52,24 @@ function nonlinearBlocks(info) {
     const cells = zipWindow(channel.inputs, null, () => false).map((row) => row.map(
       (cell) => ({ ...cell, mark: info.op !== "bilateral" && cell.input === value })));
     return h("div", { class: "explain-channel" },
-      productGrid(cells, `${channel.name} neighbourhood`),
-      h("p", { class: "explain-sum" }, `${NONLINEAR_NAMES[info.op]} = ${fmt(value)}`));
+      productGrid(cells, t("{name} neighbourhood", { name: tx(channel.name) })),
+      h("p", { class: "explain-sum" }, NONLINEAR_VALUES[info.op](num(value))));
   });
 }
 
 function outputLine(info, output) {
-  const values = info.value.map(fmt).join(", ");
-  const pixels = info.pixel.join(", ");
-  const mapping = { clip: "clipped to 0..255", abs: "absolute value", offset: "+128, clipped",
-    normalize: "min-max normalized" }[output];
-  return `Output value ${values} \u2192 pixel ${pixels} (${mapping})`;
+  const mapping = MAPPINGS[output];
+  return t("Output value {values} \u2192 pixel {pixels} ({mapping})", {
+    values: listed(info.value.map(num)), pixels: listed(info.pixel.map(String)),
+    mapping: mapping ? mapping() : output });
+}
+
+function heading(info, meta) {
+  const params = { x: String(info.x), y: String(info.y), label: meta.label ?? tx(info.label),
+    step: info.step + 1, steps: meta.steps };
+  return meta.steps > 1
+    ? t("Result pixel (x {x}, y {y}): {label} (step {step} of {steps}, on the previous step's output)", params)
+    : t("Result pixel (x {x}, y {y}): {label}", params);
 }
 
 export class PixelExplain {
@@ -57,25 +79,23 @@ export class PixelExplain {
     this.heading = byId("explain-heading");
   }
 
-  /** meta: {steps: number of steps, output: the output mapping} */
+  /** meta: {steps: number of steps, output: the output mapping, label: the step's name} */
   show(info, meta) {
     const nonlinear = !["linear", "gradient_magnitude"].includes(info.op);
-    this.heading.textContent = `Result pixel (x ${info.x}, y ${info.y}): ${info.label}` +
-      (meta.steps > 1 ? ` (step ${info.step + 1} of ${meta.steps}, on the previous step's output)`
-        : "");
+    this.heading.textContent = heading(info, meta);
     const blocks = nonlinear ? nonlinearBlocks(info) : linearBlocks(info);
     const notes = [];
-    if (nonlinear) notes.push(h("p", { class: "badge-nonlinear" }, "Not a convolution"));
+    if (nonlinear) notes.push(h("p", { class: "badge-nonlinear" }, t("Not a convolution")));
     if (info.summed_over_channels) {
       const total = info.channels.reduce((a, ch) => a + (ch.sum ?? 0), 0);
       notes.push(h("p", { class: "explain-sum" }, info.op === "gradient_magnitude"
-        ? "Gx and Gy are summed over the channels first, as a CNN filter does"
-        : `summed over the channels = ${fmt(total)}`));
+        ? t("Gx and Gy are summed over the channels first, as a CNN filter does")
+        : t("summed over the channels = {value}", { value: num(total) })));
     }
     this.body.replaceChildren(
       h("div", { class: "explain-channels" }, blocks), ...notes,
       h("p", { class: "explain-output", id: "explain-output" }, outputLine(info, meta.output)),
-      h("p", { class: "explain-text", id: "explain-text" }, info.text));
+      h("p", { class: "explain-text", id: "explain-text" }, pixelText(info)));
   }
 
   message(text) {

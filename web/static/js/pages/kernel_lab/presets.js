@@ -2,6 +2,7 @@
 // screen-reader friendly), the chosen entry's explanation and the "not a convolution" mark.
 
 import { byId, h } from "../../ui/dom.js";
+import { t, tx } from "../../i18n.js";
 
 const CUSTOM = "__custom__";
 
@@ -12,11 +13,12 @@ export class PresetPicker {
     this.select = byId("preset-select");
     this.explanation = byId("preset-explanation");
     this.badge = byId("nonlinear-badge");
-    this.customOption = h("option", { value: CUSTOM }, "Custom kernel");
-    const groups = categories.map((category) => h("optgroup", { label: category.label },
+    this.customOption = h("option", { value: CUSTOM }, t("Custom kernel"));
+    const groups = categories.map((category) => h("optgroup", { label: tx(category.label) },
       [...catalogue.values()].filter((k) => k.category === category.id).map((k) =>
         h("option", { value: k.name },
-          k.kind === "nonlinear" ? `${k.label} (not a convolution)` : k.label))));
+          k.kind === "nonlinear" ? t("{label} (not a convolution)", { label: tx(k.label) })
+            : tx(k.label)))));
     this.select.replaceChildren(this.customOption, ...groups);
     this.select.addEventListener("change", () => {
       const entry = catalogue.get(this.select.value);
@@ -31,11 +33,12 @@ export class PresetPicker {
     this.select.value = entry ? entry.name : CUSTOM;
     const base = this.catalogue.get(basedOn || "");
     if (entry) {
-      this.explanation.textContent = entry.explanation;
+      this.explanation.textContent = tx(entry.explanation);
     } else {
       this.explanation.textContent = base
-        ? `Your own kernel, started from ${base.label}. Pick a preset to start again.`
-        : "Your own kernel: type any weights.";
+        ? t("Your own kernel, started from {label}. Pick a preset to start again.",
+          { label: tx(base.label) })
+        : t("Your own kernel: type any weights.");
     }
     this.badge.hidden = !(entry && entry.kind === "nonlinear");
   }

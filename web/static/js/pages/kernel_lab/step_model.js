@@ -2,6 +2,8 @@
 // pipeline spec of docs/api.md). Values that do not parse are sent as typed, so the
 // server's message, shown next to the control, explains what is wrong.
 
+import { t, tx } from "../../i18n.js";
+
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const INCOMPLETE = /^([-+]?\.?|[-+]?\d+\.?\d*[eE][-+]?)$/;
 
@@ -90,12 +92,14 @@ export function makeCustom(step, catalogue) {
 export function stepLabel(step, catalogue) {
   if (step.kernel !== null) {
     const entry = catalogue.get(step.kernel);
-    return entry ? entry.label : step.kernel;
+    return entry ? tx(entry.label) : step.kernel;
   }
   const rows = step.cells.length;
   const cols = rows ? step.cells[0].length : 0;
   const base = step.basedOn ? catalogue.get(step.basedOn) : null;
-  return `Custom ${rows}x${cols}${base ? ` (from ${base.label})` : ""}`;
+  const size = `${rows}x${cols}`;
+  return base ? t("Custom {size} (from {label})", { size, label: tx(base.label) })
+    : t("Custom {size}", { size });
 }
 
 function optionSpec(step, nonlinear) {

@@ -2,6 +2,7 @@
 // parameters of parametric filters (Gaussian size and sigma, median size, bilateral sigmas).
 
 import { byId, h } from "../../ui/dom.js";
+import { tx } from "../../i18n.js";
 
 export class StepOptions {
   /** onChange(patch): patch is a partial step ({stride: "2"}, {params: {...}}, ...);
@@ -93,7 +94,7 @@ export class StepOptions {
       this.onChange({ params: this.params });
     });
     return h("div", { class: "field", dataset: { loc: `step.params.${name}` } },
-      h("label", { for: `param-${name}` }, label), input);
+      h("label", { for: `param-${name}` }, tx(label)), input);
   }
 
   currentParams() {

@@ -1,7 +1,9 @@
 // A small grid of input values x weights = products (the weighted sum behind one output),
 // shared by the pixel explanation and the numeric walk-through.
 
-import { fmt, h } from "../../ui/dom.js";
+import { h } from "../../ui/dom.js";
+import { t } from "../../i18n.js";
+import { num } from "./numbers.js";
 import { largestMagnitude, paintWeight } from "./weight_colours.js";
 
 const MAX_SHOWN = 11;
@@ -13,7 +15,8 @@ export function productGrid(cells, caption) {
   const cols = rows ? cells[0].length : 0;
   if (rows > MAX_SHOWN || cols > MAX_SHOWN) {
     return h("p", { class: "sum-note" },
-      `${caption}: a ${rows}x${cols} window has ${rows * cols} products, too many to show here.`);
+      t("{caption}: a {size} window has {n} products, too many to show here.",
+        { caption, size: `${rows}x${cols}`, n: rows * cols }));
   }
   const scale = largestMagnitude(cells.map((row) => row.map((c) => c.weight ?? 0)));
   const body = cells.map((row) => h("tr", {}, row.map((cell) => productCell(cell, scale))));
@@ -24,15 +27,15 @@ function productCell(cell, scale) {
   const classes = ["term"];
   if (cell.padding) classes.push("padding");
   if (cell.mark) classes.push("marked");
-  const parts = [h("span", { class: "term-input" }, cell.padding && cell.input === null
-    ? "pad" : fmt(cell.input))];
+  const parts = [h("span", { class: "term-input" }, num(cell.input))];
   if (cell.weight !== undefined) {
-    const weight = h("span", { class: "term-weight" }, `\u00d7 ${fmt(cell.weight)}`);
+    const weight = h("span", { class: "term-weight" }, `\u00d7 ${num(cell.weight)}`);
     paintWeight(weight, cell.weight, scale);
-    parts.push(weight, h("span", { class: "term-product" }, `= ${fmt(cell.product)}`));
+    parts.push(weight, h("span", { class: "term-product" }, `= ${num(cell.product)}`));
   }
-  const label = cell.weight === undefined ? fmt(cell.input)
-    : `${fmt(cell.input)} times ${fmt(cell.weight)} is ${fmt(cell.product)}`;
+  const label = cell.weight === undefined ? num(cell.input)
+    : t("{input} times {weight} is {product}", { input: num(cell.input),
+      weight: num(cell.weight), product: num(cell.product) });
   return h("td", { class: classes.join(" "), "aria-label": label }, parts);
 }
 

@@ -7,6 +7,7 @@
 
 import { forkFromRoom } from "../../api_rooms.js";
 import { encodeSpec, handOff } from "../builder/share.js";
+import { t, tn } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { setFlag } from "./state.js";
@@ -52,8 +53,8 @@ export class ForkPanel {
     for (const node of byId("fork-panel").querySelectorAll("[data-what], #try-classify")) {
       node.hidden = !ids.includes(node.id);
     }
-    byId("fork-model").textContent = kind === "model" ? "Fork the model"
-      : "Fork the trained model";
+    byId("fork-model").textContent = kind === "model" ? t("Fork the model")
+      : t("Fork the trained model");
     byId("try-classify").onclick = () => {
       try {
         localStorage.setItem(CLASSIFY_KEY, modelId);
@@ -66,7 +67,7 @@ export class ForkPanel {
   async fork(button) {
     this.errors.clear();
     byId("fork-status").textContent = button.dataset.what === "checkpoint"
-      ? "Saving the run's weights as they are now\u2026" : "Copying\u2026";
+      ? t("Saving the run's weights as they are now\u2026") : t("Copying\u2026");
     button.setAttribute("aria-busy", "true");
     setFlag("starting", true);
     try {
@@ -78,7 +79,7 @@ export class ForkPanel {
         setFlag("starting", false);
         return;
       }
-      byId("fork-status").textContent = `Copied: ${copy.name}. Opening it\u2026`;
+      byId("fork-status").textContent = t("Copied: {name}. Opening it\u2026", { name: copy.name });
       window.location.assign(this.destination(copy, button.dataset.to));
     } catch (err) {
       byId("fork-status").textContent = "";
@@ -90,10 +91,15 @@ export class ForkPanel {
   }
 
   /** A dataset fork: the links to add pictures to it and to train on it. */
-  forkedDataset(copy, verb = "Copied") {
-    byId("fork-status").textContent = `${verb}: ${copy.name}, ${copy.total} `
-      + `${copy.total === 1 ? "picture" : "pictures"} in ${copy.classes.length} classes. It is `
-      + "yours: add your own pictures, or train on it.";
+  forkedDataset(copy, recalled = false) {
+    const params = { name: copy.name, classes: copy.classes.length };
+    byId("fork-status").textContent = recalled
+      ? tn("Your fork: {name}, {n} picture in {classes} classes. It is yours: add your own pictures, or train on it.",
+        "Your fork: {name}, {n} pictures in {classes} classes. It is yours: add your own pictures, or train on it.",
+        copy.total, params)
+      : tn("Copied: {name}, {n} picture in {classes} classes. It is yours: add your own pictures, or train on it.",
+        "Copied: {name}, {n} pictures in {classes} classes. It is yours: add your own pictures, or train on it.",
+        copy.total, params);
     byId("fork-add-pictures").href = copy.datasets_url;
     byId("fork-train-dataset").href = copy.train_url;
     byId("forked-dataset").hidden = false;
@@ -102,7 +108,7 @@ export class ForkPanel {
   async recall(datasetId) {
     const copy = await recallFork(this.code, datasetId);
     if (copy && this.datasetId === datasetId && byId("forked-dataset").hidden) {
-      this.forkedDataset(copy, "Your fork");
+      this.forkedDataset(copy, true);
     }
   }
 

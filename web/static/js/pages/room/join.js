@@ -3,6 +3,7 @@
 // code, a closed room or a kick is said next to the code field.
 
 import { joinRoom, listRooms } from "../../api_rooms.js";
+import { t, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { CODE_LETTERS, located, normalCode, setFlag } from "./state.js";
@@ -10,9 +11,9 @@ import { CODE_LETTERS, located, normalCode, setFlag } from "./state.js";
 const NAME_KEY = "cnnpg.join.name";
 
 function why(status, code, msg) {
-  if (status === 404) return `No open room has the code ${code}: check it with your teacher.`;
-  if (status === 410) return `Room ${code} is closed: ask your teacher for the new code.`;
-  if (status === 403) return `You cannot join room ${code}: ${msg}`;
+  if (status === 404) return t("No open room has the code {code}: check it with your teacher.", { code });
+  if (status === 410) return t("Room {code} is closed: ask your teacher for the new code.", { code });
+  if (status === 403) return t("You cannot join room {code}: {reason}", { code, reason: msg });
   return msg;
 }
 
@@ -38,8 +39,8 @@ class JoinPage {
     const typed = byId("join-code-input").value;
     const code = normalCode(typed);
     if (!code) {
-      this.fail([{ loc: ["code"], msg: `"${typed.trim()}" is not a room code: it has six `
-        + `characters from ${CODE_LETTERS.split("").join(" ")}.` }]);
+      this.fail([{ loc: ["code"], msg: t('"{typed}" is not a room code: it has six characters from {letters}.',
+        { typed: typed.trim(), letters: CODE_LETTERS.split("").join(" ") }) }]);
       return;
     }
     const name = byId("join-name").value.trim();
@@ -70,9 +71,10 @@ class JoinPage {
   async showJoined() {
     const { joined } = await listRooms();
     byId("joined-rooms").hidden = joined.length === 0;
+    const named = (room) => (room.title ? tx(room.title) : t("Room"));
     byId("joined-list").replaceChildren(...joined.map((room) => h("li", {},
       h("a", { href: `/room/${encodeURIComponent(room.code)}` },
-        `${room.title || "Room"} (${room.code})`))));
+        `${named(room)} (${room.code})`))));
   }
 }
 

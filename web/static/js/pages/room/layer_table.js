@@ -1,13 +1,14 @@
 // A network's layers as a table (a summary from POST /api/networks/summary or
 // GET /api/models/{id}): type, output shape and parameters, with the totals.
 
+import { formatNumber, t } from "../../i18n.js";
 import { h } from "../../ui/dom.js";
 
 function shape(value) {
   return Array.isArray(value) ? value.join(" \u00d7 ") : "\u2013";
 }
 
-const count = (n) => Number(n || 0).toLocaleString("en");
+const count = (n) => formatNumber(Number(n || 0));
 
 /** A <table> for summary, captioned `caption`. */
 export function layerTable(summary, caption) {
@@ -18,11 +19,11 @@ export function layerTable(summary, caption) {
     h("td", { class: "number" }, count(layer.params))));
   return h("table", { class: "data-table layer-table" },
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "#"), h("th", { scope: "col" }, "Layer"),
-      h("th", { scope: "col" }, "Output shape"), h("th", { scope: "col" }, "Parameters"))),
-    h("tbody", {}, h("tr", {}, h("td", {}, "\u2013"), h("th", { scope: "row" }, "Input"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "#"), h("th", { scope: "col" }, t("Layer")),
+      h("th", { scope: "col" }, t("Output shape")), h("th", { scope: "col" }, t("Parameters")))),
+    h("tbody", {}, h("tr", {}, h("td", {}, "\u2013"), h("th", { scope: "row" }, t("Input")),
       h("td", {}, shape(summary.input_shape)), h("td", { class: "number" }, "0")), ...rows),
-    h("tfoot", {}, h("tr", {}, h("td", {}), h("th", { scope: "row" }, "Total"),
-      h("td", {}, `output ${shape(summary.output_shape)}`),
+    h("tfoot", {}, h("tr", {}, h("td", {}), h("th", { scope: "row" }, t("Total")),
+      h("td", {}, t("output {shape}", { shape: shape(summary.output_shape) })),
       h("td", { class: "number" }, count(summary.total_params)))));
 }

@@ -6,6 +6,7 @@
 
 import { getRoom, leaveRoom } from "../../api_rooms.js";
 import { RoomSocket } from "../../socket.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { Presentation } from "../../ui/presentation.js";
 import { runPanels } from "../training/run_panels.js";
@@ -14,6 +15,7 @@ import { showConnection, showEnded, showRoom } from "./banner.js";
 import { ForkPanel } from "./fork.js";
 import { codeFromPath, mark, messageOf, setFlag } from "./state.js";
 import { forget, showDataset, showModel, showNetwork } from "./broadcast_views.js";
+import { hideLanguageNote, suggestLanguage } from "./language_note.js";
 
 const VIEWS = { none: "none-view", run: "run-view", network: "network-view",
   model: "model-view", kernel_lab: "kernel-view", dataset: "dataset-view" };
@@ -28,8 +30,8 @@ class RoomPage {
     byId("leave-button").addEventListener("click", () => this.leave());
     byId("follow-link").href = `/?follow=${encodeURIComponent(code)}`;
     const controls = this.view.panels.controls;
-    new Presentation({ onSpace: () => controls.toggle() && "Done.",
-      onNext: () => controls.next() && "One step." });
+    new Presentation({ onSpace: () => controls.toggle() && t("Done."),
+      onNext: () => controls.next() && t("One step.") });
   }
 
   /** GET the room first: a wrong code, a closed room or one not joined is said at once. */
@@ -60,8 +62,11 @@ class RoomPage {
     showEnded("gone");
     const link = document.createElement("a");
     link.href = `/join/${encodeURIComponent(this.code)}`;
-    link.textContent = `join room ${this.code}`;
-    byId("room-ended-text").append(" If you have the code from your teacher: ", link, ".");
+    link.textContent = t("join room {code}", { code: this.code });
+    // One sentence with the link inside it: the text around {link} comes from the catalogue.
+    const [before, after = ""] = t("If you have the code from your teacher: {link}.")
+      .split("{link}");
+    byId("room-ended-text").append(` ${before}`, link, after);
   }
 
   update(room) {
@@ -70,6 +75,7 @@ class RoomPage {
       return;
     }
     showRoom(room);
+    suggestLanguage(room);
     const b = room.broadcast;
     if (b.seq === this.seq) return;
     this.seq = b.seq;
@@ -100,6 +106,7 @@ class RoomPage {
     if (this.socket) this.socket.close();
     this.view.detach();
     forget();
+    hideLanguageNote();
     showEnded(reason, messageOf(detail));
   }
 
@@ -110,7 +117,7 @@ class RoomPage {
       if (this.socket) this.socket.close();
       window.location.assign("/join");
     } catch (err) {
-      byId("room-you").textContent = `You could not leave: ${messageOf(err)}`;
+      byId("room-you").textContent = t("You could not leave: {error}", { error: messageOf(err) });
     }
   }
 }
@@ -120,7 +127,8 @@ async function boot() {
     await new RoomPage(codeFromPath()).load();
     setFlag("booting", false);
   } catch (err) {
-    byId("broadcast-what").textContent = `The room could not load: ${messageOf(err)}`;
+    byId("broadcast-what").textContent = t("The room could not load: {error}",
+      { error: messageOf(err) });
     setFlag("error", true);
   }
 }

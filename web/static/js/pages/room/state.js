@@ -4,6 +4,9 @@
 // ended: "kicked", "closed", "gone", "forbidden"), body[data-broadcast] the kind shown,
 // body[data-participants] the teacher's participant count.
 
+import { localMessage } from "../../error_messages.js";
+import { t, tn, tx } from "../../i18n.js";
+
 export { bootPage, setFlag } from "../training/page_state.js";
 
 export function mark(name, value) {
@@ -14,7 +17,8 @@ export function mark(name, value) {
 /** The message of an ApiError (or of a websocket's error message). */
 export function messageOf(error) {
   const detail = error && (error.detail || (error.message ? [{ msg: error.message }] : []));
-  return (detail || []).map((d) => d.msg).join("; ") || "something went wrong";
+  return (detail || []).map((d) => localMessage(d) || d.msg).join("; ")
+    || t("something went wrong");
 }
 
 export const CODE_LETTERS = "ACDEFHJKMNPQRTUVWXY3479";
@@ -37,15 +41,37 @@ export function located(detail) {
     || !["body", "path", "query"].includes(p)) }));
 }
 
+/** A broadcast's title as the server wrote it, in the page's language where it is one the
+ * server makes ("LeNet on mnist" for a run, "a network of 3 layers", the default title). */
+function shownTitle(broadcast) {
+  const title = tx(broadcast.title);
+  if (broadcast.kind === "run") {
+    const at = title.lastIndexOf(" on ");
+    if (at > 0) {
+      return t("{network} on {dataset}", { network: title.slice(0, at),
+        dataset: title.slice(at + 4) });
+    }
+  }
+  const layers = broadcast.network && broadcast.network.layers;
+  if (broadcast.kind === "network" && Array.isArray(layers)
+    && title === `a network of ${layers.length} layers`) {
+    return tn("a network of {n} layer", "a network of {n} layers", layers.length);
+  }
+  return title;
+}
+
 /** What a room shows, in words (the banner, the teacher's "What the class sees"). */
 export function describeBroadcast(broadcast) {
-  const title = broadcast.title ? `: ${broadcast.title}` : "";
-  return {
-    none: "Nothing is shown yet.",
-    run: `A live training run${title}.`,
-    network: `A network${title}.`,
-    model: `A trained model${title}.`,
-    dataset: `A dataset${title}.`,
-    kernel_lab: "The Kernel Lab (follow me).",
-  }[broadcast.kind] || `Something this page does not know (${broadcast.kind}).`;
+  const title = broadcast.title ? shownTitle(broadcast) : "";
+  switch (broadcast.kind) {
+    case "none": return t("Nothing is shown yet.");
+    case "run": return title ? t("A live training run: {title}.", { title })
+      : t("A live training run.");
+    case "network": return title ? t("A network: {title}.", { title }) : t("A network.");
+    case "model": return title ? t("A trained model: {title}.", { title })
+      : t("A trained model.");
+    case "dataset": return title ? t("A dataset: {title}.", { title }) : t("A dataset.");
+    case "kernel_lab": return t("The Kernel Lab (follow me).");
+    default: return t("Something this page does not know ({kind}).", { kind: broadcast.kind });
+  }
 }

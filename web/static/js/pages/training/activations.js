@@ -1,6 +1,7 @@
 // Every layer's output for the probe image: maps [C, H, W] as a grid of tiles, vectors [N]
 // as a strip of cells, each through a colour LUT over the block's own range.
 
+import { t } from "../../i18n.js";
 import { byId, fmt, h } from "../../ui/dom.js";
 import { blockLut } from "../../ui/colormaps.js";
 import { blankImage, gridFor, paintTile } from "./frames.js";
@@ -9,9 +10,6 @@ const MAX_CHANNELS = 64;
 const VECTOR_COLUMNS = 64;
 const GAP = 1;
 
-function range(block) {
-  return `${fmt(block.min)} to ${fmt(block.max)}`;
-}
 
 /** A [C, H, W] block as tiles with a 1-pixel gutter; at most MAX_CHANNELS of them. */
 function mapImage(block, lut) {
@@ -24,7 +22,8 @@ function mapImage(block, lut) {
     const y = Math.floor(c / columns) * (height + GAP);
     paintTile(image, x, y, width, height, block.bytes, c * width * height, lut);
   }
-  return { image, note: shown < channels ? `first ${shown} of ${channels} channels` : "" };
+  return { image, note: shown < channels
+    ? t("first {shown} of {channels} channels", { shown, channels }) : "" };
 }
 
 /** A vector [N] (or [C, 1, 1]) as rows of cells, one pixel per value. */
@@ -36,7 +35,7 @@ function vectorImage(block, lut) {
   for (let i = 0; i < count; i += 1) {
     paintTile(image, i % columns, Math.floor(i / columns), 1, 1, block.bytes, i, lut);
   }
-  return { image, note: rows > 1 ? `${columns} values per row` : "" };
+  return { image, note: rows > 1 ? t("{columns} values per row", { columns }) : "" };
 }
 
 function isMap(block) {
@@ -101,9 +100,11 @@ export class ActivationsPanel {
     const scale = displayScale(image.width, vector);
     canvas.style.width = `${image.width * scale}px`;
     const shape = block.shape.join(" \u00d7 ");
-    caption.replaceChildren(h("strong", {}, `Layer ${block.index}: ${block.layer}`),
-      ` ${shape}, values ${range(block)}`, note ? ` (${note})` : "");
-    canvas.setAttribute("aria-label", `Layer ${block.index} (${block.layer}) output, ${shape}, `
-      + `values from ${range(block)}`);
+    const values = { index: String(block.index), layer: block.layer, shape, min: fmt(block.min),
+      max: fmt(block.max) };
+    caption.replaceChildren(h("strong", {}, t("Layer {index}: {layer}", values)),
+      " ", t("{shape}, values {min} to {max}", values), note ? ` (${note})` : "");
+    canvas.setAttribute("aria-label",
+      t("Layer {index} ({layer}) output, {shape}, values from {min} to {max}", values));
   }
 }

@@ -4,6 +4,7 @@
 // how many x values are drawn (tests read it).
 
 import uPlot from "../../../vendor/uplot/uPlot.esm.js";
+import { formatNumber, t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 
 const TRAIN = "#0b4f9c";
@@ -11,11 +12,13 @@ const VALIDATION = "#b35806";
 const HEIGHT = 220;
 
 function percent(v) {
-  return v === null || v === undefined ? "\u2013" : `${(v * 100).toFixed(1)}%`;
+  return v === null || v === undefined ? "\u2013"
+    : formatNumber(v, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
 function number(v) {
-  return v === null || v === undefined ? "\u2013" : v.toPrecision(3);
+  return v === null || v === undefined ? "\u2013"
+    : formatNumber(v, { minimumSignificantDigits: 3, maximumSignificantDigits: 3 });
 }
 
 /** Loss from 0 up (0..1 before there is any). */
@@ -32,13 +35,17 @@ function options(kind, width, height, xLabel, hooks) {
     scales: { x: { time: false }, y: { range: accuracy ? [0, 1] : lossRange } },
     axes: [
       { label: xLabel, size: 40 },
-      { label: accuracy ? "accuracy" : "loss", size: 56,
-        values: (u, ticks) => ticks.map((t) => (accuracy ? `${Math.round(t * 100)}%` : t)) },
+      { label: accuracy ? t("accuracy") : t("loss"), size: 56,
+        values: (u, ticks) => ticks.map((tick) => (accuracy
+          ? formatNumber(tick, { style: "percent", maximumFractionDigits: 0 })
+          : formatNumber(tick, { maximumFractionDigits: 4 }))) },
     ],
     series: [
       { label: xLabel, value: (u, v) => (v === null ? "\u2013" : String(v)) },
-      { label: `training ${kind}`, stroke: TRAIN, width: 2, value: (u, v) => format(v) },
-      { label: `validation ${kind}`, stroke: VALIDATION, width: 2, dash: [6, 4],
+      { label: accuracy ? t("training accuracy") : t("training loss"), stroke: TRAIN, width: 2,
+        value: (u, v) => format(v) },
+      { label: accuracy ? t("validation accuracy") : t("validation loss"), stroke: VALIDATION,
+        width: 2, dash: [6, 4],
         spanGaps: true, points: { show: true, size: 8, fill: VALIDATION },
         value: (u, v) => format(v) },
     ],
@@ -75,7 +82,7 @@ export class Charts {
       if (this.plots[kind]) this.plots[kind].destroy();
       const area = this.figures[kind].querySelector(".chart-area");
       const hooks = { setSelect: [(u) => this.selected(u)] };
-      const label = this.mode === "step" ? "step" : "epoch";
+      const label = this.mode === "step" ? t("step") : t("epoch");
       this.plots[kind] = new uPlot(options(kind, this.width(area), this.height(area), label,
         hooks),
         this.data()[kind], area);
@@ -197,13 +204,13 @@ export class Charts {
     const epoch = this.epochs[this.epochs.length - 1];
     const parts = [];
     if (step) {
-      parts.push(`Step ${step.step}: training loss ${number(step.loss)}, accuracy ${
-        percent(step.accuracy)}.`);
+      parts.push(t("Step {step}: training loss {loss}, accuracy {accuracy}.", {
+        step: String(step.step), loss: number(step.loss), accuracy: percent(step.accuracy) }));
     }
     if (epoch) {
-      parts.push(`Epoch ${epoch.epoch}: validation loss ${number(epoch.val_loss)}, accuracy ${
-        percent(epoch.val_accuracy)}.`);
+      parts.push(t("Epoch {epoch}: validation loss {loss}, accuracy {accuracy}.", {
+        epoch: String(epoch.epoch), loss: number(epoch.val_loss), accuracy: percent(epoch.val_accuracy) }));
     }
-    byId("chart-readout").textContent = parts.join(" ") || "No data yet.";
+    byId("chart-readout").textContent = parts.join(" ") || t("No data yet.");
   }
 }

@@ -4,6 +4,7 @@
 // back to a network of your own.
 
 import { getModel } from "../../api.js";
+import { t, tn } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { setFlag } from "./page_state.js";
 
@@ -37,7 +38,8 @@ export class ContinueFrom {
       return true;
     } catch (err) {
       this.errors.show(err.detail.map((d) => ({ ...d, loc: ["initial_model"],
-        msg: `The model ${id} to continue from could not be opened: ${d.msg}` })));
+        msg: t("The model {id} to continue from could not be opened: {problem}",
+          { id, problem: d.msg }) })));
       setFlag("error", true);
       return false;
     }
@@ -47,9 +49,12 @@ export class ContinueFrom {
   shown(model) {
     byId("from-notice").hidden = !model;
     if (!model) return;
-    const epochs = model.epochs ? ` after ${model.epochs} epoch${model.epochs === 1 ? "" : "s"}`
-      : "";
-    byId("from-text").textContent = `Continuing from ${model.name}: the new run starts from `
-      + `its trained weights${epochs} on ${model.dataset || "its dataset"}, with its network.`;
+    const values = { name: model.name, dataset: model.dataset || t("its dataset") };
+    byId("from-text").textContent = model.epochs ? tn(
+      "Continuing from {name}: the new run starts from its trained weights after {n} epoch on {dataset}, with its network.",
+      "Continuing from {name}: the new run starts from its trained weights after {n} epochs on {dataset}, with its network.",
+      model.epochs, values)
+      : t("Continuing from {name}: the new run starts from its trained weights on {dataset}, with its network.",
+        values);
   }
 }

@@ -2,22 +2,25 @@
 
 import { datasetSamples } from "../../api.js";
 import { getDataset } from "../../api_datasets.js";
+import { t, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 
 const THUMBS = 10;
 
 function describe(d) {
-  if (d.kind === "yours") {
-    return `Yours: ${d.title}, ${d.classes.length} classes (${d.classes.map((c) => c.name)
-      .join(", ")}), ${d.total} pictures of ${d.input_shape.join(" \u00d7 ")} (channels `
-      + "\u00d7 height \u00d7 width). Edit it on the Datasets page.";
-  }
   const shape = d.input_shape.join(" \u00d7 ");
-  const where = d.present ? `${d.variant}: ${d.counts.train} training and ${d.counts.test} test`
-    + " images" : "not on this machine: run `cnn-playground datasets download "
-    + `${d.name}\``;
-  return `${d.title}, ${d.classes.length} classes, ${shape} (channels \u00d7 height \u00d7 `
-    + `width); ${where}. Licence: ${d.licence}.`;
+  if (d.kind === "yours") {
+    return t("Yours: {title}, {count} classes ({classes}), {total} pictures of {shape} (channels \u00d7 height \u00d7 width). Edit it on the Datasets page.",
+      { title: d.title, count: String(d.classes.length),
+        classes: d.classes.map((c) => c.name).join(", "), total: String(d.total), shape });
+  }
+  const values = { title: tx(d.title), count: String(d.classes.length), shape,
+    variant: tx(d.variant), train: String(d.counts ? d.counts.train : 0),
+    test: String(d.counts ? d.counts.test : 0), name: d.name,
+    licence: tx(d.licence) };
+  return d.present
+    ? t("{title}, {count} classes, {shape} (channels \u00d7 height \u00d7 width); {variant}: {train} training and {test} test images. Licence: {licence}.", values)
+    : t("{title}, {count} classes, {shape} (channels \u00d7 height \u00d7 width); not on this machine: run `cnn-playground datasets download {name}`. Licence: {licence}.", values);
 }
 
 export class DatasetPicker {
@@ -25,11 +28,11 @@ export class DatasetPicker {
     this.datasets = datasets;
     this.select = byId("dataset-select");
     const option = (d) => h("option", { value: d.name, disabled: !d.present },
-      d.present ? d.title : `${d.title} (not downloaded)`);
+      d.present ? tx(d.title) : t("{title} (not downloaded)", { title: tx(d.title) }));
     const builtin = datasets.filter((d) => d.kind !== "yours");
     const yours = datasets.filter((d) => d.kind === "yours");
     this.select.replaceChildren(...builtin.map(option), ...yours.length
-      ? [h("optgroup", { label: "Yours (the Datasets page)" }, yours.map(option))] : []);
+      ? [h("optgroup", { label: t("Yours (the Datasets page)") }, yours.map(option))] : []);
     const first = datasets.find((d) => d.present);
     if (first) this.select.value = first.name;
     this.select.addEventListener("change", () => this.changed());
@@ -64,7 +67,7 @@ export class DatasetPicker {
   async samples(dataset) {
     if (dataset.kind !== "yours") return (await datasetSamples(dataset.name, THUMBS)).samples;
     const { classes } = await getDataset(dataset.name);
-    return classes.flatMap((c) => c.thumbnails.slice(0, 3).map((t) => ({ png: t.png,
+    return classes.flatMap((c) => c.thumbnails.slice(0, 3).map((thumb) => ({ png: thumb.png,
       class_name: c.name }))).slice(0, THUMBS);
   }
 
@@ -83,7 +86,8 @@ export class DatasetPicker {
         h("img", { src: s.png, alt: "", width: 48, height: 48 }),
         h("span", { class: "thumb-label" }, s.class_name))));
     } catch (err) {
-      list.replaceChildren(h("li", { class: "hint" }, `No samples: ${err.message}`));
+      list.replaceChildren(h("li", { class: "hint" }, t("No samples: {error}",
+        { error: err.message })));
     }
   }
 }

@@ -1,11 +1,13 @@
 // After each epoch: the confusion matrix as a heatmap table (rows: true class; colour:
 // the row's share, viridis; the count is written in every cell) and per-class scores.
 
+import { formatNumber, t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { cssColour, inkFor, viridis } from "../../ui/colormaps.js";
 
 function score(v) {
-  return v === null || v === undefined ? "\u2013" : v.toFixed(3);
+  return v === null || v === undefined ? "\u2013"
+    : formatNumber(v, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 }
 
 function matrixCell(count, rowTotal) {
@@ -13,13 +15,14 @@ function matrixCell(count, rowTotal) {
   const lut = Math.round(share * 255);
   return h("td", {
     style: `background: ${cssColour(viridis, lut)}; color: ${inkFor(viridis, lut)}`,
-    title: `${count} of ${rowTotal} (${(share * 100).toFixed(0)}%)`,
+    title: t("{count} of {total} ({share})", { count, total: rowTotal,
+      share: formatNumber(share, { style: "percent", maximumFractionDigits: 0 }) }),
   }, String(count));
 }
 
 function confusionTable(event) {
   const classes = event.classes;
-  const head = h("tr", {}, h("th", { scope: "col", class: "corner" }, "true \\ predicted"),
+  const head = h("tr", {}, h("th", { scope: "col", class: "corner" }, t("true \\ predicted")),
     ...classes.map((c) => h("th", { scope: "col" }, c)));
   const rows = event.confusion_matrix.map((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
@@ -27,8 +30,8 @@ function confusionTable(event) {
       ...row.map((count) => matrixCell(count, total)));
   });
   return h("table", { id: "confusion-matrix", class: "matrix" },
-    h("caption", {}, `Confusion matrix after epoch ${event.epoch} (rows: true class; colour: `
-      + "share of the row, dark to bright)"),
+    h("caption", {}, t("Confusion matrix after epoch {epoch} (rows: true class; colour: share of the row, dark to bright)",
+      { epoch: String(event.epoch) })),
     h("thead", {}, head), h("tbody", {}, ...rows));
 }
 
@@ -38,9 +41,9 @@ function perClassTable(event) {
     h("td", {}, score(c.precision)), h("td", {}, score(c.recall)), h("td", {}, score(c.f1)),
     h("td", {}, String(c.support))));
   return h("table", { id: "per-class", class: "data-table numbers" },
-    h("caption", {}, `Per class, epoch ${event.epoch}`),
-    h("thead", {}, h("tr", {}, ...["Class", "Precision", "Recall", "F1", "Support"].map(
-      (t) => h("th", { scope: "col" }, t)))),
+    h("caption", {}, t("Per class, epoch {epoch}", { epoch: String(event.epoch) })),
+    h("thead", {}, h("tr", {}, ...[t("Class"), t("Precision"), t("Recall"), "F1", t("Support")]
+      .map((text) => h("th", { scope: "col" }, text)))),
     h("tbody", {}, ...rows));
 }
 

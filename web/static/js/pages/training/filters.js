@@ -2,6 +2,7 @@
 // diverging palette; a first layer reading 3 channels is drawn in RGB, one tile a filter.
 // Plus each layer's weight and gradient norms.
 
+import { t } from "../../i18n.js";
 import { byId, fmt, h } from "../../ui/dom.js";
 import { diverging } from "../../ui/colormaps.js";
 import { blankImage, gridFor, paintRgbTile, paintTile } from "./frames.js";
@@ -18,7 +19,7 @@ function rgbImage(block) {
     paintRgbTile(image, (f % columns) * (kw + GAP), Math.floor(f / columns) * (kh + GAP),
       kw, kh, block.bytes, f * 3 * kh * kw);
   }
-  return { image, note: "RGB: each filter's three colour weights" };
+  return { image, note: t("RGB: each filter's three colour weights") };
 }
 
 function gridImage(block) {
@@ -34,8 +35,8 @@ function gridImage(block) {
     }
   }
   const cut = rowsShown < filters || colsShown < channels;
-  return { image, note: cut ? `first ${rowsShown} of ${filters} filters \u00d7 ${colsShown} of `
-    + `${channels} channels` : "" };
+  return { image, note: cut ? t("first {rows} of {filters} filters \u00d7 {columns} of {channels} channels",
+    { rows: rowsShown, filters, columns: colsShown, channels }) : "" };
 }
 
 function singleChannel(block, filters, kh, kw) {
@@ -45,7 +46,7 @@ function singleChannel(block, filters, kh, kw) {
     paintTile(image, (f % columns) * (kw + GAP), Math.floor(f / columns) * (kh + GAP), kw, kh,
       block.bytes, f * kh * kw, diverging);
   }
-  return { image, note: "one tile a filter" };
+  return { image, note: t("one tile a filter") };
 }
 
 export class FiltersPanel {
@@ -80,12 +81,15 @@ export class FiltersPanel {
     const scale = Math.max(1, Math.min(12, Math.floor(320 / image.width))); // small kernels: big
     canvas.style.width = `${image.width * scale}px`;
     const shape = block.shape.join(" \u00d7 ");
-    canvas.setAttribute("aria-label", `Layer ${block.index} weights, ${shape}, from ${
-      fmt(block.min)} to ${fmt(block.max)}`);
+    canvas.setAttribute("aria-label", t("Layer {index} weights, {shape}, from {min} to {max}", {
+      index: String(block.index), shape, min: fmt(block.min), max: fmt(block.max) }));
+    const facts = t(
+      "{shape} (filters \u00d7 channels \u00d7 height \u00d7 width), largest |w| {max}",
+      { shape, max: fmt(block.max) });
     return h("figure", { class: "layer-figure", dataset: { layer: block.index } },
-      h("figcaption", {}, h("strong", {}, `Layer ${block.index}: ${block.layer}`),
-        ` ${shape} (filters \u00d7 channels \u00d7 height \u00d7 width), largest |w| ${
-          fmt(block.max)}`, note ? ` (${note})` : ""),
+      h("figcaption", {}, h("strong", {}, t("Layer {index}: {layer}", {
+        index: String(block.index), layer: block.layer })),
+      ` ${facts}`, note ? ` (${note})` : ""),
       canvas);
   }
 
@@ -93,7 +97,7 @@ export class FiltersPanel {
     const table = byId("norms-table");
     table.hidden = norms.length === 0;
     byId("norms-body").replaceChildren(...norms.map((n) => h("tr", {},
-      h("th", { scope: "row" }, `Layer ${n.index}`),
+      h("th", { scope: "row" }, t("Layer {index}", { index: String(n.index) })),
       h("td", {}, fmt(n.weight_norm)),
       h("td", {}, n.grad_norm === null ? "\u2013" : fmt(n.grad_norm)))));
   }

@@ -4,7 +4,15 @@
 // onModel(model | null) tells it whether the run continues from a model.
 
 import { builderSpec, isDetector } from "../../builder_spec.js";
+import { t, tn, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
+
+/** "Text with a [link] in it." -> the text nodes and the <a> (one message for translators). */
+function linked(text, href) {
+  const match = /^(.*)\[(.+)\](.*)$/s.exec(text);
+  if (!match) return [text];
+  return [match[1], h("a", { href }, match[2]), match[3]];
+}
 
 function shape(input) {
   return `${input.channels} \u00d7 ${input.height} \u00d7 ${input.width}`;
@@ -20,7 +28,7 @@ export class NetworkSource {
     this.detector = isDetector(this.spec); // trained on the Detection page, not here
     if (this.detector) this.spec = null;
     this.select = byId("preset-select");
-    this.select.replaceChildren(...presets.map((p) => h("option", { value: p.id }, p.name)));
+    this.select.replaceChildren(...presets.map((p) => h("option", { value: p.id }, tx(p.name))));
     this.select.addEventListener("change", () => this.presetChanged());
     this.builderRadio = byId("source-builder");
     this.presetRadio = byId("source-preset");
@@ -39,17 +47,18 @@ export class NetworkSource {
     const summary = byId("builder-summary");
     if (this.detector) {
       this.builderRadio.disabled = true;
-      summary.replaceChildren("Your Builder network ends in a detection head: it finds "
-        + "boxes, so train it on the ", h("a", { href: "/detection" }, "Detection page"), ".");
+      summary.replaceChildren(...linked(t("Your Builder network ends in a detection head: it finds boxes, so train it on the [Detection page]."),
+        "/detection"));
       return;
     }
     if (!this.spec) {
       this.builderRadio.disabled = true;
-      summary.replaceChildren("None yet: build one on the ",
-        h("a", { href: "/builder" }, "Builder page"), " (it is kept in this browser).");
+      summary.replaceChildren(...linked(t("None yet: build one on the [Builder page] (it is kept in this browser)."),
+        "/builder"));
       return;
     }
-    summary.textContent = `Input ${shape(this.spec.input)}, ${this.spec.layers.length} layers.`;
+    summary.textContent = tn("Input {shape}, {n} layer.", "Input {shape}, {n} layers.",
+      this.spec.layers.length, { shape: shape(this.spec.input) });
   }
 
   usesPreset() {
@@ -64,8 +73,8 @@ export class NetworkSource {
 
   presetChanged() {
     const preset = this.presets.find((p) => p.id === this.select.value);
-    byId("preset-description").textContent = preset ? `${preset.description} Input ${
-      shape(preset.input)}.` : "";
+    byId("preset-description").textContent = preset ? t("{description} Input {shape}.", {
+      description: tx(preset.description), shape: shape(preset.input) }) : "";
     if (preset) this.onPreset(preset);
   }
 
@@ -93,11 +102,12 @@ export class NetworkSource {
   useModel(model) {
     this.model = model;
     byId("source-model-label").hidden = false;
-    byId("source-model-name").textContent = `Continue training ${model.name}`;
+    byId("source-model-name").textContent = t("Continue training {name}", { name: model.name });
     const summary = byId("model-summary");
     summary.hidden = false;
-    summary.textContent = `Input ${shape(model.spec.input)}, ${model.spec.layers.length} `
-      + `layers, trained on ${model.dataset || "an unknown dataset"}.`;
+    summary.textContent = tn("Input {shape}, {n} layer, trained on {dataset}.",
+      "Input {shape}, {n} layers, trained on {dataset}.", model.spec.layers.length, {
+        shape: shape(model.spec.input), dataset: model.dataset || t("an unknown dataset") });
     this.modelRadio.checked = true;
     this.sourceChanged();
   }

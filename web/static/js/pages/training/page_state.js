@@ -3,6 +3,8 @@
 // "training" (queued or running), "paused", "finished" (finished or stopped) or "idle".
 // body[data-run-status] keeps the run's exact status.
 
+import { t } from "../../i18n.js";
+
 const RUN_STATES = {
   queued: "training", running: "training", paused: "paused",
   finished: "finished", stopped: "finished", failed: "error",
@@ -40,7 +42,7 @@ export async function bootPage(start) {
   } catch (err) {
     const node = document.getElementById("boot-error");
     node.hidden = false;
-    node.textContent = `The page could not load: ${err.message}`;
+    node.textContent = t("The page could not load: {error}", { error: err.message });
     setFlag("error", true);
   }
 }

@@ -1,10 +1,12 @@
 // The probe's softmax: one bar per class, the true and the predicted class named in text.
 
+import { formatNumber, t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 
 function label(event) {
   const probe = event.probe || {};
-  return probe.image_id ? "the uploaded image" : `validation image ${probe.index}`;
+  return probe.image_id ? t("the uploaded image")
+    : t("validation image {index}", { index: String(probe.index) });
 }
 
 export class PredictionPanel {
@@ -26,17 +28,20 @@ export class PredictionPanel {
     const best = p.indexOf(Math.max(...p));
     this.waiting.hidden = p.length > 0;
     this.list.replaceChildren(...p.map((value, i) => this.bar(event, value, i, best)));
-    const truth = event.true_label === null || event.true_label === undefined ? ""
-      : `, true class ${(event.classes || [])[event.true_label] ?? event.true_label}`;
-    byId("softmax-for").textContent = `Class probabilities for ${label(event)}${truth}.`;
+    const known = event.true_label !== null && event.true_label !== undefined;
+    const truth = known ? String((event.classes || [])[event.true_label] ?? event.true_label) : "";
+    byId("softmax-for").textContent = known
+      ? t("Class probabilities for {image}, true class {truth}.", { image: label(event), truth })
+      : t("Class probabilities for {image}.", { image: label(event) });
   }
 
   bar(event, value, i, best) {
     const name = (event.classes || [])[i] ?? String(i);
     const tags = [];
-    if (i === best) tags.push("predicted");
-    if (event.true_label === i) tags.push("true class");
-    const pct = `${(value * 100).toFixed(1)}%`;
+    if (i === best) tags.push(t("predicted"));
+    if (event.true_label === i) tags.push(t("true class"));
+    const pct = formatNumber(value, { style: "percent", minimumFractionDigits: 1,
+      maximumFractionDigits: 1 });
     return h("li", { class: `bar-row${i === best ? " best" : ""}${
       event.true_label === i ? " truth" : ""}` },
       h("span", { class: "bar-label" }, name),

@@ -2,6 +2,7 @@
 // uploaded image (POST /api/images, then {"type": "probe", "image_id"} on the run socket).
 
 import { uploadImage } from "../../api.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 
@@ -35,16 +36,16 @@ export class ProbePicker {
   pickIndex(index) {
     this.errors.clear();
     if (!Number.isInteger(index) || index < 0) {
-      this.errors.show([{ loc: ["index"], msg: "Enter a whole number, 0 or more." }]);
+      this.errors.show([{ loc: ["index"], msg: t("Enter a whole number, 0 or more.") }]);
       return;
     }
     byId("probe-index").value = String(index);
-    this.request({ type: "probe", index }, `validation image ${index}`);
+    this.request({ type: "probe", index }, t("validation image {index}", { index: String(index) }));
   }
 
   async upload(file) {
     this.errors.clear();
-    this.status.textContent = `Uploading ${file.name}\u2026`;
+    this.status.textContent = t("Uploading {file}\u2026", { file: file.name });
     try {
       const { image_id: imageId } = await uploadImage(file, () => {});
       this.uploadedUrl = URL.createObjectURL(file);
@@ -57,8 +58,8 @@ export class ProbePicker {
 
   request(message, what) {
     this.status.textContent = this.send(message)
-      ? `Asked for ${what}: it shows with the next snapshot of the network.`
-      : "Not connected to the run: try again in a moment.";
+      ? t("Asked for {image}: it shows with the next snapshot of the network.", { image: what })
+      : t("Not connected to the run: try again in a moment.");
   }
 
   /** A socket error (a probe index out of range, a run that no longer trains). */
@@ -74,8 +75,8 @@ export class ProbePicker {
     this.image.hidden = !url;
     if (url) {
       this.image.src = url;
-      this.image.alt = probe.image_id ? "The uploaded probe image"
-        : `Validation image ${probe.index}, the probe`;
+      this.image.alt = probe.image_id ? t("The uploaded probe image")
+        : t("Validation image {index}, the probe", { index: String(probe.index) });
     }
     const input = byId("probe-index");
     if (!probe.image_id && probe.index !== undefined && document.activeElement !== input) {

@@ -1,5 +1,6 @@
 // The progress bar and its line: epoch, step, samples per second and the time left.
 
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 
 const RATE_WINDOW = 12; // recent step events that set the pace
@@ -70,25 +71,31 @@ export class Progress {
 
   describe(run, step, total) {
     const epoch = Math.max(this.last ? this.last.epoch : run.epoch, run.epoch);
-    const parts = [`Epoch ${epoch} of ${run.epochs}`,
-      total ? `step ${step} of ${total}` : `step ${step}`];
+    const parts = [t("Epoch {epoch} of {epochs}", { epoch: String(epoch),
+      epochs: String(run.epochs) }), total
+      ? t("step {step} of {total}", { step: String(step), total: String(total) })
+      : t("step {step}", { step: String(step) })];
     if (this.last && this.last.epoch_step) {
-      parts.push(`batch ${this.last.epoch_step} of ${this.last.steps_per_epoch} this epoch`);
+      parts.push(t("batch {batch} of {total} this epoch", { batch: String(this.last.epoch_step),
+        total: String(this.last.steps_per_epoch) }));
     }
     if (this.last && this.last.samples_per_s) {
-      parts.push(`${Math.round(this.last.samples_per_s).toLocaleString("en")} samples/s`);
+      parts.push(t("{rate} samples/s", { rate: Math.round(this.last.samples_per_s) }));
     }
     parts.push(this.eta(run, step, total));
     return parts.join(" \u00b7 ");
   }
 
   eta(run, step, total) {
-    if (run.status === "paused") return "paused";
+    if (run.status === "paused") return t("paused");
     if (["finished", "stopped", "failed"].includes(run.status)) {
       const took = run.ended && run.started ? run.ended - run.started : NaN;
-      return `${run.status} after ${duration(took)}`;
+      const time = duration(took);
+      if (run.status === "finished") return t("finished after {time}", { time });
+      if (run.status === "stopped") return t("stopped after {time}", { time });
+      return t("failed after {time}", { time });
     }
-    if (!total) return "time left: \u2013";
-    return `about ${duration((total - step) * this.secondsPerStep())} left`;
+    if (!total) return t("time left: \u2013");
+    return t("about {time} left", { time: duration((total - step) * this.secondsPerStep()) });
   }
 }

@@ -4,6 +4,7 @@
 // frames. Any point can be forked into a model of your own (a live run's too).
 
 import { getJson, postJson } from "../../api.js";
+import { t, tn } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { begin, end } from "../../ui/status.js";
 import { decodeBlocks } from "./frames.js";
@@ -19,9 +20,16 @@ export function fromBase64(text) {
 /** "Step 48 (epoch 3 of 5, after 2 epochs)"-style words for a point. */
 export function pointWords(point, epochs) {
   const done = point.epochs_done;
-  const after = done ? `, ${done} ${done === 1 ? "epoch" : "epochs"} done` : ", before the "
-    + "first evaluation";
-  return `Step ${point.step} (epoch ${point.epoch}${epochs ? ` of ${epochs}` : ""}${after})`;
+  const values = { step: String(point.step), epoch: String(point.epoch),
+    epochs: String(epochs) };
+  if (!done) {
+    return epochs ? t("Step {step} (epoch {epoch} of {epochs}, before the first evaluation)", values)
+      : t("Step {step} (epoch {epoch}, before the first evaluation)", values);
+  }
+  return epochs ? tn("Step {step} (epoch {epoch} of {epochs}, {n} epoch done)",
+    "Step {step} (epoch {epoch} of {epochs}, {n} epochs done)", done, values)
+    : tn("Step {step} (epoch {epoch}, {n} epoch done)", "Step {step} (epoch {epoch}, {n} epochs done)",
+      done, values);
 }
 
 export class ReplayPanel {
@@ -81,11 +89,11 @@ export class ReplayPanel {
     if (!this.replaying) this.slider.value = this.slider.max;
     byId("replay-live").disabled = !this.replaying || (this.source && this.source.kind === "model");
     byId("replay-fork").disabled = !this.replaying;
-    byId("replay-count").textContent = count ? `${count} ${count === 1 ? "point" : "points"} `
-      + "kept." : "No points kept yet: the first comes after the first training step.";
+    byId("replay-count").textContent = count ? tn("{n} point kept.", "{n} points kept.", count)
+      : t("No points kept yet: the first comes after the first training step.");
     this.slider.setAttribute("aria-valuetext", this.replaying
       ? pointWords(this.points[Number(this.slider.value)], this.source && this.source.epochs)
-      : "live");
+      : t("live"));
   }
 
   async show(index) {
@@ -107,7 +115,8 @@ export class ReplayPanel {
       byId("replay-panel").dataset.point = String(point.point);
       end("replay");
     } catch (err) {
-      byId("replay-status").textContent = `That point could not be shown: ${err.message}`;
+      byId("replay-status").textContent = t("That point could not be shown: {error}",
+        { error: err.message });
       end("replay", false);
     }
   }
@@ -130,7 +139,7 @@ export class ReplayPanel {
     if (filters) this.panels.filters.show(filters.blocks, filters.norms);
     if (prediction) this.panels.prediction.show(prediction);
     if (evaluation) this.panels.evaluation.show(evaluation);
-    byId("replay-at").textContent = "Live";
+    byId("replay-at").textContent = t("Live");
     delete byId("replay-panel").dataset.point;
     this.update();
   }
@@ -144,14 +153,14 @@ export class ReplayPanel {
       const made = await postJson(`/api/${kind}s/${encodeURIComponent(id)}/history/`
         + `${point.point}/fork`, {});
       const status = byId("replay-status");
-      status.replaceChildren(`Forked as ${made.name}. `);
+      status.replaceChildren(t("Forked as {name}.", { name: made.name }), " ");
       const link = document.createElement("a");
       link.href = `/training#from=${encodeURIComponent(made.model_id)}`;
-      link.textContent = "Train on from it";
+      link.textContent = t("Train on from it");
       status.append(link, ".");
       end("replay-fork");
     } catch (err) {
-      byId("replay-status").textContent = `Could not fork: ${err.message}`;
+      byId("replay-status").textContent = t("Could not fork: {error}", { error: err.message });
       end("replay-fork", false);
     }
   }

@@ -1,30 +1,41 @@
 // The run panel's heading and facts: status, device, learning rate, settings, notes, a
 // failure's message (prominent) and the saved model.
 
+import { formatNumber, t, tn, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { queueText } from "./queue_text.js";
 
 const STATUS_TEXT = {
-  queued: "Queued", running: "Training", paused: "Paused",
-  finished: "Finished", stopped: "Stopped", failed: "Failed",
+  queued: t("Queued"), running: t("Training"), paused: t("Paused"),
+  finished: t("Finished"), stopped: t("Stopped"), failed: t("Failed"),
 };
 
-function settings(t) {
-  if (!t) return "\u2013";
-  const samples = t.max_train_samples ? `${t.max_train_samples} training images`
-    : "all training images";
-  const augment = t.augment && (t.augment.horizontal_flip || t.augment.shift
-    || t.augment.rotation || t.augment.scale) ? ", augmented" : "";
-  return `${t.optimizer}, batch ${t.batch_size}, ${t.epochs} epoch${t.epochs === 1 ? "" : "s"}, `
-    + `${samples}, validation ${Math.round(t.validation_split * 100)}%, seed ${t.seed}${augment}`;
+function settings(c) {
+  if (!c) return "\u2013";
+  const values = { optimizer: c.optimizer, batch: String(c.batch_size), epochs: String(c.epochs),
+    samples: c.max_train_samples ? t("{n} training images", { n: String(c.max_train_samples) })
+      : t("all training images"),
+    validation: formatNumber(Math.round(c.validation_split * 100) / 100, { style: "percent" }),
+    seed: String(c.seed) };
+  const augmented = c.augment && (c.augment.horizontal_flip || c.augment.shift
+    || c.augment.rotation || c.augment.scale);
+  if (augmented) {
+    return tn("{optimizer}, batch {batch}, {n} epoch, {samples}, validation {validation}, seed {seed}, augmented",
+      "{optimizer}, batch {batch}, {n} epochs, {samples}, validation {validation}, seed {seed}, augmented",
+      c.epochs, values);
+  }
+  return tn("{optimizer}, batch {batch}, {n} epoch, {samples}, validation {validation}, seed {seed}",
+    "{optimizer}, batch {batch}, {n} epochs, {samples}, validation {validation}, seed {seed}",
+    c.epochs, values);
 }
 
 export function showRun(run) {
-  byId("run-heading").textContent = `Run ${run.id}: ${run.network} on ${run.dataset}`;
+  byId("run-heading").textContent = t("Run {id}: {network} on {dataset}", { id: run.id,
+    network: tx(run.network), dataset: run.dataset });
   byId("run-intro").hidden = true;
   byId("run-status").textContent = STATUS_TEXT[run.status] || run.status;
   byId("run-status").dataset.status = run.status;
-  byId("run-device").textContent = run.device || "not started yet";
+  byId("run-device").textContent = run.device || t("not started yet");
   byId("run-settings").textContent = settings(run.training);
   showModel(run.model_id, run.model_metrics);
   showNotes(run.notes || []);
@@ -47,7 +58,8 @@ export function showQueue(queue) {
   const since = performance.now();
   const paint = () => {
     const text = queueText(queue, (performance.now() - since) / 1000);
-    node.textContent = queue.reason ? `${text} (${queue.reason})` : text;
+    node.textContent = queue.reason ? t("{place} ({reason})", { place: text,
+      reason: tx(queue.reason) }) : text;
     node.dataset.position = String(queue.position);
   };
   paint();
@@ -64,24 +76,28 @@ export function showModel(modelId, metrics) {
     dd.textContent = "\u2013";
     return;
   }
-  const test = metrics && metrics.test_accuracy !== undefined && metrics.test_accuracy !== null
-    ? ` (test accuracy ${(metrics.test_accuracy * 100).toFixed(1)}%)` : "";
+  const known = metrics && metrics.test_accuracy !== undefined && metrics.test_accuracy !== null;
+  const accuracy = known ? t("(test accuracy {accuracy})", { accuracy: formatNumber(
+    metrics.test_accuracy, { style: "percent", minimumFractionDigits: 1,
+      maximumFractionDigits: 1 }) }) : "";
+  const test = known ? ` ${accuracy}` : "";
   dd.replaceChildren(h("code", { id: "model-id" }, modelId), test, " ",
     h("a", { id: "classify-link", href: `/classify?model=${encodeURIComponent(modelId)}` },
-      "Classify with it"));
+      t("Classify with it")));
 }
 
 export function showNotes(notes) {
   const list = byId("run-notes");
   list.hidden = notes.length === 0;
-  list.replaceChildren(...notes.map((n) => h("li", {}, n)));
+  list.replaceChildren(...notes.map((n) => h("li", {}, tx(n))));
 }
 
 /** A failed run's message stands out; other statuses' messages are plain. */
 export function showMessage(status, message) {
   const node = byId("run-message");
   node.hidden = !message;
-  node.textContent = status === "failed" ? `The run failed: ${message}` : message || "";
+  node.textContent = status === "failed" ? t("The run failed: {message}", { message: tx(message) })
+    : tx(message) || "";
   node.classList.toggle("failed", status === "failed");
 }
 
@@ -90,8 +106,8 @@ export function showConnection(text) {
 }
 
 export function showNoRun() {
-  byId("run-heading").textContent = "No run yet";
-  byId("run-status").textContent = "Idle";
+  byId("run-heading").textContent = t("No run yet");
+  byId("run-status").textContent = t("Idle");
   delete byId("run-status").dataset.status;
   byId("run-intro").hidden = false;
   for (const id of ["run-device", "run-lr", "run-settings", "run-model"]) {

@@ -4,14 +4,15 @@
 // others (a room's students) watch: the server refuses their commands anyway (403).
 
 import { getRun } from "../../api.js";
+import { t, tx } from "../../i18n.js";
 import { RunSocket } from "../../socket.js";
 import { decodeBlocks } from "./frames.js";
 import * as header from "./run_header.js";
 import { setRunStatus } from "./page_state.js";
 
 const FINAL = ["finished", "stopped", "failed"];
-const WAITING = "Waiting for the first snapshot of the network.";
-const NO_RUN = "Start a run (or open one) to see this.";
+const WAITING = t("Waiting for the first snapshot of the network.");
+const NO_RUN = t("Start a run (or open one) to see this.");
 
 export class RunView {
   /** panels: {charts, progress, activations, filters, prediction, evaluation, samples,
@@ -33,7 +34,7 @@ export class RunView {
     this.setOwner(this.assumeOwner);
     this.resetPanels(WAITING);
     this.panels.replay.open("run", runId);
-    header.showConnection("Connecting\u2026");
+    header.showConnection(t("Connecting\u2026"));
     this.socket = new RunSocket(runId, {
       onEvent: (event) => this.event(event),
       onFrame: (head, bytes) => this.frame(head, bytes),
@@ -70,13 +71,16 @@ export class RunView {
   }
 
   connection(state, detail) {
-    if (state === "open") header.showConnection("Live.");
-    else if (state === "reconnecting") header.showConnection("Connection lost: reconnecting\u2026");
+    if (state === "open") header.showConnection(t("Live."));
+    else if (state === "reconnecting") {
+      header.showConnection(t("Connection lost: reconnecting\u2026"));
+    }
     else {
       const msg = detail && detail.detail ? detail.detail.map((d) => d.msg).join("; ")
-        : "this run is not on the server";
+        : t("this run is not on the server");
       header.showConnection("");
-      header.showMessage("failed", `${msg} (the server may have restarted).`);
+      header.showMessage("failed", t("{problem} (the server may have restarted).",
+        { problem: msg }));
       this.setStatus("failed");
     }
   }
@@ -89,12 +93,12 @@ export class RunView {
       model: () => this.model(e),
       prediction: () => this.prediction(e), samples: () => this.samples(e),
       error: () => this.panels.probe.showError(e.detail
-        || [{ loc: ["probe"], msg: e.message || "the run refused the request" }]),
+        || [{ loc: ["probe"], msg: tx(e.message) || t("the run refused the request") }]),
     }[e.type];
     if (handler) handler();
     if (e.dropped) {
-      header.showConnection(`Live (${e.dropped} events were skipped: this page could not `
-        + "keep up).");
+      header.showConnection(t("Live ({dropped} events were skipped: this page could not keep up).",
+        { dropped: e.dropped }));
     }
   }
 
@@ -166,7 +170,7 @@ export class RunView {
   }
 
   noMoreFrames() {
-    const text = "This run sent no snapshot of the network.";
+    const text = t("This run sent no snapshot of the network.");
     for (const panel of ["activations", "filters", "prediction"]) {
       const waiting = this.panels[panel].waiting;
       if (!waiting.hidden) waiting.textContent = text;

@@ -3,7 +3,13 @@
 // re-attaches too).
 
 import { listRuns } from "../../api.js";
+import { t, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
+
+const STATUS = {
+  queued: t("queued"), running: t("running"), paused: t("paused"), finished: t("finished"),
+  stopped: t("stopped"), failed: t("failed"),
+};
 
 export class RunsList {
   constructor() {
@@ -18,7 +24,8 @@ export class RunsList {
       this.show(runs);
     } catch (err) {
       byId("runs-empty").hidden = false;
-      byId("runs-empty").textContent = `The runs could not be listed: ${err.message}`;
+      byId("runs-empty").textContent = t("The runs could not be listed: {error}",
+        { error: err.message });
     }
   }
 
@@ -32,16 +39,16 @@ export class RunsList {
 
   show(runs) {
     byId("runs-empty").hidden = runs.length > 0;
-    byId("runs-empty").textContent = "No runs yet.";
+    byId("runs-empty").textContent = t("No runs yet.");
     byId("runs-table").hidden = runs.length === 0;
     this.body.replaceChildren(...runs.map((run) => h("tr", {
       dataset: { run: run.id }, "aria-current": run.id === this.current ? "true" : null,
     },
     h("th", { scope: "row" }, h("a", { href: `#run=${encodeURIComponent(run.id)}`,
-      "aria-label": `Open run ${run.id}` }, run.id)),
-    h("td", {}, run.network), h("td", {}, run.dataset),
+      "aria-label": t("Open run {id}", { id: run.id }) }, run.id)),
+    h("td", {}, tx(run.network)), h("td", {}, run.dataset),
     h("td", {}, h("span", { class: "status-pill", dataset: { status: run.status } },
-      run.status)),
+      STATUS[run.status] || run.status)),
     h("td", {}, `${run.epoch} / ${run.epochs}`))));
   }
 }

@@ -1,6 +1,7 @@
 // Validation samples with their predictions, misclassified first; each one can be picked
 // as the probe image.
 
+import { formatNumber, t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 
 export class SamplesPanel {
@@ -30,15 +31,18 @@ export class SamplesPanel {
     this.waiting.hidden = event.samples.length > 0;
     this.list.replaceChildren(...event.samples.map((s) => {
       const wrong = s.predicted !== s.true_label;
-      const confidence = `${(s.confidence * 100).toFixed(0)}%`;
-      const text = wrong ? `predicted ${name(s.predicted)} (${confidence}), true ${
-        name(s.true_label)}` : `predicted ${name(s.predicted)} (${confidence}), right`;
+      const confidence = formatNumber(s.confidence, { style: "percent", maximumFractionDigits: 0 });
+      const values = { predicted: String(name(s.predicted)), confidence,
+        truth: String(name(s.true_label)) };
+      const text = wrong ? t("predicted {predicted} ({confidence}), true {truth}", values)
+        : t("predicted {predicted} ({confidence}), right", values);
+      const index = String(s.index);
       return h("li", { class: `sample${wrong ? " wrong" : ""}` },
         h("button", {
           type: "button", class: "sample-button", onclick: () => this.pick(s.index),
           disabled: !this.pickable,
-          "aria-label": `Validation image ${s.index}: ${text}.${this.pickable ? " Use as probe."
-            : ""}`,
+          "aria-label": this.pickable ? t("Validation image {index}: {text}. Use as probe.",
+            { index, text }) : t("Validation image {index}: {text}.", { index, text }),
         }, h("img", { src: s.png, alt: "", width: 56, height: 56 }),
         h("span", { class: "sample-text" }, wrong ? h("strong", {}, "\u2717 ") : "\u2713 ", text)));
     }));

@@ -1,13 +1,14 @@
 // The hyper-parameter form. Its defaults, bounds and choices come from the server's own
 // schema (/openapi.json: TrainingConfig and Augment), so the form never drifts from it.
 
+import { t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 
 const SAVED = "cnnpg.training";
 const LABELS = {
-  sgd: "SGD", sgd_momentum: "SGD with momentum", adagrad: "Adagrad", adadelta: "Adadelta",
+  sgd: "SGD", sgd_momentum: t("SGD with momentum"), adagrad: "Adagrad", adadelta: "Adadelta",
   rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW",
-  auto: "Auto (GPU if any)", cpu: "CPU", cuda: "CUDA GPU",
+  auto: t("Auto (GPU if any)"), cpu: "CPU", cuda: t("CUDA GPU"),
 };
 const MOMENTUM_OPTIMIZERS = ["sgd_momentum", "rmsprop"];
 

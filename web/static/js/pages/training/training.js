@@ -3,6 +3,8 @@
 // continues training a stored model (continue_from.js). Presentation mode: presentation.js.
 
 import { getOpenApi, listDatasets, listPresets, startRun } from "../../api.js";
+import { localMessage } from "../../error_messages.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { Presentation } from "../../ui/presentation.js";
@@ -17,15 +19,38 @@ import { SetupForm } from "./setup_form.js";
 
 const HASH = /^#run=([\w.-]+)$/;
 
+const BOUNDS = { greater_than_equal: ["ge", "minimum"], greater_than: ["gt", "exclusiveMinimum"],
+  less_than_equal: ["le", "maximum"], less_than: ["lt", "exclusiveMaximum"] };
+
+/** A bound the server's message leaves out of ctx, from the form's schema: the page can then
+ * say "enter a number of at least 1" in its own language. */
+function withBound(item, schemas) {
+  const bound = BOUNDS[item.type];
+  const [head, ...path] = item.loc || [];
+  if (!bound || head !== "training" || (item.ctx && bound[0] in item.ctx)) return item;
+  const schema = path.length === 2 && path[0] === "augment" ? schemas.Augment : schemas.TrainingConfig;
+  const prop = schema && schema.properties && schema.properties[path[path.length - 1]];
+  const branch = prop && (prop.anyOf ? prop.anyOf.find((s) => s.type !== "null") : prop);
+  if (!branch || branch[bound[1]] === undefined) return item;
+  const ctx = { ...item.ctx, [bound[0]]: branch[bound[1]] };
+  return { ...item, ctx, msg: localMessage({ ...item, msg: item.english ?? item.msg, ctx }) };
+}
+
 /** A network error names where in the spec it is (the fieldset cannot point at it). */
 function located(item) {
   const [head, ...rest] = item.loc || [];
   if (head !== "network" || !rest.length || /^layer \d/.test(item.msg)) return item;
-  return { ...item, msg: `Network ${rest.join(".")}: ${item.msg.replace(/^[\w.[\]]+: /, "")}` };
+  if (item.english !== undefined && item.english !== item.msg) {
+    return { ...item, msg: t("Network {where}: {problem}", { where: rest.join("."),
+      problem: item.msg }) };
+  }
+  return { ...item, msg: t("Network {where}: {problem}", { where: rest.join("."),
+    problem: item.msg.replace(/^[\w.[\]]+: /, "") }) };
 }
 
 class TrainingPage {
   constructor(schemas, datasets, presets) {
+    this.schemas = schemas;
     this.form = new SetupForm(schemas);
     this.datasets = new DatasetPicker(datasets);
     this.source = new NetworkSource(presets, (preset) => this.datasets.prefer(preset.dataset),
@@ -47,7 +72,7 @@ class TrainingPage {
     });
     this.runs.refresh();
     new Presentation({ onSpace: () => this.spacePressed(),
-      onNext: () => this.view.panels.controls.next() && "One step." });
+      onNext: () => this.view.panels.controls.next() && t("One step.") });
   }
 
   /** /training?dataset=<id>&preset=<id> (the Datasets page's "Train on this"): that dataset
@@ -59,8 +84,8 @@ class TrainingPage {
     if (params.get("preset")) this.source.usePreset(params.get("preset"));
     const wanted = params.get("dataset");
     if (wanted && !this.datasets.choose(wanted)) {
-      byId("dataset-info").textContent = `The dataset ${wanted} is not one you can train on `
-        + "here (it was deleted, or it belongs to another browser).";
+      byId("dataset-info").textContent = t("The dataset {name} is not one you can train on here (it was deleted, or it belongs to another browser).",
+        { name: wanted });
     }
   }
 
@@ -78,11 +103,11 @@ class TrainingPage {
   /** Space in presentation mode: pause / resume this page's run, or start a new one. */
   spacePressed() {
     const status = this.view.run && this.view.run.status;
-    if (this.view.panels.controls.toggle()) return status === "running" ? "Pausing." : "Resuming.";
-    if (status === "queued") return "The run is queued: Space pauses it once it trains.";
+    if (this.view.panels.controls.toggle()) return status === "running" ? t("Pausing.") : t("Resuming.");
+    if (status === "queued") return t("The run is queued: Space pauses it once it trains.");
     if (status && !["finished", "stopped", "failed"].includes(status)) return false;
     this.start();
-    return "Starting a new run with the form's settings.";
+    return t("Starting a new run with the form's settings.");
   }
 
   openFromHash() {
@@ -110,18 +135,18 @@ class TrainingPage {
     setFlag("error", false);
     const network = this.source.read();
     if (!network) {
-      this.fail([{ loc: ["network"], msg: "Choose a network: build one or pick a preset." }]);
+      this.fail([{ loc: ["network"], msg: t("Choose a network: build one or pick a preset.") }]);
       return;
     }
     const body = { network, dataset: this.datasets.value, training: this.form.read() };
     const initial = this.source.initialModel();
     if (initial) body.initial_model = initial;
     setFlag("starting", true);
-    byId("start-status").textContent = "Starting\u2026";
+    byId("start-status").textContent = t("Starting\u2026");
     try {
       const { id } = await startRun(body);
       this.form.save();
-      byId("start-status").textContent = `Started run ${id}.`;
+      byId("start-status").textContent = t("Started run {id}.", { id });
       window.location.hash = `run=${encodeURIComponent(id)}`;
       this.runs.refresh();
     } catch (err) {
@@ -133,7 +158,7 @@ class TrainingPage {
   }
 
   fail(detail) {
-    this.errors.show(detail.map(located));
+    this.errors.show(detail.map((item) => located(withBound(item, this.schemas))));
     setFlag("error", true);
     for (const { field } of this.errors.shown) {
       const details = field.closest("details");

@@ -14,6 +14,7 @@ import { rememberedRoom } from "../../../ui/last_room.js";
 import { barLink, FollowBar } from "./follow_bar.js";
 import { Broadcaster } from "./follow_teacher.js";
 import { Follower } from "./follow_student.js";
+import { t } from "../../../i18n.js";
 
 /** The room to broadcast to: one that shows the Kernel Lab already, else the one the
  * Classroom page opened last, else the newest (the saved one first among equals). */
@@ -31,7 +32,8 @@ export async function startFollow(lab, samples) {
   try {
     await follow(lab, samples, bar);
   } catch (err) {
-    bar.show(`The classroom connection could not start: ${err.message}`, null, "ended");
+    bar.show(t("The classroom connection could not start: {error}", { error: err.message }),
+      null, "ended");
   }
 }
 
@@ -56,7 +58,7 @@ async function follow(lab, samples, bar) {
   }
   const sharing = rooms.joined.find((r) => r.broadcast.kind === "kernel_lab");
   if (sharing) {
-    bar.show(`The teacher of room ${sharing.code} is sharing the Kernel Lab.`, null, "info",
-      barLink("Follow the teacher", `/?follow=${encodeURIComponent(sharing.code)}`));
+    bar.show(t("The teacher of room {code} is sharing the Kernel Lab.", { code: sharing.code }),
+      null, "info", barLink(t("Follow the teacher"), `/?follow=${encodeURIComponent(sharing.code)}`));
   }
 }

@@ -11,6 +11,7 @@
 
 import { defaultOptions, stepFromPreset } from "../step_model.js";
 import { valuesOf } from "../controls.js";
+import { t } from "../../../i18n.js";
 
 export const FORMAT = 1;
 const MAX_TEXT = 64;
@@ -46,15 +47,19 @@ function readCells(cells, maxSide) {
   const ok = Array.isArray(cells) && cells.length >= 1 && cells.length <= maxSide
     && cells.every((row) => Array.isArray(row) && row.length >= 1 && row.length <= maxSide
       && row.length === cells[0].length);
-  if (!ok) throw new Error(`a custom kernel is not a grid of 1 to ${maxSide} rows and columns`);
+  if (!ok) {
+    throw new Error(t("a custom kernel is not a grid of 1 to {max} rows and columns",
+      { max: maxSide }));
+  }
   return cells.map((row) => row.map((v) => text(v, "0")));
 }
 
 function readStep(raw, catalogue, vocabulary) {
-  if (!raw || typeof raw !== "object") throw new Error("a pipeline step is not an object");
+  if (!raw || typeof raw !== "object") throw new Error(t("a pipeline step is not an object"));
   const entry = raw.kernel === null ? null : catalogue.get(raw.kernel);
   if (raw.kernel !== null && !entry) {
-    throw new Error(`this server has no kernel ${JSON.stringify(String(raw.kernel).slice(0, 40))}`);
+    throw new Error(t("this server has no kernel {name}",
+      { name: JSON.stringify(String(raw.kernel).slice(0, 40)) }));
   }
   const options = defaultOptions(vocabulary.defaults);
   const base = entry ? stepFromPreset(entry, options)
@@ -79,10 +84,10 @@ function readStep(raw, catalogue, vocabulary) {
 export function readSnapshot(raw, catalogue, sampleNames, vocabulary) {
   const maxSteps = vocabulary.limits.max_steps;
   if (!raw || typeof raw !== "object" || raw.format !== FORMAT) {
-    throw new Error("it was written by another version of the Kernel Lab; reload both pages");
+    throw new Error(t("it was written by another version of the Kernel Lab; reload both pages"));
   }
   if (!Array.isArray(raw.steps) || raw.steps.length < 1 || raw.steps.length > maxSteps) {
-    throw new Error(`the pipeline must have 1 to ${maxSteps} steps`);
+    throw new Error(t("the pipeline must have 1 to {max} steps", { max: maxSteps }));
   }
   const steps = raw.steps.map((step) => readStep(step, catalogue, vocabulary));
   const source = raw.source && sampleNames.has(raw.source.sample)

@@ -7,8 +7,14 @@ import { RoomSocket } from "../../../socket.js";
 import { barButton, barLink, watchUserChanges } from "./follow_bar.js";
 import { byId } from "../../../ui/dom.js";
 import { applySnapshot, readSnapshot } from "./follow_state.js";
+import { t } from "../../../i18n.js";
+import { localMessage } from "../../../error_messages.js";
 
-const SHOWING = { run: "a training run", network: "a network", model: "a trained model" };
+const SHOWING = {
+  run: (code) => t("The teacher of room {code} is showing a training run now, not the Kernel Lab.", { code }),
+  network: (code) => t("The teacher of room {code} is showing a network now, not the Kernel Lab.", { code }),
+  model: (code) => t("The teacher of room {code} is showing a trained model now, not the Kernel Lab.", { code }),
+};
 
 function isEmpty(value) {
   return !value || (typeof value === "object" && Object.keys(value).length === 0);
@@ -29,7 +35,7 @@ export class Follower {
     this.asTeacher = asTeacher;
     this.sampleNames = new Set(samples.map((s) => s.name));
     this.latest = null; // {seq, shared, follow}
-    this.setMode("connecting", `Connecting to room ${code}\u2026`, null, "info");
+    this.setMode("connecting", t("Connecting to room {code}\u2026", { code }), null, "info");
     watchUserChanges(byId("lab"), () => this.stepAway());
     this.socket = new RoomSocket(code, {
       onRoom: (room) => this.room(room),
@@ -45,7 +51,7 @@ export class Follower {
   }
 
   roomLink() {
-    return barLink(`Room ${this.code}`, `/room/${encodeURIComponent(this.code)}`);
+    return barLink(t("Room {code}", { code: this.code }), `/room/${encodeURIComponent(this.code)}`);
   }
 
   room(room) {
@@ -60,17 +66,17 @@ export class Follower {
     const { broadcast } = room;
     if (broadcast.kind === "kernel_lab" && isEmpty(broadcast.kernel_lab)) {
       this.latest = null; // chosen on the Classroom page; the teacher's Kernel Lab fills it
-      this.setMode("waiting", `The teacher of room ${this.code} is about to share the Kernel ` +
-        "Lab.", "This page follows them as soon as their Kernel Lab page is open.", "info");
+      this.setMode("waiting", t("The teacher of room {code} is about to share the Kernel Lab.",
+        { code: this.code }), t("This page follows them as soon as their Kernel Lab page is open."),
+      "info");
       return;
     }
     if (broadcast.kind !== "kernel_lab") {
       this.latest = null;
       const showing = SHOWING[broadcast.kind];
-      this.setMode("waiting", showing
-        ? `The teacher of room ${this.code} is showing ${showing} now, not the Kernel Lab.`
-        : `The teacher of room ${this.code} is not sharing the Kernel Lab now.`,
-      "This page follows them again as soon as they share it.", "ended", this.roomLink());
+      this.setMode("waiting", showing ? showing(this.code)
+        : t("The teacher of room {code} is not sharing the Kernel Lab now.", { code: this.code }),
+      t("This page follows them again as soon as they share it."), "ended", this.roomLink());
       return;
     }
     if (this.latest && this.latest.seq === broadcast.seq) return; // a join, not a new state
@@ -79,8 +85,8 @@ export class Follower {
       shared = readSnapshot(broadcast.kernel_lab, this.lab.state.catalogue, this.sampleNames,
         this.lab.vocabulary);
     } catch (err) {
-      this.setMode("error", `The teacher's Kernel Lab cannot be shown: ${err.message}.`, null,
-        "ended", this.roomLink());
+      this.setMode("error", t("The teacher's Kernel Lab cannot be shown: {error}.",
+        { error: err.message }), null, "ended", this.roomLink());
       return;
     }
     this.latest = { seq: broadcast.seq, shared, follow: broadcast.follow !== false };
@@ -100,29 +106,27 @@ export class Follower {
 
   showFollowing() {
     this.shownNote = this.note();
-    this.setMode("following", `Following the teacher of room ${this.code}: your Kernel Lab ` +
-      "shows their selections.", this.shownNote, "info",
-    barButton("Stop following", () => this.stepAway(), true));
+    this.setMode("following", t("Following the teacher of room {code}: your Kernel Lab shows their selections.",
+      { code: this.code }), this.shownNote, "info",
+    barButton(t("Stop following"), () => this.stepAway(), true));
   }
 
   offer() {
-    this.setMode("offered", `The teacher of room ${this.code} is sharing their Kernel Lab.`,
-      null, "info", barButton("Follow the teacher", () => this.follow()));
+    this.setMode("offered", t("The teacher of room {code} is sharing their Kernel Lab.",
+      { code: this.code }), null, "info", barButton(t("Follow the teacher"), () => this.follow()));
   }
 
   stepAway() {
     if (this.mode !== "following") return;
-    this.setMode("away", "You stepped away from the teacher \u2014 your changes are yours; " +
-      "theirs are no longer applied.", null, "away",
-    barButton("Follow again", () => this.follow()));
+    this.setMode("away", t("You stepped away from the teacher \u2014 your changes are yours; theirs are no longer applied."),
+      null, "away", barButton(t("Follow again"), () => this.follow()));
   }
 
   note() {
-    const text = "Change anything to explore on your own.";
     const source = this.latest && this.latest.shared.source;
-    if (!source || !source.upload) return text;
-    return `The teacher is using their own photo (${source.upload}), which only they can ` +
-      `see: you see their filters on your photo. ${text}`;
+    if (!source || !source.upload) return t("Change anything to explore on your own.");
+    return t("The teacher is using their own photo ({name}), which only they can see: you see their filters on your photo. Change anything to explore on your own.",
+      { name: source.upload });
   }
 
   async apply() {
@@ -132,34 +136,37 @@ export class Follower {
       await applySnapshot(this.lab, shared,
         () => this.mode === "following" && this.latest && this.latest.seq === seq);
     } catch (err) {
-      this.setMode("error", `The teacher's Kernel Lab could not be applied: ${err.message}.`,
-        null, "ended", barButton("Try again", () => this.follow()));
+      this.setMode("error", t("The teacher's Kernel Lab could not be applied: {error}.",
+        { error: err.message }), null, "ended", barButton(t("Try again"), () => this.follow()));
     }
   }
 
   /** Why the socket was refused (4403): not joined, removed, or the room closed (410). */
   refusal(detail, said, join) {
-    if (detail && detail.status === 410) return [`Room ${this.code} is closed.`, null];
+    const code = this.code;
+    if (detail && detail.status === 410) return [t("Room {code} is closed.", { code }), null];
     if (said && said.includes("removed")) {
-      return [`The teacher removed you from room ${this.code}.`, null];
+      return [t("The teacher removed you from room {code}.", { code }), null];
     }
-    return [`You have not joined room ${this.code}, so you cannot follow its teacher.`, join];
+    return [t("You have not joined room {code}, so you cannot follow its teacher.", { code }), join];
   }
 
   ended(reason, detail) {
     this.mode = "ended";
-    const join = barLink(`Join room ${this.code}`, `/join/${encodeURIComponent(this.code)}`);
+    const code = this.code;
+    const join = barLink(t("Join room {code}", { code }), `/join/${encodeURIComponent(code)}`);
     const said = detailText(detail);
     const messages = {
-      kicked: [`The teacher removed you from room ${this.code}.`, null],
-      closed: [`The teacher closed room ${this.code}.`, null],
+      kicked: [t("The teacher removed you from room {code}.", { code }), null],
+      closed: [t("The teacher closed room {code}.", { code }), null],
       forbidden: this.refusal(detail, said, join),
       // 4404: no such room, or one not joined (the server answers both alike).
-      gone: [`There is no room ${this.code} that you have joined: check the code on the `
-        + "teacher's screen, then join it.", join],
+      gone: [t("There is no room {code} that you have joined: check the code on the teacher's screen, then join it.",
+        { code }), join],
     };
-    const [message, action] = messages[reason] || [said || "The room ended.", null];
-    const note = document.body.dataset.followSeq ? "Your Kernel Lab keeps what it shows." : null;
+    const shown = said && localMessage(detail.detail[0]);
+    const [message, action] = messages[reason] || [shown || t("The room ended."), null];
+    const note = document.body.dataset.followSeq ? t("Your Kernel Lab keeps what it shows.") : null;
     this.setMode("ended", message, note, "ended", action);
   }
 }

@@ -7,13 +7,14 @@ import { setBroadcast } from "../../../api_rooms.js";
 import { RoomSocket } from "../../../socket.js";
 import { barButton, barLink } from "./follow_bar.js";
 import { applySnapshot, readSnapshot, snapshot } from "./follow_state.js";
+import { t, tn } from "../../../i18n.js";
 
 const DEBOUNCE_MS = 300;
 const MAX_BYTES = 64 * 1024; // the server's limit for the kernel_lab object
 
 function students(room) {
-  const n = room.participant_count;
-  return `${n} student${n === 1 ? "" : "s"}, ${room.online_count} online`;
+  return tn("{n} student, {online} online", "{n} students, {online} online",
+    room.participant_count, { online: room.online_count });
 }
 
 export class Broadcaster {
@@ -29,7 +30,8 @@ export class Broadcaster {
     if (this.kind === "kernel_lab") this.restore(room.broadcast.kernel_lab, samples);
     this.socket = this.ended ? null : new RoomSocket(this.code, {
       onRoom: (next) => this.update(next),
-      onEnd: () => this.end(`Room ${this.code} is closed: the Kernel Lab is no longer broadcast.`),
+      onEnd: () => this.end(t("Room {code} is closed: the Kernel Lab is no longer broadcast.",
+        { code: this.code })),
       onConnection: (state) => { document.body.dataset.broadcastConnection = state; },
     });
   }
@@ -49,7 +51,8 @@ export class Broadcaster {
   update(room) {
     if (this.ended) return;
     if (room.closed) {
-      this.end(`Room ${this.code} is closed: the Kernel Lab is no longer broadcast.`);
+      this.end(t("Room {code} is closed: the Kernel Lab is no longer broadcast.",
+        { code: this.code }));
       return;
     }
     if (room.broadcast.seq < this.seq) return; // an older view that arrived late
@@ -66,20 +69,22 @@ export class Broadcaster {
 
   render() {
     const { room } = this;
-    const link = barLink(`Room ${this.code}`, `/room/${encodeURIComponent(this.code)}`);
+    const code = this.code;
+    const link = barLink(t("Room {code}", { code }), `/room/${encodeURIComponent(code)}`);
     if (this.kind === "kernel_lab") {
       document.body.dataset.broadcasting = this.problem ? "error" : "on";
       document.body.dataset.broadcastSeq = String(this.seq);
-      this.bar.show(`Broadcasting to room ${this.code} (${students(room)})`,
-        this.problem || `Students follow your selections at /?follow=${this.code}.`, "info",
-        barButton("Stop broadcasting", () => this.send({ kind: "none" }), true), link);
+      this.bar.show(t("Broadcasting to room {code} ({students})", { code, students: students(room) }),
+        this.problem || t("Students follow your selections at {address}.",
+          { address: `/?follow=${code}` }), "info",
+        barButton(t("Stop broadcasting"), () => this.send({ kind: "none" }), true), link);
       return;
     }
     document.body.dataset.broadcasting = "off";
-    const showing = this.kind === "none" ? ""
-      : ` It shows ${room.broadcast.title || this.kind} now.`;
-    this.bar.show(`You teach room ${this.code} (${students(room)}).${showing}`, null, "info",
-      barButton("Broadcast this Kernel Lab", () => this.start()), link);
+    const params = { code, students: students(room), what: room.broadcast.title || this.kind };
+    this.bar.show(this.kind === "none" ? t("You teach room {code} ({students}).", params)
+      : t("You teach room {code} ({students}). It shows {what} now.", params), null, "info",
+    barButton(t("Broadcast this Kernel Lab"), () => this.start()), link);
   }
 
   start() {
@@ -116,8 +121,8 @@ export class Broadcaster {
     const text = body.kind === "kernel_lab" ? JSON.stringify(body.kernel_lab) : null;
     const bytes = text ? new TextEncoder().encode(text).length : 0;
     if (bytes > MAX_BYTES) {
-      this.fail(`The Kernel Lab state is ${Math.ceil(bytes / 1024)} KB, over the 64 KB a room ` +
-        "can carry: students still see the previous state. Use fewer or smaller custom kernels.");
+      this.fail(t("The Kernel Lab state is {size} KB, over the 64 KB a room can carry: students still see the previous state. Use fewer or smaller custom kernels.",
+        { size: Math.ceil(bytes / 1024) }));
       return;
     }
     this.busy = true;
@@ -128,8 +133,11 @@ export class Broadcaster {
       this.update(room);
       this.schedule(); // publishes what changed while this was on its way, if anything
     } catch (err) {
-      if (err.status === 404 || err.status === 410) this.end(`Room ${this.code}: ${err.message}.`);
-      else this.fail(`Students do not see your latest change: ${err.message}.`);
+      if (err.status === 404 || err.status === 410) {
+        this.end(t("Room {code}: {error}.", { code: this.code, error: err.message }));
+      } else {
+        this.fail(t("Students do not see your latest change: {error}.", { error: err.message }));
+      }
     } finally {
       this.busy = false;
       const next = this.pending;
