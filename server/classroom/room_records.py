@@ -55,7 +55,9 @@ class Broadcast:
     model_id: str | None = None
     dataset_id: str | None = None  # one of the teacher's own datasets
     follow: bool = True
-    title: str = ""
+    title: str = ""  # English, for programs; pages write it from title_parts
+    # what the title is made of: a run's {"network", "dataset"}, a network's {"layers"}
+    title_parts: dict[str, Any] = field(default_factory=dict)
     seq: int = 0
 
     def view(self) -> dict[str, Any]:

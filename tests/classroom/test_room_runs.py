@@ -51,6 +51,10 @@ def test_a_late_student_sees_the_whole_run_and_forks_it(client: TestClient,
     run = wait_for(client, teacher, run_id, lambda r: r["status"] == "finished")
     assert client.get(f"/api/runs/{run_id}", headers=student).status_code == 404
     code = room_with_run(client, teacher, run_id, student)
+    shown = client.get(f"/api/rooms/{code}", headers=student).json()["broadcast"]
+    # the title in English for programs, and its parts for pages in other languages
+    assert shown["title"] == f"{run['network']} on {run['dataset']}"
+    assert shown["title_parts"] == {"network": run["network"], "dataset": run["dataset"]}
     # late join: the student's snapshot has the same history as the teacher's
     mine, theirs = snapshot(client, teacher, run_id), snapshot(client, student, run_id)
     assert theirs["steps"] == mine["steps"]

@@ -136,6 +136,9 @@ def test_broadcasts_are_validated(client: TestClient) -> None:
     assert status == 200
     assert body["broadcast"]["kind"] == "network"
     assert body["broadcast"]["seq"] == 1
+    # the title in English for programs, and its parts for pages in other languages
+    assert body["broadcast"]["title_parts"] == {"layers": len(TINY["layers"])}
+    assert body["broadcast"]["title"] == f"a network of {len(TINY['layers'])} layers"
     status, body = put({"kind": "kernel_lab", "kernel_lab": {"steps": ["sobel_x"]},
                         "follow": True})
     assert body["broadcast"]["kernel_lab"] == {"steps": ["sobel_x"]}

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import IdentityDep, ServicesDep, TeacherKey
-from server.classroom.access import check_model_readable, readable_dataset, run_missing
+from server.classroom.access import check_model_readable, run_missing
+from server.classroom.broadcasting import dataset_broadcast
 from server.classroom.forking import fork
 from server.classroom.room_records import check_language
 from server.classroom.rooms import NAME_LIMIT, TITLE_LIMIT, Broadcast, Room
@@ -168,18 +169,6 @@ def _check_kernel_lab(state: dict[str, Any]) -> None:
                        params={"size": size, "limit": MAX_KERNEL_LAB_BYTES})
 
 
-def _dataset_broadcast(services: Services, identity: Identity, room: Room, dataset_id: str,
-                       follow: bool) -> Broadcast:
-    """One of the teacher's own datasets (404 when they cannot see it, 403 when another
-    room shows it to them)."""
-    record = readable_dataset(services, identity, dataset_id)
-    if record.owner != room.owner:
-        raise Forbidden(f"dataset {dataset_id!r} is not yours to show: broadcast one of your "
-                        "own datasets (fork it first)", ["dataset_id"],
-                        code="dataset_not_yours_to_show", params={"dataset_id": dataset_id})
-    return Broadcast("dataset", dataset_id=record.id, follow=follow, title=record.name)
-
-
 def _broadcast(services: Services, identity: Identity, room: Room,
                body: BroadcastBody) -> Broadcast:
     def need(field: str) -> None:
@@ -197,13 +186,16 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         if run.status == "queued":  # the class watches it: it starts before students' runs
             services.runs.prioritize(run.id)
         return Broadcast("run", run_id=run.id, follow=body.follow,
-                         title=f"{run.network_name} on {run.request.dataset}")
+                         title=f"{run.network_name} on {run.request.dataset}",
+                         title_parts={"network": run.network_name,
+                                      "dataset": run.request.dataset})
     if body.kind == "network":
         if body.network is None:
             need("network")
         spec = parse_network(body.network, services.presets)
         return Broadcast("network", network=spec, follow=body.follow,
-                         title=f"a network of {len(spec.layers)} layers")  # see room/state.js
+                         title=f"a network of {len(spec.layers)} layers",
+                         title_parts={"layers": len(spec.layers)})
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:
             need("kernel_lab")
@@ -227,7 +219,7 @@ def _broadcast(services: Services, identity: Identity, room: Room,
         if not body.dataset_id:
             need("dataset_id")
         assert body.dataset_id is not None
-        return _dataset_broadcast(services, identity, room, body.dataset_id, body.follow)
+        return dataset_broadcast(services, identity, room, body.dataset_id, body.follow)
     return Broadcast("none", follow=body.follow)
 
 

@@ -41,23 +41,18 @@ export function located(detail) {
     || !["body", "path", "query"].includes(p)) }));
 }
 
-/** A broadcast's title as the server wrote it, in the page's language where it is one the
- * server makes ("LeNet on mnist" for a run, "a network of 3 layers", the default title). */
+/** A broadcast's title in the page's language: written from its parts where the server
+ * made it (a run: network and dataset; a network: its layer count), else as sent. */
 function shownTitle(broadcast) {
-  const title = tx(broadcast.title);
-  if (broadcast.kind === "run") {
-    const at = title.lastIndexOf(" on ");
-    if (at > 0) {
-      return t("{network} on {dataset}", { network: title.slice(0, at),
-        dataset: title.slice(at + 4) });
-    }
+  const parts = broadcast.title_parts || {};
+  if (broadcast.kind === "run" && parts.network !== undefined) {
+    return t("{network} on {dataset}", { network: tx(String(parts.network)),
+      dataset: String(parts.dataset) });
   }
-  const layers = broadcast.network && broadcast.network.layers;
-  if (broadcast.kind === "network" && Array.isArray(layers)
-    && title === `a network of ${layers.length} layers`) {
-    return tn("a network of {n} layer", "a network of {n} layers", layers.length);
+  if (broadcast.kind === "network" && typeof parts.layers === "number") {
+    return tn("a network of {n} layer", "a network of {n} layers", parts.layers);
   }
-  return title;
+  return tx(broadcast.title);
 }
 
 /** What a room shows, in words (the banner, the teacher's "What the class sees"). */
