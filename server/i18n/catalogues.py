@@ -3,7 +3,8 @@
 Templates get gettext/ngettext (server/i18n/templates.py); page scripts get one JSON
 catalogue per language (GET /api/i18n/{language}): {msgid: text} and, for plural
 messages, {singular msgid: [forms in the order of the language's plural_categories]}.
-Untranslated and fuzzy entries are left out: the English source shows instead.
+A message with a context (tp() in the scripts) is keyed "context\u0004message", as gettext
+keys them. Untranslated and fuzzy entries are left out: the English source shows instead.
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ def _for_scripts(catalog: Catalog) -> dict[str, Any]:
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
+        prefix = f"{message.context}\u0004" if message.context else ""
         if message.pluralizable:
             forms = [str(form) for form in message.string or ()]
             if all(forms):
-                messages[message.id[0]] = forms
+                messages[prefix + message.id[0]] = forms
         elif message.string:
-            messages[str(message.id)] = message.string
+            messages[prefix + str(message.id)] = message.string
     return messages
 
 

@@ -8,7 +8,8 @@ Where texts are found (docs/translating.md):
 - server/**.py: translatable("...") (texts the API sends in English and pages translate),
   and gettext/ngettext for pages built in Python (server/i18n/busy_page.py);
 - web/templates/**.html: _("..."), ngettext(...), {% trans %}...{% endtrans %};
-- web/static/js/**.js: t("...") and tn("...", "...", n).
+- web/static/js/**.js: t("..."), tn("...", "...", n) and tp("context", "...") (the same
+  English word meaning different things: a run's status "Training" is not the page's name).
 """
 
 from __future__ import annotations
@@ -35,25 +36,25 @@ SOURCES: list[tuple[str, str, str, dict[str, Any], dict[str, str]]] = [
                                     "ngettext": (1, 2)}, {}),
     ("web/templates", "**.html", "jinja2",
      {"_": None, "gettext": None, "ngettext": (1, 2)}, {"trimmed": "true"}),
-    ("web/static/js", "**.js", "javascript", {"t": None, "tn": (1, 2)},
+    ("web/static/js", "**.js", "javascript", {"t": None, "tn": (1, 2), "tp": ((1, "c"), 2)},
      {"parse_template_string": "true"}),
 ]
 
 
-def _found() -> Iterator[tuple[str, Any, int, list[str]]]:
+def _found() -> Iterator[tuple[str, Any, int, list[str], str | None]]:
     for folder, pattern, method, keywords, options in SOURCES:
         found = extract_from_dir(ROOT / folder, [(pattern, method)], {pattern: options},
                                  keywords=keywords, comment_tags=("Translators:",),
                                  strip_comment_tags=True)
-        for filename, line, message, comments, _context in found:
-            yield f"{folder}/{filename}", message, line, comments
+        for filename, line, message, comments, context in found:
+            yield f"{folder}/{filename}", message, line, comments, context
 
 
 def template() -> Catalog:
     catalog = Catalog(project="CNN Playground", domain=DOMAIN, fuzzy=False,
                       msgid_bugs_address="", copyright_holder="CNN Playground contributors")
-    for path, message, line, comments in _found():
-        catalog.add(message, None, [(path, line)], auto_comments=comments)
+    for path, message, line, comments, context in _found():
+        catalog.add(message, None, [(path, line)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -67,7 +68,8 @@ def _text(catalog: Catalog) -> bytes:
 
 
 def _ids(text: bytes) -> set[str]:
-    return {repr(message.id) for message in read_po(io.BytesIO(text)) if message.id}
+    return {repr((message.context, message.id)) for message in read_po(io.BytesIO(text))
+            if message.id}
 
 
 def update(pot: Catalog) -> None:
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                         "path starts with PATH (writes nothing)")
     args = parser.parse_args(argv)
     if args.list is not None:
-        for path, message, line, _comments in _found():
+        for path, message, line, _comments, _context in _found():
             if path.startswith(args.list):
                 print(f"{path}:{line}\t{message!r}")
         return 0

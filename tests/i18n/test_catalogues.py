@@ -35,10 +35,11 @@ def test_the_template_is_up_to_date_with_the_sources() -> None:
 def test_the_check_sees_a_new_message_but_not_a_moved_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
     found = list(extract._found())
-    moved = [(path, message, line + 7, comments) for path, message, line, comments in found]
+    moved = [(path, message, line + 7, comments, context)
+             for path, message, line, comments, context in found]
     monkeypatch.setattr(extract, "_found", lambda: iter(moved))
     assert extract.main(["--check"]) == 0
-    added = [*found, ("web/static/js/x.js", "A sentence nobody translated", 1, [])]
+    added = [*found, ("web/static/js/x.js", "A sentence nobody translated", 1, [], None)]
     monkeypatch.setattr(extract, "_found", lambda: iter(added))
     assert extract.main(["--check"]) == 1
 
@@ -46,7 +47,7 @@ def test_the_check_sees_a_new_message_but_not_a_moved_one(
 @pytest.mark.parametrize("language", TRANSLATED, ids=lambda lang: lang.tag)
 def test_every_message_is_translated(language) -> None:
     with extract.POT.open("rb") as pot:
-        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
+        template = {_key(m) for m in read_po(pot) if m.id}
     catalog = _catalog(language)
     missing, fuzzy = [], []
     for message in catalog:
@@ -57,7 +58,7 @@ def test_every_message_is_translated(language) -> None:
             missing.append(message.id)
         if message.fuzzy:
             fuzzy.append(message.id)
-    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+    have = {_key(m) for m in catalog if m.id}
     assert not (template - have), f"not in the {language.tag} catalogue: run make messages"
     assert not missing, f"{len(missing)} untranslated, e.g. {missing[:5]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy (source changed), e.g. {fuzzy[:5]}"
@@ -97,4 +98,6 @@ def test_the_scripts_catalogue_holds_every_translation() -> None:
 
 
 def _key(message: Message) -> str:
-    return message.id[0] if message.pluralizable else message.id
+    """As the scripts' catalogue keys it: "context\u0004message" for a message with one."""
+    key = message.id[0] if message.pluralizable else message.id
+    return f"{message.context}\u0004{key}" if message.context else key

@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { localMessage } from "../static/js/error_messages.js";
-import { fill, formatNumber, lang, t, tn, tx } from "../static/js/i18n.js";
+import { fill, formatNumber, lang, t, tn, tp, tx } from "../static/js/i18n.js";
 
 test("without a page the language is English and messages are the source", () => {
   assert.equal(lang, "en");
   assert.equal(t("Epoch {epoch} of {epochs}", { epoch: 2, epochs: 10 }), "Epoch 2 of 10");
   assert.equal(tx("A layer description"), "A layer description");
+  assert.equal(tp("run status", "Training"), "Training");
 });
 
 test("plural forms follow the count", () => {

@@ -50,6 +50,13 @@ export function t(message, params) {
   return fill(typeof found === "string" ? found : message, params);
 }
 
+/** A message whose English is used with another meaning elsewhere: tp("run status",
+ * "Training") is a run's state, not the page's name; the context tells translators. */
+export function tp(context, message, params) {
+  const found = catalogue.messages[`${context}\u0004${message}`];
+  return fill(typeof found === "string" ? found : message, params);
+}
+
 /** A message with a count: tn("{n} run", "{n} runs", count). `n` is filled in too. */
 export function tn(singular, plural, n, params = {}) {
   const forms = catalogue.messages[singular];

@@ -1,12 +1,12 @@
 // The run panel's heading and facts: status, device, learning rate, settings, notes, a
 // failure's message (prominent) and the saved model.
 
-import { formatNumber, t, tn, tx } from "../../i18n.js";
+import { formatNumber, t, tn, tp, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { queueText } from "./queue_text.js";
 
 const STATUS_TEXT = {
-  queued: t("Queued"), running: t("Training"), paused: t("Paused"),
+  queued: t("Queued"), running: tp("run status", "Training"), paused: t("Paused"),
   finished: t("Finished"), stopped: t("Stopped"), failed: t("Failed"),
 };
 
