@@ -7,7 +7,9 @@ so the browser has one renderer for all of them. Messages name the field, the va
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
+
+from pydantic_core.core_schema import ErrorType
 
 
 def human_bytes(n: float) -> str:
@@ -160,6 +162,16 @@ def _collapse_unions(errors: list[Any]) -> list[Any]:
     return list(out.values())
 
 
+# pydantic's own error types; any other comes from a validator's PydanticCustomError, whose
+# message (like a ValueError's) already quotes the value it refuses.
+PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+
+
+def own_type(kind: Any) -> bool:
+    """Is this a type our validators raise (PydanticCustomError), not one of pydantic's?"""
+    return isinstance(kind, str) and kind not in PYDANTIC_TYPES
+
+
 def describe_validation(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors, each message prefixed with the field and suffixed with the value."""
     out = []
@@ -169,7 +181,8 @@ def describe_validation(errors: list[Any]) -> list[dict[str, Any]]:
         field = ".".join(str(p) for p in loc) or "body"
         if err.get("type") == "missing":
             msg = f"{field} is required"
-        elif "input" in err and err.get("type") not in ("value_error", "extra_forbidden"):
+        elif "input" in err and err.get("type") not in ("value_error", "extra_forbidden") \
+                and not own_type(err.get("type")):
             msg = f"{field}: {msg} (got {short(err['input'])})"
         elif err.get("type") == "extra_forbidden":
             msg = f"{field} is not a known field; remove it (check the spelling against /docs)"

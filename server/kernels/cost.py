@@ -10,6 +10,7 @@ limit (CNNPG_MAX_FILTER_COST, seconds) is refused with a 422 before it runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from server.errors import InvalidInput
 from server.kernels.resolve import ResolvedStep
@@ -32,9 +33,16 @@ class StepCost:
     index: int
     label: str
     seconds: float
+    shape: str | None = None  # a custom kernel's kh x kw (its label is "custom {shape}")
 
     def describe(self) -> str:
         return f"step {self.index} ({self.label}) about {self.seconds:.2f} s"
+
+    def params(self, n: int) -> dict[str, Any]:
+        """The values describe() quotes, as the n-th step of the message's ctx: a catalogue
+        label (pages translate it) or a custom kernel's shape."""
+        named = {f"shape{n}": self.shape} if self.shape else {f"label{n}": self.label}
+        return {f"step{n}": self.index, **named, f"seconds{n}": round(self.seconds, 2)}
 
 
 def _linear_ns(step: ResolvedStep) -> float:
@@ -71,7 +79,8 @@ def estimate(steps: list[ResolvedStep], height: int, width: int, channels: int,
             work = channels if multi else 1  # a 2-D kernel filters the channels' sum once
             channels = 1
         seconds = padded * work * (_per_value_ns(step) + PASS_NS) * NS
-        costs.append(StepCost(i, step.label, seconds))
+        shape = "x".join(map(str, step.kernel_shape)) if step.custom else None
+        costs.append(StepCost(i, step.label, seconds, shape))
         height, width = step.output_size(height, width)
         if height < 1 or width < 1:
             break  # check_fits reports it when the pipeline runs
@@ -83,8 +92,14 @@ def check_cost(costs: list[StepCost], height: int, width: int, limit: float) -> 
     if total <= limit:
         return
     worst = sorted(costs, key=lambda c: c.seconds, reverse=True)[:3]
+    # Pages write the message from these (server/errors.py), with its 1 to 3 steps.
+    params: dict[str, Any] = {"width": width, "height": height, "total": round(total, 2),
+                              "limit": limit, "steps": len(worst)}
+    for n, cost in enumerate(worst, 1):
+        params |= cost.params(n)
     raise InvalidInput(
         f"this pipeline on a {width}x{height} image would take about {total:.2f} s of "
         f"computing ({'; '.join(c.describe() for c in worst)}); the limit is {limit:g} s per "
         "request (setting CNNPG_MAX_FILTER_COST): filter a smaller image (preview_max_side, "
-        "or a smaller upload), or use fewer or smaller steps", ["steps", worst[0].index])
+        "or a smaller upload), or use fewer or smaller steps", ["steps", worst[0].index],
+        code="filter_cost_too_high", params=params)

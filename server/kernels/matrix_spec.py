@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Number = Annotated[int, Field(ge=-(10**9), le=10**9)] | Annotated[
     float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
@@ -28,27 +29,41 @@ MAX_OUT_SIDE = MAX_SIDE + 2 * MAX_KERNEL_SIDE
 MAX_INDEX = 1000  # explain positions; the real bound (the shape) is checked with the numbers
 
 
-def _rect(grid: list[list[Number]], what: str) -> tuple[int, int]:
+# Each refusal has a stable type and its values as ctx (pages write it in their language);
+# {field} is the request's field: input, output_grad or target.
+def _rect(grid: list[list[Number]], field: str, channel: int) -> tuple[int, int]:
     if not grid or not grid[0]:
-        raise ValueError(f"{what} is empty; give at least [[1]]")
+        raise PydanticCustomError("numeric_grid_empty",
+                                  "{field} channel {channel} is empty; give at least [[1]]",
+                                  {"field": field, "channel": channel})
     width = len(grid[0])
     for i, row in enumerate(grid):
         if len(row) != width:
-            raise ValueError(f"{what} is ragged: row 0 has {width} values, row {i} has {len(row)}")
+            raise PydanticCustomError(
+                "numeric_grid_ragged",
+                "{field} channel {channel} is ragged: row 0 has {width} values, row {row} has "
+                "{count}", {"field": field, "channel": channel, "width": width, "row": i,
+                            "count": len(row)})
     return len(grid), width
 
 
-def _stack(value: list[Grid] | Grid, what: str, maps: int, side: int) -> None:
+def _stack(value: list[Grid] | Grid, field: str, maps: int, side: int) -> None:
     """A C x H x W stack of equal rectangles (or one H x W grid) within maps x side x side."""
     channels = cast(list[Grid], value) if _is_3d(value) else [cast(Grid, value)]
     if len(channels) > maps:
-        raise ValueError(f"{what} has {len(channels)} channels; at most {maps}")
-    shapes = {_rect(g, f"{what} channel {c}") for c, g in enumerate(channels)}
+        raise PydanticCustomError("numeric_too_many_channels",
+                                  "{field} has {channels} channels; at most {max}",
+                                  {"field": field, "channels": len(channels), "max": maps})
+    shapes = {_rect(g, field, c) for c, g in enumerate(channels)}
     if len(shapes) > 1:
-        raise ValueError(f"{what} channels have different sizes: {sorted(shapes)}")
+        raise PydanticCustomError("numeric_channel_sizes_differ",
+                                  "{field} channels have different sizes: {sizes}",
+                                  {"field": field, "sizes": str(sorted(shapes))})
     h, w = shapes.pop()
     if h > side or w > side:
-        raise ValueError(f"{what} is {h}x{w}; numeric mode takes at most {side}x{side}")
+        raise PydanticCustomError(
+            "numeric_grid_too_large", "{field} is {rows}x{cols}; numeric mode takes at most "
+            "{max}x{max}", {"field": field, "rows": h, "cols": w, "max": side})
 
 
 class ExplainAt(BaseModel):
@@ -75,8 +90,10 @@ class GradientAt(BaseModel):
         unused = {"input": {"kernel"}, "kernel": set(), "bias": {"channel", "row", "col"}}
         extra = sorted(unused[self.of] & self.model_fields_set)
         if extra:
-            raise ValueError(f"{', '.join(extra)} does not apply to a gradient of {self.of!r}; "
-                             f"remove it")
+            raise PydanticCustomError(
+                "gradient_field_not_applicable",
+                "{fields} does not apply to a gradient of '{of}'; remove it",
+                {"fields": ", ".join(extra), "of": self.of})
         return self
 
 
@@ -105,8 +122,10 @@ class Backward(BaseModel):
     @model_validator(mode="after")
     def _one_source(self) -> Backward:
         if (self.output_grad is None) == (self.target is None):
-            raise ValueError("give exactly one of output_grad (dL/dY) or target (for the loss "
-                             "1/2 sum((Y - target)^2))")
+            raise PydanticCustomError(
+                "output_grad_or_target",
+                "give exactly one of output_grad (dL/dY) or target (for the loss 1/2 "
+                "sum((Y - target)^2))")
         return self
 
 

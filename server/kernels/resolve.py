@@ -36,6 +36,7 @@ class ResolvedStep:
     pad: tuple[int, int, int, int]  # top, bottom, left, right
     stride: int
     dilation: int
+    custom: bool = False  # a matrix of the request's own, not one from the catalogue
 
     @property
     def kernel_shape(self) -> tuple[int, int]:
@@ -157,7 +158,7 @@ def _resolve_step(step: FilterStep, loc: list[str | int]) -> ResolvedStep:
     label = entry.label if entry else f"custom {weights[0].shape[-2]}x{weights[0].shape[-1]}"
     resolved = ResolvedStep(op=op, label=label, weights=weights, size=size, params=params,
                             padding=step.padding, pad=(0, 0, 0, 0), stride=step.stride,
-                            dilation=step.dilation)
+                            dilation=step.dilation, custom=entry is None)
     return _with_padding(resolved, step, loc)
 
 

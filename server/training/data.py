@@ -16,11 +16,14 @@ from server.datasets.registry import Preprocessing
 from server.errors import InvalidInput
 from server.nn.spec import NetworkSpec
 from server.text.marks import translatable
+from server.training.notes import Note
 from server.training.spec import Augment
 
-# Notes a run shows (pages translate them: tx in run_header.js).
-GREY_TO_RGB = translatable("grayscale images are repeated into 3 channels for the RGB network")
-RGB_TO_GREY = translatable("colour images are converted to grayscale for the 1-channel network")
+# Notes a run shows (pages write them from their type and ctx: notes_text.js).
+GREY_TO_RGB = Note(translatable(
+    "grayscale images are repeated into 3 channels for the RGB network"), "grey_to_rgb")
+RGB_TO_GREY = Note(translatable(
+    "colour images are converted to grayscale for the 1-channel network"), "rgb_to_grey")
 
 
 @dataclass
@@ -31,6 +34,13 @@ class Prepared:
     val_y: torch.Tensor
     preprocessing: Preprocessing  # what prediction must apply (matches the network)
     notes: list[str] = field(default_factory=list)
+
+
+def size_note(type_: str, size: str, to: str) -> Note:
+    """The note on a size change: padded ("images_padded") or resized, "28x28" to "32x32"."""
+    text = (f"{size} images are zero-padded to {to} (as LeNet-5 did with MNIST)"
+            if type_ == "images_padded" else f"{size} images are resized to {to}")
+    return Note(text, type_, size=size, to=to)
 
 
 def adapt(images: np.ndarray, pre: Preprocessing, spec: NetworkSpec,
@@ -69,14 +79,13 @@ def adapt(images: np.ndarray, pre: Preprocessing, spec: NetworkSpec,
         if grow_h == grow_w and 0 < grow_h <= 8 and grow_h % 2 == 0:
             pad, rule = grow_h // 2, "center_pad"
             out = np.pad(out, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-            notes.append(f"{h}x{w} images are zero-padded to {want.height}x{want.width} "
-                         "(as LeNet-5 did with MNIST)")
+            notes.append(size_note("images_padded", f"{h}x{w}", f"{want.height}x{want.width}"))
         else:
             out = np.stack([cv2.resize(im, (want.width, want.height),
                                        interpolation=cv2.INTER_AREA) for im in out])
             out = out.reshape(len(out), want.height, want.width, -1)
             rule = "resize"
-            notes.append(f"{h}x{w} images are resized to {want.height}x{want.width}")
+            notes.append(size_note("images_resized", f"{h}x{w}", f"{want.height}x{want.width}"))
     # Content keeps its size in pixels when the frame is padded around it.
     fraction = pre.content_fraction * (pre.height / want.height if rule == "center_pad" else 1)
     adapted = Preprocessing(want.channels, want.height, want.width, tuple(mean), tuple(std),

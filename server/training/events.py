@@ -24,6 +24,16 @@ class _Event(BaseModel):
     dropped: int | None = None
 
 
+class NoteDetail(BaseModel):
+    """One of a run's notes: its English text, a stable type (None: only the text) and
+    the values the text quotes."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    type: str | None = None
+    ctx: dict[str, Any] = Field(default_factory=dict)
+
+
 class StatusEvent(_Event):
     type: Literal["status"]
     status: Status
@@ -32,6 +42,8 @@ class StatusEvent(_Event):
     epoch: int | None = None
     device: str | None = None  # when the run starts
     notes: list[str] | None = None  # when the run starts
+    # The notes again, each {"text", "type", "ctx"}: pages word them in their language.
+    note_details: list[NoteDetail] | None = None
     threads: int | None = None  # CPU threads the run trains with, when it starts
     worker: int | None = None  # the warm worker it runs on, when it starts
 
@@ -43,6 +55,11 @@ class QueueEvent(_Event):
     position: int = Field(ge=1, description="1: next to start")
     wait_s: float | None = Field(description="estimated seconds until it starts (None: unknown)")
     reason: str = Field(description="why it waits, in words")
+    reason_type: str | None = Field(default=None, description="why it waits, as a stable "
+                                    "name: session_limit, slots_busy, memory, no_worker, "
+                                    "warming_up")
+    reason_ctx: dict[str, Any] = Field(default_factory=dict,
+                                       description="the values `reason` quotes")
 
 
 class Metrics(BaseModel):

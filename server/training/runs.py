@@ -13,6 +13,7 @@ from server.training.spec import RunRequest
 FINAL = ("finished", "stopped", "failed")
 HEAVY = ("activations", "filters", "prediction", "samples", "detections")  # latest wins
 BINARY = ("activations", "filters")  # their "data" travels as a binary frame
+QUEUE_KEYS = ("position", "wait_s", "reason", "reason_type", "reason_ctx")  # a `queue` event's
 
 
 @dataclass(eq=False)
@@ -35,6 +36,7 @@ class Run:
     model_id: str | None = None
     device: str | None = None
     notes: list[str] = field(default_factory=list)
+    note_details: list[dict[str, Any]] = field(default_factory=list)  # {text, type, ctx}
     seq: int = 0
     launched: bool = False  # bound to a worker
     heavy: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest of each kind
@@ -46,7 +48,8 @@ class Run:
     order: int = 0
     priority: bool = False  # a room teacher's broadcast run starts first
     threads: int = 0
-    queue: dict[str, Any] | None = None  # {position, wait_s, reason} while queued
+    # {position, wait_s, reason, reason_type, reason_ctx} while queued
+    queue: dict[str, Any] | None = None
     bound: float | None = None  # when a worker took it
     first_step: float | None = None
     result: dict[str, Any] = field(default_factory=dict)  # the saved model's metrics
@@ -80,10 +83,11 @@ class Run:
                 self.threads = int(event.get("threads") or 0)
                 self.device = event.get("device")
                 self.notes = list(event.get("notes", []))
+                self.note_details = list(event.get("note_details") or [])
             if self.final:
                 self.ended = now
         elif kind == "queue":
-            self.queue = {k: event[k] for k in ("position", "wait_s", "reason")}
+            self.queue = {k: event.get(k) for k in QUEUE_KEYS}
         elif kind == "step":
             if self.first_step is None:
                 self.first_step = now
@@ -114,8 +118,9 @@ class Run:
                 **latest, "val_loss": last_epoch.get("val_loss"),
                 "val_accuracy": last_epoch.get("val_accuracy")},
             "message": self.message, "model_id": self.model_id, "device": self.device,
-            "notes": self.notes, "created": self.created, "started": self.started,
-            "ended": self.ended, "training": self.request.training.model_dump(mode="json"),
+            "notes": self.notes, "note_details": self.note_details, "created": self.created,
+            "started": self.started, "ended": self.ended,
+            "training": self.request.training.model_dump(mode="json"),
             "initial_model": self.request.initial_model,
             "yours": viewer is not None and viewer == self.owner,
             "queue": self.queue, "timing": self.timing(), "threads": self.threads}

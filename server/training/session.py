@@ -68,9 +68,11 @@ def fit_preset(spec: NetworkSpec, info: DatasetInfo) -> NetworkSpec:
     analysis = analyze(adapted)
     if analysis.errors:
         first = analysis.errors[0]
+        # type and ctx stay the network check's; ctx also says what the preset was fitted
+        # to, so a page can write the whole sentence (training.js: withPreset)
         raise InvalidInput(f"the preset, made to take {pre.width}x{pre.height} pictures: "
                            f"{first.msg}", ["network", *first.loc], code=first.code,
-                           params=first.params)
+                           params={**first.params, "preset_size": f"{pre.width}x{pre.height}"})
     return adapted
 
 

@@ -26,6 +26,7 @@ from server.nn.spec import NetworkSpec
 from server.store import ModelStore
 from server.training.control import RunControl
 from server.training.loop import TrainingFailed
+from server.training.notes import note_details
 from server.training.open_session import RunSession, open_session
 from server.training.session import Session, pick_device, point_checkpoint
 from server.training.spec import RunRequest
@@ -92,7 +93,8 @@ class Worker:
         session = open_session(request, spec, str(message["name"]), self.datasets)
         device = pick_device(request.training.device)
         emit({"type": "status", "status": "running", "message": "", "device": device.type,
-              "notes": session.notes, "threads": threads, "worker": self.number})
+              "notes": session.notes, "note_details": note_details(session.notes),
+              "threads": threads, "worker": self.number})
         trainer = session.trainer(emit, control, device, float(self.settings["step_interval"]),
                                   float(self.settings["probe_interval"]),
                                   int(self.settings.get("history_bytes", 0)))

@@ -115,6 +115,12 @@ def test_admission_queues_what_does_not_fit_now_and_refuses_what_never_fits(
     queued = wait_for(client, second, lambda r: r["queue"] is not None)
     assert queued["status"] == "queued"
     assert "of device memory is free" in queued["queue"]["reason"]
+    # ... and what it says, as a type and values a page words in its language
+    assert queued["queue"]["reason_type"] == "memory"
+    ctx = queued["queue"]["reason_ctx"]
+    assert f"it needs about {ctx['needed']} and {ctx['free']} of device memory is free" == (
+        queued["queue"]["reason"])
+    assert ctx["needed_bytes"] > ctx["free_bytes"] >= 0
     # LeNet at batch 4096 needs ~1.4 GB: more than 0.8 of 1.5 GB, even on an idle machine.
     refused = client.post("/api/runs", json={**body, "training": {"epochs": 1,
                                                                   "batch_size": 4096}})

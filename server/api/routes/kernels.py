@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.api.deps import IdentityDep, ServicesDep
 from server.api.uploads import read_upload
-from server.errors import InvalidInput, ManyErrors, describe_validation
+from server.errors import InvalidInput, ManyErrors, describe_validation, own_type
 from server.imaging import decode_image
 from server.imaging.codec import encode_png
 from server.imaging.store import StoredImage, filter_image
@@ -52,8 +52,9 @@ def parse_pipeline(spec: str | None, kernel: str | None) -> Pipeline:
         return Pipeline.model_validate_json(spec)
     except ValidationError as exc:
         details = describe_validation(list(exc.errors()))
-        errors = [InvalidInput(d["msg"], ["kernel" if kernel else "spec", *d["loc"]])
-                  for d in details]
+        errors = [InvalidInput(d["msg"], ["kernel" if kernel else "spec", *d["loc"]],
+                               code=d["type"] if own_type(d["type"]) else None,
+                               params=d.get("ctx")) for d in details]  # the validators' types
         raise errors[0] if len(errors) == 1 else ManyErrors(errors) from None
 
 

@@ -185,17 +185,15 @@ def _broadcast(services: Services, identity: Identity, room: Room,
             raise run_missing(body.run_id)
         if run.status == "queued":  # the class watches it: it starts before students' runs
             services.runs.prioritize(run.id)
-        return Broadcast("run", run_id=run.id, follow=body.follow,
-                         title=f"{run.network_name} on {run.request.dataset}",
-                         title_parts={"network": run.network_name,
-                                      "dataset": run.request.dataset})
+        parts = {"network": run.network_name, "dataset": run.request.dataset}
+        return Broadcast("run", run_id=run.id, follow=body.follow, title_parts=parts,
+                         title="{network} on {dataset}".format(**parts))
     if body.kind == "network":
         if body.network is None:
             need("network")
         spec = parse_network(body.network, services.presets)
-        return Broadcast("network", network=spec, follow=body.follow,
-                         title=f"a network of {len(spec.layers)} layers",
-                         title_parts={"layers": len(spec.layers)})
+        return Broadcast("network", network=spec, follow=body.follow, title_parts={
+            "layers": len(spec.layers)}, title=f"a network of {len(spec.layers)} layers")
     if body.kind == "kernel_lab":
         if body.kernel_lab is None:
             need("kernel_lab")

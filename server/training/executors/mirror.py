@@ -26,8 +26,8 @@ from server.training.runs import BINARY, Run
 from server.training.spec import RunRequest
 
 STATE = ("status", "created", "started", "ended", "epoch", "step", "latest", "epochs",
-         "message", "model_id", "device", "notes", "seq", "queue", "result", "threads",
-         "first_step", "bound")
+         "message", "model_id", "device", "notes", "note_details", "seq", "queue", "result",
+         "threads", "first_step", "bound")
 # `find` answers from a mirror refreshed this recently without asking Redis: every viewer
 # on a replica checks its access once a second, and with 100 viewers those reads were
 # two thirds of Redis's work in bench/fanout_replicas.py. Snapshots are always fresh.
@@ -115,8 +115,8 @@ class Mirrors:
                   network_name=rec["network_name"], owner=rec["owner"],
                   created=rec["created"], estimate_bytes=rec["estimate_bytes"])
         if stored.state is not None:
-            for name in STATE:
-                setattr(run, name, stored.state[name])
+            for name in STATE:  # a state written before a field existed keeps its default
+                setattr(run, name, stored.state.get(name, getattr(run, name)))
             run.steps = deque(stored.state["steps"], maxlen=run.steps.maxlen)
         return Mirror(run, str(rec["origin"]), stored.generation, ("-", "-"), run.seq,
                       str(rec.get("executor", "local")))

@@ -72,7 +72,7 @@ class RayPool:
         try:
             for index in range(self.size):
                 self._place(f"warm-{index}", index, self.share)
-        except Exception:  # the server stopped (and left Ray) while the actors were placed
+        except (Exception, SystemExit):  # the server stopped (and left Ray) meanwhile
             if self.closing:
                 return
             raise
@@ -207,7 +207,7 @@ class RayPool:
         while True:
             try:
                 message = self.events.get(block=True)
-            except Exception:  # the queue's actor is gone (Ray shut down)
+            except (Exception, SystemExit):  # Ray shut down (SystemExit: its core worker's)
                 return
             if message.get("kind") == "close":
                 return

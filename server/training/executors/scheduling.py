@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from server.training.executors.pool import Pool, Slot
 
 
+def because(type_: str, text: str, **ctx: Any) -> dict[str, Any]:
+    """Why a run waits: `reason` in English (for programs), `reason_type` a stable name and
+    `reason_ctx` the values the text quotes (pages word it in their language from those)."""
+    return {"reason": text, "reason_type": type_, "reason_ctx": ctx}
+
+
+WARMING_UP = because("warming_up", "waiting for a warm worker")
+
+
 class Scheduling:
     config: ExecutorConfig
     runs: dict[str, Run]
@@ -72,7 +81,7 @@ class Scheduling:
             ordered = [self.runs[w.run_id] for w in fair_order(waiting, served)]
             used = sum(r.estimate_bytes for r in active)
             capacity = self._capacity()
-            reasons: dict[str, str] = {}
+            reasons: dict[str, dict[str, Any]] = {}
             for run in ordered:
                 reason = self._blocker(run, len(active), per_owner, used, capacity)
                 if reason:
@@ -80,8 +89,9 @@ class Scheduling:
                     continue
                 slot = self.pool.idle(run)
                 if slot is None:
-                    reasons[run.id] = (f"no worker can start: {self.pool.broken}"
-                                       if self.pool.broken else "waiting for a warm worker")
+                    reasons[run.id] = (because("no_worker", f"no worker can start: "
+                                               f"{self.pool.broken}", problem=self.pool.broken)
+                                       if self.pool.broken else WARMING_UP)
                     continue
                 self._bind(run, slot, sum(self._on_cpu(r) for r in active) + 1)
                 active.append(run)
@@ -91,17 +101,22 @@ class Scheduling:
             self._tell_queue([r for r in ordered if not r.launched], active, reasons)
 
     def _blocker(self, run: Run, active: int, per_owner: dict[str, int], used: int,
-                 capacity: int) -> str:
-        """Why `run` cannot start now ("" when it can)."""
+                 capacity: int) -> dict[str, Any] | None:
+        """Why `run` cannot start now (None when it can), as `because` words it."""
         cap = self.config.session_active
         if cap and run.owner and per_owner.get(run.owner, 0) >= cap:
-            return f"your session already trains {cap} runs at once"
-        if active >= self.config.max_concurrent:
-            return f"all {self.config.max_concurrent} training slots are busy"
+            return because("session_limit", f"your session already trains {cap} runs at once",
+                           runs=cap)
+        slots = self.config.max_concurrent
+        if active >= slots:
+            return because("slots_busy", f"all {slots} training slots are busy", slots=slots)
         if capacity and active and used + run.estimate_bytes > capacity:
-            return (f"it needs about {human_bytes(run.estimate_bytes)} and "
-                    f"{human_bytes(max(0, capacity - used))} of device memory is free")
-        return ""
+            free = max(0, capacity - used)
+            return because("memory", f"it needs about {human_bytes(run.estimate_bytes)} and "
+                           f"{human_bytes(free)} of device memory is free",
+                           needed=human_bytes(run.estimate_bytes), free=human_bytes(free),
+                           needed_bytes=run.estimate_bytes, free_bytes=free)
+        return None
 
     def _on_cpu(self, run: Run) -> bool:
         slot = self.bound.get(run.id)
@@ -134,7 +149,8 @@ class Scheduling:
         asked = run.request.training.threads
         return min(share, asked) if asked else share
 
-    def _tell_queue(self, queued: list[Run], active: list[Run], reasons: dict[str, str]) -> None:
+    def _tell_queue(self, queued: list[Run], active: list[Run],
+                    reasons: dict[str, dict[str, Any]]) -> None:
         """Under the lock: a `queue` event to each queued run whose place changed."""
         finished = sorted((r for r in self.runs.values() if r.final and r.started and r.ended),
                           key=lambda r: r.ended or 0)[-20:]
@@ -143,13 +159,13 @@ class Scheduling:
         remaining = [remaining_seconds(r) for r in active]
         waits = wait_estimates(remaining, self.config.max_concurrent, len(queued), typical)
         for position, (run, wait) in enumerate(zip(queued, waits, strict=True), start=1):
-            reason = reasons.get(run.id, "waiting for a warm worker")
+            reason = reasons.get(run.id, WARMING_UP)
             before = run.queue or {}
             rounded = None if wait is None else round(wait, 1)
-            if (before.get("position"), before.get("reason")) != (position, reason) or (
+            if (before.get("position"), before.get("reason")) != (position, reason["reason"]) or (
                     abs((before.get("wait_s") or 0) - (rounded or 0)) > 2):
                 self._publish(run, {"type": "queue", "position": position, "wait_s": rounded,
-                                    "reason": reason})
+                                    **reason})
 
 
 def remaining_seconds(run: Run) -> float:

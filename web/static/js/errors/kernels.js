@@ -1,9 +1,10 @@
 // Error types raised for the Kernel Lab (kernels, matrices, the numeric walk-throughs): type -> (ctx) => message
 // in the page's language (see ../error_messages.js). The ctx names are the params given where
-// each is raised: server/kernels/resolve.py, pipeline.py, explain.py (the filters) and
-// matrix.py, matrix_forward.py, matrix_backward.py, matrix_grad_explain.py (numeric mode).
+// each is raised: server/kernels/resolve.py, pipeline.py, explain.py, cost.py (the filters),
+// matrix.py, matrix_forward.py, matrix_backward.py, matrix_grad_explain.py (numeric mode) and
+// the requests' validators, spec.py and matrix_spec.py (PydanticCustomError's ctx).
 
-import { lang, t, tn, tx } from "../i18n.js";
+import { formatNumber, lang, t, tn, tx } from "../i18n.js";
 
 /** "1, 2, 3" (a list ctx, joined by error_messages.js) as "1, 2 ou 3" in the page's language. */
 function either(text) {
@@ -45,7 +46,62 @@ function gridShape(c) {
       "{field} is {given} but the output is {output} (K x H' x W', after the activation); give {n} grids of {grid}, one number per output value", c.maps, p);
 }
 
+/** The n-th step the cost refusal quotes: a catalogue kernel's label, or a custom kernel's shape. */
+function costStep(c, n) {
+  const label = c[`shape${n}`]
+    ? t("custom {shape}", { shape: c[`shape${n}`] })
+    : tx(c[`label${n}`]);
+  const seconds = formatNumber(c[`seconds${n}`], { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return { [`step${n}`]: String(c[`step${n}`]), [`label${n}`]: label, [`seconds${n}`]: seconds };
+}
+
+function filterCostTooHigh(c) {
+  const p = {
+    width: String(c.width), height: String(c.height), limit: c.limit,
+    total: formatNumber(c.total, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+  };
+  if (c.steps >= 3) {
+    return t("this pipeline on a {width}x{height} image would take about {total} s of computing (step {step1} ({label1}) about {seconds1} s; step {step2} ({label2}) about {seconds2} s; step {step3} ({label3}) about {seconds3} s); the limit is {limit} s per request (setting CNNPG_MAX_FILTER_COST): filter a smaller image (preview_max_side, or a smaller upload), or use fewer or smaller steps",
+      { ...p, ...costStep(c, 1), ...costStep(c, 2), ...costStep(c, 3) });
+  }
+  if (c.steps === 2) {
+    return t("this pipeline on a {width}x{height} image would take about {total} s of computing (step {step1} ({label1}) about {seconds1} s; step {step2} ({label2}) about {seconds2} s); the limit is {limit} s per request (setting CNNPG_MAX_FILTER_COST): filter a smaller image (preview_max_side, or a smaller upload), or use fewer or smaller steps",
+      { ...p, ...costStep(c, 1), ...costStep(c, 2) });
+  }
+  return t("this pipeline on a {width}x{height} image would take about {total} s of computing (step {step1} ({label1}) about {seconds1} s); the limit is {limit} s per request (setting CNNPG_MAX_FILTER_COST): filter a smaller image (preview_max_side, or a smaller upload), or use fewer or smaller steps",
+    { ...p, ...costStep(c, 1) });
+}
+
+// The request's own checks (server/kernels/spec.py, matrix_spec.py: PydanticCustomError).
+const SPEC_ERRORS = {
+  scale_not_a_number: (c) => t('scale {value} is not a number or a fraction: use a number between 1e-6 and 1e6 in size (negative too) or a fraction like "1/9"', c),
+  scale_divides_by_zero: (c) => t('scale {value} is not a number or a fraction (it divides by zero): use a number between 1e-6 and 1e6 in size (negative too) or a fraction like "1/9"', c),
+  scale_out_of_range: (c) => t('scale {value} is out of range: use a number between 1e-6 and 1e6 in size (negative too) or a fraction like "1/9"', c),
+  scale_too_long: (c) => t('scale {value} is longer than {max} characters: use a number between 1e-6 and 1e6 in size (negative too) or a fraction like "1/9"', c),
+  scale_zero: () => t("scale 0 makes every output 0; use a non-zero factor such as 1/9"),
+  kernel_matrix_empty: () => t("matrix is empty; give at least a 1x1 matrix such as [[1]]"),
+  kernel_slice_empty: (c) => t("matrix slice {slice} is empty; give at least a 1x1 matrix such as [[1]]", c),
+  kernel_matrix_ragged: (c) => t("matrix is ragged: row 0 has {width} values but row {row} has {count}; every row needs the same number of values", c),
+  kernel_slice_ragged: (c) => t("matrix slice {slice} is ragged: row 0 has {width} values but row {row} has {count}; every row needs the same number of values", c),
+  kernel_matrix_too_large: (c) => t("matrix is {rows}x{cols}; the largest kernel is {max}x{max}", c),
+  kernel_slice_too_large: (c) => t("matrix slice {slice} is {rows}x{cols}; the largest kernel is {max}x{max}", c),
+  kernel_too_many_slices: (c) => t("matrix has {slices} channel slices; at most {max} are allowed", c),
+  kernel_slice_sizes_differ: (c) => t("matrix slices have different sizes {sizes}", c),
+  kernel_or_matrix: () => t("give exactly one of 'kernel' (a name from GET /api/kernels) or 'matrix' (custom)"),
+  unknown_kernel: (c) => t("unknown kernel {kernel}; valid names: {names}", c),
+  image_id_or_sample: () => t("give exactly one of 'image_id' (from POST /api/images) or 'sample'"),
+  numeric_grid_empty: (c) => t("{field} channel {channel} is empty; give at least [[1]]", c),
+  numeric_grid_ragged: (c) => t("{field} channel {channel} is ragged: row 0 has {width} values, row {row} has {count}", c),
+  numeric_too_many_channels: (c) => t("{field} has {channels} channels; at most {max}", c),
+  numeric_channel_sizes_differ: (c) => t("{field} channels have different sizes: {sizes}", c),
+  numeric_grid_too_large: (c) => t("{field} is {rows}x{cols}; numeric mode takes at most {max}x{max}", c),
+  gradient_field_not_applicable: (c) => t("{fields} does not apply to a gradient of '{of}'; remove it", c),
+  output_grad_or_target: () => t("give exactly one of output_grad (dL/dY) or target (for the loss 1/2 sum((Y - target)^2))"),
+};
+
 export const KERNEL_ERRORS = {
+  ...SPEC_ERRORS,
+  filter_cost_too_high: filterCostTooHigh,
   // the filters (resolve.py, pipeline.py, explain.py)
   unknown_kernel_param: (c) => (c.allowed
     ? t("{kernel} has no parameter {param}; its parameters: {allowed}", { ...c, kernel: tx(c.label) })

@@ -3,7 +3,8 @@
 
 import { formatNumber, t, tn, tp, tx } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
-import { queueText } from "./queue_text.js";
+import { noteTexts } from "./notes_text.js";
+import { queueReason, queueText } from "./queue_text.js";
 
 const STATUS_TEXT = {
   queued: t("Queued"), running: tp("run status", "Training"), paused: t("Paused"),
@@ -38,7 +39,7 @@ export function showRun(run) {
   byId("run-device").textContent = run.device || t("not started yet");
   byId("run-settings").textContent = settings(run.training);
   showModel(run.model_id, run.model_metrics);
-  showNotes(run.notes || []);
+  showNotes(run.notes || [], run.note_details);
   showMessage(run.status, run.message);
   showQueue(run.status === "queued" ? run.queue : null);
 }
@@ -58,8 +59,8 @@ export function showQueue(queue) {
   const since = performance.now();
   const paint = () => {
     const text = queueText(queue, (performance.now() - since) / 1000);
-    node.textContent = queue.reason ? t("{place} ({reason})", { place: text,
-      reason: tx(queue.reason) }) : text;
+    const reason = queueReason(queue);
+    node.textContent = reason ? t("{place} ({reason})", { place: text, reason }) : text;
     node.dataset.position = String(queue.position);
   };
   paint();
@@ -86,10 +87,10 @@ export function showModel(modelId, metrics) {
       t("Classify with it")));
 }
 
-export function showNotes(notes) {
+export function showNotes(notes, details) {
   const list = byId("run-notes");
   list.hidden = notes.length === 0;
-  list.replaceChildren(...notes.map((n) => h("li", {}, tx(n))));
+  list.replaceChildren(...noteTexts(notes, details || []).map((n) => h("li", {}, n)));
 }
 
 /** A failed run's message stands out; other statuses' messages are plain. */

@@ -125,13 +125,14 @@ export class RunView {
   }
 
   queued(e) {
-    this.run.queue = { position: e.position, wait_s: e.wait_s, reason: e.reason };
+    this.run.queue = { position: e.position, wait_s: e.wait_s, reason: e.reason,
+      reason_type: e.reason_type, reason_ctx: e.reason_ctx };
     if (this.run.status === "queued") header.showQueue(this.run.queue);
   }
 
   status(e) {
     Object.assign(this.run, { status: e.status, message: e.message || "" });
-    for (const key of ["step", "epoch", "device", "notes"]) {
+    for (const key of ["step", "epoch", "device", "notes", "note_details"]) {
       if (e[key] !== undefined) this.run[key] = e[key];
     }
     if (FINAL.includes(e.status)) this.run.ended = e.time;

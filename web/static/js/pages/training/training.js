@@ -36,6 +36,15 @@ function withBound(item, schemas) {
   return { ...item, ctx, msg: localMessage({ ...item, msg: item.english ?? item.msg, ctx }) };
 }
 
+/** A preset fitted to your dataset that no longer fits it: the network check's message,
+ * translated, keeps the server's "the preset, made to take 8x8 pictures:" before it. */
+function withPreset(item) {
+  const size = item.ctx && item.ctx.preset_size;
+  if (!size || item.english === undefined || item.english === item.msg) return item;
+  return { ...item, msg: t("the preset, made to take {size} pictures: {problem}",
+    { size, problem: item.msg }) };
+}
+
 /** A network error names where in the spec it is (the fieldset cannot point at it). */
 function located(item) {
   const [head, ...rest] = item.loc || [];
@@ -158,7 +167,7 @@ class TrainingPage {
   }
 
   fail(detail) {
-    this.errors.show(detail.map((item) => located(withBound(item, this.schemas))));
+    this.errors.show(detail.map((item) => located(withPreset(withBound(item, this.schemas)))));
     setFlag("error", true);
     for (const { field } of this.errors.shown) {
       const details = field.closest("details");
