@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.errors import InvalidInput, ManyErrors, PlaygroundError, human_bytes
-from server.nn.record import BYTES_PER_VALUE
+from server.nn.record import BYTES_PER_VALUE, Inferred
 from server.nn.registry import REGISTRY
 from server.nn.shapes import LayerError, Shape, show
 from server.nn.spec import NetworkSpec
@@ -61,7 +61,8 @@ def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
         row: dict[str, Any] = {"index": i, "type": kind, "label": record.label,
                                "category": record.category, "output_shape": None, "params": 0,
                                "trainable_params": 0, "macs": 0, "activation_bytes": 0,
-                               "formula": None, "inner": []}
+                               "formula": None, "formula_type": None, "formula_ctx": None,
+                               "inner": []}
         softmax_here = kind == "softmax" or getattr(layer, "activation", None) == "softmax"
         if softmax_here and i != last:
             field_name = "type" if kind == "softmax" else "activation"
@@ -90,10 +91,17 @@ def analyze(spec: NetworkSpec, limits: NetworkLimits | None = None) -> Analysis:
                            trainable_params=inferred.trainable, macs=inferred.macs,
                            activation_bytes=math.prod(shape) * BYTES_PER_VALUE
                            + inferred.inner_bytes,
-                           formula=inferred.formula, inner=inferred.inner)
+                           inner=inferred.inner, **_formula(inferred))
         analysis.rows.append(row)
     _check_limits(analysis, limits)
     return analysis
+
+
+def _formula(inferred: Inferred) -> dict[str, Any]:
+    """The row's formula text (English where it has words) beside its type and ctx."""
+    f = inferred.formula
+    return {"formula": f.text if f else None, "formula_type": f.type if f else None,
+            "formula_ctx": f.ctx if f else None}
 
 
 def _check_limits(analysis: Analysis, limits: NetworkLimits) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from server.nn.shapes import Shape
+from server.nn.shapes import Formula, Shape
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -24,7 +24,7 @@ class Inferred:
     params: int = 0
     trainable: int = 0
     macs: int = 0
-    formula: str | None = None
+    formula: Formula | None = None  # its text, and its type and ctx where it has words
     inner: list[dict[str, Any]] = field(default_factory=list)
     # Bytes of the tensors a block holds inside besides its output (its branches' outputs).
     inner_bytes: int = 0

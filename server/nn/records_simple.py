@@ -7,7 +7,7 @@ import math
 
 from server.nn import spec as s
 from server.nn.record import Inferred, LayerType
-from server.nn.shapes import Shape, need_vector
+from server.nn.shapes import Formula, Shape, need_vector
 from server.text.marks import translatable
 
 ACTIVATION_SOURCE: dict[str, str] = {
@@ -40,14 +40,19 @@ def _dense(spec: s.Dense, shape: Shape) -> Inferred:
     n = need_vector(shape, "dense")
     params = (n + int(spec.use_bias)) * spec.units
     params += activation_params(spec.activation, (spec.units,))
+    bias = " + bias" if spec.use_bias else ""
     return Inferred((spec.units,), params, params, n * spec.units,
-                    f"{n} inputs x {spec.units} units{' + bias' if spec.use_bias else ''}")
+                    Formula(f"{n} inputs x {spec.units} units{bias}",
+                            "dense_units_bias" if spec.use_bias else "dense_units",
+                            {"inputs": n, "units": spec.units}))
 
 
 def _batch_norm(_: s.BatchNorm, shape: Shape) -> Inferred:
     c = shape[0]
     # As Keras reports it: gamma, beta trainable; moving mean and variance not.
-    return Inferred(shape, 4 * c, 2 * c, 0, f"{c} channels x (gamma, beta, mean, variance)")
+    return Inferred(shape, 4 * c, 2 * c, 0,
+                    Formula(f"{c} channels x (gamma, beta, mean, variance)", "batch_norm_params",
+                            {"channels": c}))
 
 
 def _batch_norm_source(_: s.BatchNorm, shape: Shape) -> str:
@@ -56,7 +61,7 @@ def _batch_norm_source(_: s.BatchNorm, shape: Shape) -> str:
 
 def _flatten(_: s.Flatten, shape: Shape) -> Inferred:
     n = math.prod(shape)
-    return Inferred((n,), formula=" x ".join(map(str, shape)) + f" = {n}")
+    return Inferred((n,), formula=Formula(" x ".join(map(str, shape)) + f" = {n}"))
 
 
 def _activation(name: str) -> LayerType:

@@ -10,6 +10,7 @@ from server.nn.record import BYTES_PER_VALUE, Inferred, LayerType
 from server.nn.records_simple import activation_params, with_activation
 from server.nn.shapes import (
     Axis,
+    Formula,
     LayerError,
     Shape,
     conv_axis,
@@ -83,7 +84,9 @@ def _pool(kind: str) -> Any:
 
 def _gap(_: s.GlobalAvgPool2D, shape: Shape) -> Inferred:
     c, h, w = need_image(shape, "global_avg_pool2d")
-    return Inferred((c,), formula=f"mean over {h}x{w} per channel -> [{c}]")
+    return Inferred((c,), formula=Formula(f"mean over {h}x{w} per channel -> [{c}]",
+                                          "mean_per_channel",
+                                          {"height": h, "width": w, "channels": c}))
 
 
 def _held(out: Shape, relu: bool) -> int:
@@ -104,7 +107,8 @@ def _bn_row(name: str, out: Shape, relu: bool = False) -> dict[str, Any]:
             "macs": 0, "activation_bytes": _held(out, relu)}
 
 
-def _block(out: Shape, rows: list[dict[str, Any]], trainable: int, formula: str) -> Inferred:
+def _block(out: Shape, rows: list[dict[str, Any]], trainable: int,
+           formula: Formula) -> Inferred:
     """A block's totals from its inner rows. The block's output is counted by the analysis;
     everything inside (every branch's convolutions, norms, ReLUs and pools) is counted here."""
     params = sum(r["params"] for r in rows)
@@ -135,7 +139,8 @@ def _residual(spec: s.ResidualBlock, shape: Shape) -> Inferred:
         rows += [_conv_row("shortcut.0", c, f, 1, out, False), _bn_row("shortcut.1", out)]
     params = sum(r["params"] for r in rows)
     bn = sum(r["params"] for r in rows if r["type"] == "batch_norm") // 2
-    formula = f"3x3 stride {st}, padding 1: floor(({h} - 1)/{st}) + 1 = {oh}; plus the shortcut"
+    formula = Formula(f"3x3 stride {st}, padding 1: floor(({h} - 1)/{st}) + 1 = {oh}; plus the "
+                      "shortcut", "residual_shortcut", {"stride": st, "size": h, "output": oh})
     return _block(out, rows, params - bn, formula)
 
 
@@ -152,7 +157,10 @@ def _inception(spec: s.InceptionBlock, shape: Shape) -> Inferred:
             _conv_row("branch_pool.1", c, b.pool_proj, 1, (b.pool_proj, h, w), True, relu=True)]
     total_c = b.b1x1 + b.b3x3 + b.b5x5 + b.pool_proj
     params = sum(r["params"] for r in rows)
-    formula = f"concat {b.b1x1} + {b.b3x3} + {b.b5x5} + {b.pool_proj} = {total_c} channels"
+    formula = Formula(f"concat {b.b1x1} + {b.b3x3} + {b.b5x5} + {b.pool_proj} = {total_c} "
+                      "channels", "concat_channels",
+                      {"b1x1": b.b1x1, "b3x3": b.b3x3, "b5x5": b.b5x5, "pool_proj": b.pool_proj,
+                       "channels": total_c})
     return _block((total_c, h, w), rows, params, formula)
 
 
@@ -174,8 +182,8 @@ def _detection_head(spec: s.DetectionHead, shape: Shape) -> Inferred:
     per_cell = spec.boxes * (5 + spec.classes)
     params = (c + 1) * per_cell
     return Inferred((h, w, per_cell), params, params, h * w * c * per_cell,
-                    f"S x S x B·(5 + C) = {h} x {w} x {spec.boxes}·(5 + {spec.classes}) = "
-                    f"{h} x {w} x {per_cell}")
+                    Formula(f"S x S x B·(5 + C) = {h} x {w} x {spec.boxes}·(5 + {spec.classes})"
+                            f" = {h} x {w} x {per_cell}"))
 
 
 _max_infer, _max_source = _pool("max_pool2d")

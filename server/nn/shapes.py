@@ -25,6 +25,17 @@ class LayerError(Exception):
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A shape formula: `text` as the API has always sent it (English where it has words,
+    for programs), and, where it has words, a `type` and the values it quotes (`ctx`) from
+    which a page writes the same sentence in its own language. Pure maths has type None."""
+
+    text: str
+    type: str | None = None
+    ctx: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Axis:
     """One spatial axis of a windowed layer."""
 
@@ -61,7 +72,7 @@ def same_padding(axis: Axis) -> tuple[int, int, int]:
 
 
 def conv_axis(axis: Axis, padding: int | str, kernel_desc: str, dims: str,
-              about: dict[str, Any] | None = None) -> tuple[int, str]:
+              about: dict[str, Any] | None = None) -> tuple[int, Formula]:
     """Output size and formula of a convolution along one axis; strict: must be whole.
     kernel_desc: "5x5", or "3x3 (dilation 2: covers 5x5)"; about: the kernel for the error's
     params ({"kernel": "3x3", "dilation": 2, "covers": "5x5"}; default the desc)."""
@@ -70,8 +81,10 @@ def conv_axis(axis: Axis, padding: int | str, kernel_desc: str, dims: str,
     if padding == "same":
         out, before, after = same_padding(axis)
         if before == after:
-            return out, f"({n} - {f} + 2*{before})/{s} + 1 = {out}"
-        return out, f"same: ceil({n}/{s}) = {out} (pads {before} before, {after} after)"
+            return out, Formula(f"({n} - {f} + 2*{before})/{s} + 1 = {out}")
+        return out, Formula(f"same: ceil({n}/{s}) = {out} (pads {before} before, {after} after)",
+                            "same_padding", {"size": n, "stride": s, "output": out,
+                                             "before": before, "after": after})
     p = 0 if padding == "valid" else int(padding)
     formula = f"({n} - {f} + 2*{p})/{s} + 1"
     if f > n + 2 * p:
@@ -88,10 +101,10 @@ def conv_axis(axis: Axis, padding: int | str, kernel_desc: str, dims: str,
                          "stride_does_not_fit",
                          {**kernel, "formula": formula, "value": round(exact, 2), "stride": s,
                           "input": dims, "fits": fits})
-    return int(exact), f"{formula} = {int(exact)}"
+    return int(exact), Formula(f"{formula} = {int(exact)}")
 
 
-def pool_axis(axis: Axis, p: int, what: str, dims: str) -> tuple[int, str]:
+def pool_axis(axis: Axis, p: int, what: str, dims: str) -> tuple[int, Formula]:
     """Pooling floors, as every framework does; a window that covers nothing is an error."""
     n, f, s = axis.n, axis.f, axis.s
     if 2 * p > f:
@@ -105,8 +118,15 @@ def pool_axis(axis: Axis, p: int, what: str, dims: str) -> tuple[int, str]:
                          f"{out}); remove this layer or use a smaller pool_size",
                          "pool_to_zero", {"pool": what, "input": dims,
                                           "formula": f"{formula} = {out}"})
-    return out, f"{formula} = {out}"
+    return out, Formula(f"{formula} = {out}")
 
 
-def two_axes(formulas: tuple[str, str], equal: bool) -> str:
-    return formulas[0] if equal else f"height: {formulas[0]}; width: {formulas[1]}"
+def two_axes(formulas: tuple[Formula, Formula], equal: bool) -> Formula:
+    """One axis's formula when both axes agree; else both, each with its own type and ctx."""
+    height, width = formulas
+    if equal:
+        return height
+    return Formula(f"height: {height.text}; width: {width.text}", "height_width",
+                   {"height": height.text, "width": width.text,
+                    "height_type": height.type, "height_ctx": height.ctx,
+                    "width_type": width.type, "width_ctx": width.ctx})

@@ -42,7 +42,8 @@ def validate_detection(request: RunRequest, spec: NetworkSpec, datasets: Dataset
         raise InvalidInput(f"a network ending in a detection_head finds boxes, and trains on "
                            f"a detection dataset ({NAME!r}, or one of yours imported with "
                            f"task=detection), not {request.dataset!r}; set dataset to {NAME!r}",
-                           ["dataset"])
+                           ["dataset"], code="detection_dataset_needed",
+                           params={"dataset": request.dataset, "detection_dataset": NAME})
     if own is not None and set(request.network) == {"preset"}:
         spec = fit_detector(spec, own, datasets)
     grid = grid_of(spec)  # 422 when the network ends otherwise
@@ -54,19 +55,28 @@ def validate_detection(request: RunRequest, spec: NetworkSpec, datasets: Dataset
         raise InvalidInput(f"{title} pictures are {channels} x {side} x {side} but the network "
                            f"takes {size.channels} x {size.height} x {size.width}; set its "
                            f"input to {channels} channel(s), {side} x {side}",
-                           ["network", "input"])
+                           ["network", "input"], code="detection_input_mismatch",
+                           params={"dataset": title, "channels": channels, "side": side,
+                                   "network": f"{size.channels} x {size.height} x {size.width}"})
     if grid.classes != len(classes):
         raise InvalidInput(f"{title} has {len(classes)} classes but the detection_head has "
                            f"classes {grid.classes}; set it to {len(classes)}",
-                           ["network", "layers", last, "classes"])
+                           ["network", "layers", last, "classes"],
+                           code="detection_classes_mismatch",
+                           params={"dataset": title, "classes": len(classes),
+                                   "head_classes": grid.classes})
     if own is not None and min(own.full_counts.values()) < 1:
         raise InvalidInput(f"dataset {title} has {own.full_counts['train']} training and "
                            f"{own.full_counts['test']} held-out pictures; a detector needs "
-                           "both: import at least 5 pictures", ["dataset"])
+                           "both: import at least 5 pictures", ["dataset"],
+                           code="detection_split_empty",
+                           params={"dataset": title, "train": own.full_counts["train"],
+                                   "test": own.full_counts["test"]})
     if request.training.augment.active:
         raise InvalidInput("augmentation moves pictures but not their boxes, so a detection "
                            "run cannot use it; turn augment off (mnist-detect already places "
-                           "and scales every digit at random)", ["training", "augment"])
+                           "and scales every digit at random)", ["training", "augment"],
+                           code="detection_no_augment")
     return spec, grid
 
 
@@ -84,8 +94,12 @@ def fit_detector(spec: NetworkSpec, info: DatasetInfo, datasets: DatasetRegistry
     body = NetworkSpec.model_validate({**raw, "layers": raw["layers"][:-1]})
     analysis = analyze(body)
     if analysis.errors:
+        first = analysis.errors[0]
+        # as fit_preset (session.py): the network check's type and ctx, and the size the
+        # preset was fitted to, so a page writes the whole sentence (training.js: withPreset)
         raise InvalidInput(f"the preset, made to take {pre.width}x{pre.height} pictures: "
-                           f"{analysis.errors[0].msg}", ["network", *analysis.errors[0].loc])
+                           f"{first.msg}", ["network", *first.loc], code=first.code,
+                           params={**first.params, "preset_size": f"{pre.width}x{pre.height}"})
     cells = analysis.rows[-1]["output_shape"][-1]
     found = datasets.folder(info.name)
     boxes = (own_scenes.load(found[0], "train", list(info.classes)).boxes if found

@@ -27,12 +27,25 @@ from server.training.detection_checks import own_detection, validate_detection
 from server.training.detection_trainer import DetectionTrainer
 from server.training.events import Metrics
 from server.training.loop import Control, Emit, Trainer
+from server.training.notes import Note
 from server.training.session import load_initial, run_manifest
 from server.training.spec import RunRequest
 
 # How a picture is made ready for the detector: MNIST's mean and spread, light ink on dark.
 PREPROCESSING = Preprocessing(1, SIZE, SIZE, (0.1307,), (0.3081,), resize="fit_pad",
                               background="dark", content="photo")
+
+
+def scored_note(count: int, title: str | None) -> Note:
+    """How a detection run is scored: on mnist-detect's test scenes (title None) or on the
+    held-out pictures of your dataset; typed for the page (notes_text.js)."""
+    if title is None:
+        return Note(f"scored after each epoch by mAP@0.5 on the {count} held-out test scenes "
+                    "(digits training never saw); validation_split is not used",
+                    "detection_scored_scenes", count=count)
+    return Note(f"scored after each epoch by mAP@0.5 on the {count} held-out pictures of "
+                f"{title!r} training never sees; validation_split is not used",
+                "detection_scored_pictures", count=count, dataset=repr(title))
 
 
 @dataclass
@@ -55,18 +68,18 @@ class DetectionSession:
         if own is None:
             train = load_scenes(scenes_dir, datasets, "train")
             test = load_scenes(scenes_dir, datasets, "test")
-            pre, held = PREPROCESSING, "test scenes (digits training never saw)"
+            pre = PREPROCESSING
         else:
             found = datasets.folder(request.dataset)
             assert found is not None  # own_detection read its record
             train, test = (own_scenes.load(found[0], split, list(own.classes))
                            for split in ("train", "test"))
-            pre, held = own.preprocessing, f"pictures of {own.title!r} training never sees"
-        notes = [f"scored after each epoch by mAP@0.5 on the {len(test)} held-out {held}; "
-                 "validation_split is not used"]
+            pre = own.preprocessing
+        notes: list[str] = [scored_note(len(test), None if own is None else own.title)]
         if cfg.max_train_samples and cfg.max_train_samples < len(train):
             train = train.first(cfg.max_train_samples)
-            notes.append(f"training on the first {len(train)} of the train scenes")
+            notes.append(Note(f"training on the first {len(train)} of the train scenes",
+                              "detection_first_scenes", count=len(train)))
         return cls(request, spec, name, grid, train, test, pre, notes)
 
     @property

@@ -70,6 +70,11 @@ def test_a_detector_trains_through_the_runs_api_streams_boxes_and_detects(
     assert model["metrics"]["test_map50"] == pytest.approx(epochs[-1]["map50"])
     model_id = model["model_id"]
     stored = app_client.get(f"/api/models/{model_id}").json()
+    run = app_client.get(f"/api/runs/{run_id}").json()  # its notes, typed for the page
+    assert [d["text"] for d in run["note_details"]] == run["notes"]
+    assert [d["type"] for d in run["note_details"]] == ["detection_scored_scenes",
+                                                         "detection_first_scenes"]
+    assert run["note_details"][1]["ctx"] == {"count": 600}
     assert stored["dataset"] == "mnist-detect"
     # A scene the model never trained on (a test scene), three times larger than the input:
     # the boxes come back in the model's 96-pixel frame and in the picture's own pixels.

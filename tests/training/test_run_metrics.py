@@ -40,7 +40,9 @@ def test_a_run_and_its_viewer_move_the_gauges(make_client: Callable[..., TestCli
 
 def test_a_queued_run_is_in_the_queue_length(make_client: Callable[..., TestClient]) -> None:
     client = make_client(warm_workers=1, max_concurrent_runs=1)
-    first, second = start(client, epochs=3), start(client)
+    # long enough to be seen running (3 epochs of 600 digits could finish between two polls
+    # on a warm worker); both runs are stopped below
+    first, second = start(client, epochs=100), start(client)
     assert value(scrape(client.app), "cnnpg_run_queue_length") == 2  # the worker warms up
     wait_for(client, first, lambda r: r["status"] == "running", 60)
     samples = scrape(client.app)

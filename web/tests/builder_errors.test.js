@@ -42,6 +42,12 @@ const SAMPLES = {
   input_channels_mismatch: [{ network: 3, dataset: 1 }],
   input_size_mismatch: [{ network: "96x96", dataset: "28x28" }],
   validation_split_too_large: [{}],
+  detection_dataset_needed: [{ dataset: "mnist", detection_dataset: "mnist-detect" }],
+  detection_input_mismatch: [{ dataset: "mnist-detect", channels: 1, side: 96, network: "1 x 64 x 64" },
+    { dataset: "'Shapes'", channels: 3, side: 64, network: "1 x 96 x 96" }],
+  detection_classes_mismatch: [{ dataset: "mnist-detect", classes: 10, head_classes: 3 }],
+  detection_split_empty: [{ dataset: "'Shapes'", train: 4, test: 0 }],
+  detection_no_augment: [{}],
 };
 
 // Values sent for the page's use that the message does not quote (the card shows the layer).

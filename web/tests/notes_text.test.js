@@ -27,3 +27,17 @@ test("a note without a type, or from an older server, shows as sent", () => {
   assert.deepEqual(noteTexts(notes, [{ text: notes[0], type: null, ctx: {} }]), notes);
   assert.deepEqual(noteTexts(notes), notes);
 });
+
+test("a detection run's notes read as the server's English", () => {
+  const notes = [
+    "scored after each epoch by mAP@0.5 on the 200 held-out test scenes (digits training never saw); validation_split is not used",
+    "scored after each epoch by mAP@0.5 on the 4 held-out pictures of 'Shapes' training never sees; validation_split is not used",
+    "training on the first 100 of the train scenes",
+  ];
+  const details = [
+    { text: notes[0], type: "detection_scored_scenes", ctx: { count: 200 } },
+    { text: notes[1], type: "detection_scored_pictures", ctx: { count: 4, dataset: "'Shapes'" } },
+    { text: notes[2], type: "detection_first_scenes", ctx: { count: 100 } },
+  ];
+  assert.deepEqual(noteTexts(notes, details), notes);
+});

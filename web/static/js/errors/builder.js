@@ -1,7 +1,7 @@
 // Error types raised for the Builder, Training and Compare pages (networks, runs): type -> (ctx) => message
 // in the page's language (see ../error_messages.js). The ctx names are the params given where
 // each is raised: server/nn/shapes.py, records_spatial.py, analysis.py, parse.py (the network
-// checks) and server/training/session.py, data.py (the training form).
+// checks) and server/training/session.py, data.py (the training form), detection_checks.py.
 
 import { t, tn } from "../i18n.js";
 
@@ -57,4 +57,10 @@ export const BUILDER_ERRORS = {
   input_channels_mismatch: (c) => t("the network takes {network} channels but the dataset has {dataset}; set the network's input channels to {dataset}", c),
   input_size_mismatch: (c) => t("the network takes {network} images but the dataset's are {dataset}; set the network's input to {dataset}", c),
   validation_split_too_large: () => t("the validation split leaves no training images; lower it"),
+  // a detection run (server/training/detection_checks.py)
+  detection_dataset_needed: (c) => t("a network ending in a detection_head finds boxes, and trains on a detection dataset ('{detection_dataset}', or one of yours imported with task=detection), not '{dataset}'; set dataset to '{detection_dataset}'", c),
+  detection_input_mismatch: (c) => t("{dataset} pictures are {channels} x {side} x {side} but the network takes {network}; set its input to {channels} channel(s), {side} x {side}", c),
+  detection_classes_mismatch: (c) => t("{dataset} has {classes} classes but the detection_head has classes {head_classes}; set it to {classes}", c),
+  detection_split_empty: (c) => t("dataset {dataset} has {train} training and {test} held-out pictures; a detector needs both: import at least 5 pictures", c),
+  detection_no_augment: () => t("augmentation moves pictures but not their boxes, so a detection run cannot use it; turn augment off (mnist-detect already places and scales every digit at random)"),
 };

@@ -7,6 +7,7 @@ import { h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
 import { display, fieldControl } from "./fields.js";
 import * as format from "./format.js";
+import { rowFormula } from "./formula.js";
 
 function button(cls, text, hidden, onclick) {
   return h("button", { type: "button", class: cls, onclick }, text,
@@ -133,9 +134,9 @@ export class LayerCard {
     this.shapeText.textContent = format.shape(shape);
     this.el.classList.toggle("unknown-shape", !shape);
     this.paramsText.textContent = shape ? format.count(row.params) : "\u2013";
-    this.formula.textContent = row && row.formula ? row.formula
-      : shape ? t("The output has the shape of the input.")
-        : t("Not computed: see the problems above.");
+    this.formula.textContent = rowFormula(row)
+      || (shape ? t("The output has the shape of the input.")
+        : t("Not computed: see the problems above."));
     this.inner.replaceChildren(row && row.inner && row.inner.length ? innerTable(row.inner) : "");
   }
 

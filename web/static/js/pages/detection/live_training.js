@@ -29,6 +29,16 @@ export function trainingBody(length, network = "preset", dataset = "mnist-detect
   };
 }
 
+/** An error in a preset fitted to your dataset (ctx.preset_size): the network check's
+ * message, translated by its type, keeps "the preset, made to take 8x8 pictures:" before it
+ * (as training.js withPreset does for classification runs). */
+export function withPreset(item) {
+  const size = item.ctx && item.ctx.preset_size;
+  if (!size || item.english === undefined || item.english === item.msg) return item;
+  return { ...item, msg: t("the preset, made to take {size} pictures: {problem}",
+    { size, problem: item.msg }) };
+}
+
 /** "Finished: mAP@0.5 0.412 on the held-out scenes" (without a period: a message may follow). */
 function outcomeText(status, map) {
   if (status === "finished") {
@@ -92,7 +102,8 @@ export class LiveTraining {
       this.watch(run.id);
       end("train");
     } catch (err) {
-      const at = (d) => ({ ...d, loc: [d.loc && d.loc[0] === "network" ? "network" : "training"] });
+      const at = (d) => ({ ...withPreset(d),
+        loc: [d.loc && d.loc[0] === "network" ? "network" : "training"] });
       if (!this.errors.show((err.detail || []).map(at))) {
         this.status(t("Could not start: {error}", { error: err.message }));
       }
