@@ -153,3 +153,21 @@ def test_api_docs_page_works_offline() -> None:
             assert "web" + ref in files, f"{ref} is not committed"
             assert client.get(ref).status_code == 200
         assert client.get("/redoc").status_code == 404  # no CDN-backed page left behind
+
+
+def test_an_installed_wheel_carries_every_catalogue(tmp_path: Path) -> None:
+    """`pip install` then `cnn-playground serve` speaks every language: the .po files are
+    package data (read when the server starts; nothing is compiled)."""
+    import zipfile
+
+    from server.i18n.catalogues import po_path
+    from server.i18n.languages import LANGUAGES, SOURCE
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(tmp_path)], check=True,
+                   capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for language in LANGUAGES.values():
+        if language.tag != SOURCE:
+            assert po_path(language).relative_to(ROOT).as_posix() in names
