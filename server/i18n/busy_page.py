@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from gettext import NullTranslations
 from html import escape
-from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.requests import cookie_parser
 
 from server.i18n.catalogues import catalogue
 from server.i18n.languages import COOKIE, choose
 
 
 def _cookie(header: str) -> str | None:
-    try:
-        found = SimpleCookie(header[:4096]).get(COOKIE)
-    except CookieError:
-        return None
-    return found.value if found else None
+    """As the pages read it (Starlette's lenient parser: one bad cookie spoils nothing)."""
+    return cookie_parser(header[:4096]).get(COOKIE)
 
 
 def _explanation(translations: NullTranslations, name: str, seconds: int) -> str:
@@ -50,8 +49,8 @@ def _explanation(translations: NullTranslations, name: str, seconds: int) -> str
 def busy_page(name: str, seconds: int, query: str, cookie: str, accept_language: str) -> str:
     """`name`: the limit (sessions, joins, uploads, runs). A meta refresh reloads it after
     `seconds` (no script: the Content-Security-Policy forbids inline scripts)."""
-    lang_query = next((part[5:] for part in query.split("&") if part.startswith("lang=")), None)
-    language = choose(lang_query, _cookie(cookie), accept_language).language
+    asked = parse_qs(query[:2048]).get("lang", [None])[0]
+    language = choose(asked, _cookie(cookie), accept_language).language
     translations = catalogue(language.tag).translations
     title = translations.gettext("One moment - CNN Playground")
     heading = translations.gettext("One moment, please")

@@ -76,3 +76,10 @@ def read(language: Language) -> Catalogue:
 def catalogue(tag: str) -> Catalogue:
     """One language's catalogue (read once per process)."""
     return read(LANGUAGES[tag])
+
+
+def load_all() -> None:
+    """Read every catalogue now (the app does at start): a broken .po stops the server
+    with its error instead of failing pages, and no request waits for the parse."""
+    for tag in LANGUAGES:
+        catalogue(tag)

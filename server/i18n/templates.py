@@ -11,7 +11,7 @@ from __future__ import annotations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from server.i18n.catalogues import catalogue
+from server.i18n.catalogues import catalogue, load_all
 from server.i18n.languages import LANGUAGES, SOURCE
 
 
@@ -31,6 +31,7 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 
 
 def install(env: Environment) -> None:
+    load_all()
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace collapsed
     env.install_gettext_callables(  # type: ignore[attr-defined]

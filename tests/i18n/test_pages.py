@@ -124,5 +124,16 @@ def test_the_busy_page_speaks_the_visitor_language() -> None:
             "in %(num)d seconds.", 5) % {"num": 5}
         assert f"<p>{expected}</p>" in page
         assert "segundos" in page
-    # a hostile cookie header is ignored, not an error
+    # a hostile cookie header is ignored, not an error; a bad cookie beside ours spoils nothing
     assert '<html lang="en">' in busy_page("runs", 2, "lang=%3Cx%3E", '";;=\\x00', "")
+    assert '<html lang="pt-BR">' in busy_page("runs", 2, "", 'a="b; lang=pt-BR', "")
+    assert '<html lang="pt-BR">' in busy_page("runs", 2, "lang=pt%2DBR", "", "")
+
+
+def test_a_catalogue_url_that_names_its_version_is_cached_for_good(client: TestClient) -> None:
+    version = catalogue("pt-BR").version
+    pinned = client.get(f"/api/i18n/pt-BR?v={version}")
+    assert "immutable" in pinned.headers["cache-control"]
+    loose = client.get("/api/i18n/pt-BR")  # revalidated with its ETag each time
+    assert loose.headers["cache-control"] == "no-cache"
+    assert client.get("/api/i18n/pt-BR?v=old").headers["cache-control"] == "no-cache"

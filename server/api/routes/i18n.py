@@ -33,7 +33,10 @@ async def messages(language: str, request: Request) -> Response:
                        f"{', '.join(LANGUAGES)} (GET /api/i18n lists them)", ["language"])
     payload = catalogue(found.tag)
     etag = f'"{payload.version}"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
+    # the pages ask for ?v=<version>: that address never changes; any other is revalidated
+    versioned = request.query_params.get("v") == payload.version
+    headers = {"ETag": etag,
+               "Cache-Control": "public, max-age=31536000, immutable" if versioned else "no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return JSONResponse(payload.payload(), headers=headers)

@@ -38,8 +38,8 @@ export function formatNumber(value, options = {}) {
 /** "{name}" -> params.name; numbers in the page's language. A missing one stays visible. */
 export function fill(text, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => {
-    if (!(name in params)) return whole;
     const value = params[name];
+    if (value === undefined || value === null) return whole; // seen, not "undefined"
     return typeof value === "number" ? formatNumber(value) : String(value);
   });
 }

@@ -39,7 +39,9 @@ export const CLASSROOM_ERRORS = {
   shown_dataset_deleted: (c) => t("the dataset room {code} shows ({title}) was deleted by its teacher; wait for the teacher to show another", c),
   no_run_or_model_shown: (c) => t("room {code} is not showing a run or a model; fork the network instead, or wait for the teacher", c),
   run_unfinished_no_model: (c) => t("run {run} has not finished, so there is no trained model yet; fork a checkpoint of it now", c),
-  run_ended_no_model: (c) => t("run {run} ended ({status}) without a model; fork the network", c),
+  run_ended_no_model: (c) => (c.status === "failed"
+    ? t("run {run} failed without a model; fork the network", c)
+    : t("run {run} was stopped without a model; fork the network", c)),
   // runs, models and datasets shared through a room
   run_not_found: (c) => t("no run {run_id}; your runs are listed on the Training page", c),
   run_not_yours: (c) => t("run {run_id} is shared with you through a room, but only the session that started it can control it; fork it to train your own copy", c),

@@ -3,8 +3,9 @@
 // with a copy button; the link that opens the room page on the projector, and the one
 // that compares the class's runs (/compare?room=CODE).
 
-import { t, tx } from "../../i18n.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
+import { roomTitle } from "../room/state.js";
 
 // What to say once a field is copied, or selected where the clipboard is refused.
 const SAID = {
@@ -40,7 +41,7 @@ export class RoomCard {
    * right after creation. */
   show(room, joinUrl, key) {
     const url = new URL(joinUrl || `/join/${room.code}`, window.location.origin);
-    byId("open-title").textContent = room.title ? tx(room.title) : t("Room {code}",
+    byId("open-title").textContent = room.title ? roomTitle(room) : t("Room {code}",
       { code: room.code });
     const code = byId("join-code");
     code.textContent = room.code;

@@ -227,8 +227,10 @@ export class OpenDataset {
     }
     const answer = await this.addFiles(card, files);
     if (answer) {
-      status.textContent = t("{stored} into {name}; it has {pictures}.", { stored: answer.stored,
-        name, pictures: picturesText(this.cards.get(name) ? this.cards.get(name).total : 0) });
+      const total = picturesText(this.cards.get(name) ? this.cards.get(name).total : 0);
+      status.textContent = tn("{n} picture added to {name}; it has {pictures}.",
+        "{n} pictures added to {name}; it has {pictures}.", answer.stored,
+        { name, pictures: total });
     }
   }
 

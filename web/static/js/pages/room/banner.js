@@ -1,9 +1,9 @@
 // The room page's banner: the room's title and code, who you are in it, the connection, and
 // what the teacher shows (read out when it changes); and how a room ends for this page.
 
-import { t, tx } from "../../i18n.js";
+import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
-import { describeBroadcast, mark } from "./state.js";
+import { describeBroadcast, mark, roomTitle } from "./state.js";
 
 const CONNECTION = {
   open: () => t("Connected: live."),
@@ -18,14 +18,14 @@ const ENDINGS = {
 };
 
 /** The room's title: the teacher's, or the server's default one in the page's language. */
-export function roomTitle(room) {
-  return room.title ? tx(room.title) : t("Room {code}", { code: room.code });
+export function headingTitle(room) {
+  return room.title ? roomTitle(room) : t("Room {code}", { code: room.code });
 }
 
 export function showRoom(room) {
-  byId("room-title").textContent = roomTitle(room);
+  byId("room-title").textContent = headingTitle(room);
   byId("room-code").textContent = room.code;
-  const name = room.title ? tx(room.title) : t("Room");
+  const name = room.title ? roomTitle(room) : t("Room");
   document.title = `${name} (${room.code}) - CNN Playground`;
   byId("room-you").textContent = room.teacher ? t("You are the teacher of this room.")
     : (room.you && room.you.name ? t("You joined as {name}.", { name: room.you.name })

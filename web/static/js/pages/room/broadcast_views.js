@@ -23,9 +23,10 @@ export async function showNetwork(spec, title) {
   try {
     const result = await summarizeNetwork(spec);
     if (mine !== token) return;
+    const fallback = t("The network"); // not inside tn(): the extractor misses nested calls
     summary.textContent = tn("{title}: input {shape}, {n} layer, {params} parameters.",
       "{title}: input {shape}, {n} layers, {params} parameters.", spec.layers.length, {
-        title: title ? tx(title) : t("The network"),
+        title: title ? tx(title) : fallback,
         shape: result.input_shape.join(" \u00d7 "), params: formatNumber(result.total_params) });
     byId("network-table").replaceChildren(layerTable(result,
       t("Layers, their output shapes and parameter counts")));

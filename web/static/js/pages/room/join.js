@@ -3,10 +3,10 @@
 // code, a closed room or a kick is said next to the code field.
 
 import { joinRoom, listRooms } from "../../api_rooms.js";
-import { t, tx } from "../../i18n.js";
+import { t } from "../../i18n.js";
 import { byId, h } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
-import { CODE_LETTERS, located, normalCode, setFlag } from "./state.js";
+import { CODE_LETTERS, located, normalCode, roomTitle, setFlag } from "./state.js";
 
 const NAME_KEY = "cnnpg.join.name";
 
@@ -71,7 +71,7 @@ class JoinPage {
   async showJoined() {
     const { joined } = await listRooms();
     byId("joined-rooms").hidden = joined.length === 0;
-    const named = (room) => (room.title ? tx(room.title) : t("Room"));
+    const named = (room) => (room.title ? roomTitle(room) : t("Room"));
     byId("joined-list").replaceChildren(...joined.map((room) => h("li", {},
       h("a", { href: `/room/${encodeURIComponent(room.code)}` },
         `${named(room)} (${room.code})`))));

@@ -35,6 +35,12 @@ export function codeFromPath() {
   return match ? decodeURIComponent(match[1]).toUpperCase() : "";
 }
 
+/** A room's title as its teacher typed it; the server's default ("Classroom", for a room
+ * created without one) in the page's language. */
+export function roomTitle(room) {
+  return room.title === "Classroom" ? t("Classroom") : room.title;
+}
+
 /** Server errors for FieldErrors: loc without its "body" / "path" head. */
 export function located(detail) {
   return detail.map((d) => ({ ...d, loc: (d.loc || []).filter((p, i) => i > 0
@@ -52,7 +58,8 @@ function shownTitle(broadcast) {
   if (broadcast.kind === "network" && typeof parts.layers === "number") {
     return tn("a network of {n} layer", "a network of {n} layers", parts.layers);
   }
-  return tx(broadcast.title);
+  // the Kernel Lab's title is the server's own; a model's or dataset's is its owner's name
+  return broadcast.kind === "kernel_lab" ? tx(broadcast.title) : broadcast.title;
 }
 
 /** What a room shows, in words (the banner, the teacher's "What the class sees"). */

@@ -105,9 +105,10 @@ export class NetworkSource {
     byId("source-model-name").textContent = t("Continue training {name}", { name: model.name });
     const summary = byId("model-summary");
     summary.hidden = false;
+    const unknown = t("an unknown dataset"); // not inside tn(): the extractor misses nested calls
     summary.textContent = tn("Input {shape}, {n} layer, trained on {dataset}.",
       "Input {shape}, {n} layers, trained on {dataset}.", model.spec.layers.length, {
-        shape: shape(model.spec.input), dataset: model.dataset || t("an unknown dataset") });
+        shape: shape(model.spec.input), dataset: model.dataset || unknown });
     this.modelRadio.checked = true;
     this.sourceChanged();
   }
