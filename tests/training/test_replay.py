@@ -153,7 +153,9 @@ def test_a_budget_of_zero_keeps_no_history(tmp_path: Path,
 @pytest.mark.slow
 def test_a_point_of_a_run_still_training_forks_to_the_weights_it_had_then(
         app_client: TestClient, tmp_path: Path) -> None:
-    run_id = start(app_client, epochs=4, max_train_samples=640, batch_size=32)
+    # long enough that the pause lands while it trains (4 epochs could end between the
+    # poll that saw step 3 and the pause, and the run would answer from its saved model)
+    run_id = start(app_client, epochs=20, max_train_samples=640, batch_size=32)
     wait_for(app_client, run_id, lambda r: r["step"] >= 3)
     assert app_client.post(f"/api/runs/{run_id}/pause").status_code == 200
     points = app_client.get(f"/api/runs/{run_id}/history").json()["points"]

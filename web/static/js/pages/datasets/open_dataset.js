@@ -228,9 +228,8 @@ export class OpenDataset {
     const answer = await this.addFiles(card, files);
     if (answer) {
       const total = picturesText(this.cards.get(name) ? this.cards.get(name).total : 0);
-      status.textContent = tn("{n} picture added to {name}; it has {pictures}.",
-        "{n} pictures added to {name}; it has {pictures}.", answer.stored,
-        { name, pictures: total });
+      status.textContent = tn("{n} into {name}; it has {pictures}.",
+        "{n} into {name}; it has {pictures}.", answer.stored, { name, pictures: total });
     }
   }
 
