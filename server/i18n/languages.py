@@ -8,6 +8,7 @@ then English.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from babel import Locale
 
@@ -18,7 +19,7 @@ class Language:
     name: str  # in the language itself, for the switcher
     locale: str  # the catalogue's folder under server/i18n/locale (gettext's spelling)
 
-    @property
+    @cached_property  # read on every catalogue request: Babel's locale data once
     def plural_categories(self) -> tuple[str, ...]:
         """CLDR's plural categories (as Intl.PluralRules names them) in the order of the
         catalogue's plural forms: Babel writes a .po's Plural-Forms in this order."""

@@ -3,7 +3,6 @@
 // continues training a stored model (continue_from.js). Presentation mode: presentation.js.
 
 import { getOpenApi, listDatasets, listPresets, startRun } from "../../api.js";
-import { localMessage } from "../../error_messages.js";
 import { t } from "../../i18n.js";
 import { byId } from "../../ui/dom.js";
 import { FieldErrors } from "../../ui/field_errors.js";
@@ -18,23 +17,6 @@ import { RunsList } from "./runs_list.js";
 import { SetupForm } from "./setup_form.js";
 
 const HASH = /^#run=([\w.-]+)$/;
-
-const BOUNDS = { greater_than_equal: ["ge", "minimum"], greater_than: ["gt", "exclusiveMinimum"],
-  less_than_equal: ["le", "maximum"], less_than: ["lt", "exclusiveMaximum"] };
-
-/** A bound the server's message leaves out of ctx, from the form's schema: the page can then
- * say "enter a number of at least 1" in its own language. */
-function withBound(item, schemas) {
-  const bound = BOUNDS[item.type];
-  const [head, ...path] = item.loc || [];
-  if (!bound || head !== "training" || (item.ctx && bound[0] in item.ctx)) return item;
-  const schema = path.length === 2 && path[0] === "augment" ? schemas.Augment : schemas.TrainingConfig;
-  const prop = schema && schema.properties && schema.properties[path[path.length - 1]];
-  const branch = prop && (prop.anyOf ? prop.anyOf.find((s) => s.type !== "null") : prop);
-  if (!branch || branch[bound[1]] === undefined) return item;
-  const ctx = { ...item.ctx, [bound[0]]: branch[bound[1]] };
-  return { ...item, ctx, msg: localMessage({ ...item, msg: item.english ?? item.msg, ctx }) };
-}
 
 /** A preset fitted to your dataset that no longer fits it: the network check's message,
  * translated, keeps the server's "the preset, made to take 8x8 pictures:" before it. */
@@ -59,7 +41,6 @@ function located(item) {
 
 class TrainingPage {
   constructor(schemas, datasets, presets) {
-    this.schemas = schemas;
     this.form = new SetupForm(schemas);
     this.datasets = new DatasetPicker(datasets);
     this.source = new NetworkSource(presets, (preset) => this.datasets.prefer(preset.dataset),
@@ -167,7 +148,7 @@ class TrainingPage {
   }
 
   fail(detail) {
-    this.errors.show(detail.map((item) => located(withPreset(withBound(item, this.schemas)))));
+    this.errors.show(detail.map((item) => located(withPreset(item))));
     setFlag("error", true);
     for (const { field } of this.errors.shown) {
       const details = field.closest("details");
