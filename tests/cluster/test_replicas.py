@@ -99,8 +99,9 @@ def test_a_redis_restart_makes_viewers_reconnect_and_resync(
                 messages(ws, lambda m: False, timeout=30)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 1012
-        # The page reconnects (again, with 1012, once A has written its run whole again):
-        # its last snapshot has every step A took, then the run goes on live.
+        # The page reconnects (again, with 1012, when B hears Redis again and when A has
+        # written its run whole again). What it holds at the end, its last snapshot and the
+        # steps after it, is every step A took, in order, then the run goes on live.
         before = wait_run(a, me, run_id, lambda r: True)["step"]
         seen, closes = watch_like_a_page(b, me, run_id, lambda m: m.get("type") == "step"
                                          and m["step"] > before + 2)
@@ -108,7 +109,12 @@ def test_a_redis_restart_makes_viewers_reconnect_and_resync(
         snapshot: dict[str, Any] = seen[0]
         assert snapshot["type"] == "snapshot"
         assert snapshot["run"]["status"] == "running"
-        assert snapshot["steps"][-1]["step"] >= before
+        view = [s["step"] for s in snapshot["steps"]] + [
+            m["step"] for m in seen[1:] if m.get("type") == "step"]
+        assert view == sorted(set(view)), "in order, none repeated"
+        with watch(a, me, run_id) as ws:  # what A itself kept
+            kept = [s["step"] for s in messages(ws, lambda m: True)[0]["steps"]]
+        assert [step for step in kept if step <= view[-1]] == view, "no step missed"
         http("POST", a, f"/api/runs/{run_id}/stop", me)
 
 

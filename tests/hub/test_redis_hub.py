@@ -15,6 +15,7 @@ import pytest
 from redis_server import RedisServer
 
 from server.config import Settings
+from server.hub import RESYNC
 from server.hub.redis import RedisHub
 from server.hub.run_log import pack, unpack
 from server.nn.presets import Presets
@@ -120,6 +121,32 @@ def test_replicas_answer_each_others_calls(hubs: tuple[RedisHub, RedisHub]) -> N
     assert gone["error"]["status"] == 503
     assert a.alive(b.origin)
     assert not a.alive("no-such-replica")
+
+
+def test_a_viewer_that_came_while_redis_was_away_is_told_to_resync_when_it_is_back(
+        redis_server: RedisServer) -> None:
+    """A page that reconnected while the replica heard nothing read a snapshot it cannot
+    follow (events published meanwhile never reached it): it must read the run anew."""
+    hub = RedisHub(redis_server.url)
+
+    async def scenario() -> list[Any]:
+        assert hub.connected.wait(10)
+        redis_server.stop()
+        deadline = time.monotonic() + 15
+        while hub.connected.is_set():
+            assert time.monotonic() < deadline, "the hub never noticed"
+            await asyncio.sleep(0.05)
+        late = hub.subscribe("run:r1")  # subscribed while nothing is heard
+        await asyncio.sleep(0.3)
+        assert late.queue.empty(), "nothing lost yet to tell it about"
+        redis_server.start()
+        return [await asyncio.wait_for(late.queue.get(), 15)]
+
+    try:
+        got = asyncio.run(scenario())
+    finally:
+        hub.close()
+    assert [e["type"] for e in got] == [RESYNC]
 
 
 def test_publishing_never_waits_for_a_redis_that_is_not_there() -> None:
