@@ -3,6 +3,7 @@ multiprocessing queue to a worker process: both have get_nowait and get(timeout)
 
 from __future__ import annotations
 
+import os
 import queue
 from typing import Any, Protocol
 
@@ -35,14 +36,18 @@ class QueueControl:
 
 class RunControl(QueueControl):
     """A warm worker's inbox seen by one run: commands for other (ended) runs are dropped,
-    and a "shutdown" of the worker stops the run first."""
+    and a "shutdown" of the worker stops the run first. When the server process that
+    started the worker (`parent`) is gone, killed without a word, the worker leaves at
+    once: no one is left to report to or to save for, and it would train on for nothing."""
 
-    def __init__(self, commands: _Queue, run_id: str):
+    def __init__(self, commands: _Queue, run_id: str, parent: int | None = None):
         super().__init__(commands)
-        self.run_id = run_id
+        self.run_id, self.parent = run_id, parent
         self.shutdown = False
 
     def _keep(self, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.parent is not None and os.getppid() != self.parent:
+            os._exit(0)  # orphaned: adopted by init (or a subreaper)
         kept = []
         for command in commands:
             if command.get("op") == "shutdown":

@@ -48,6 +48,7 @@ class Worker:
     def __init__(self, number: int, paths: dict[str, str], events: Any, settings: dict[str,
                                                                                        Any]):
         self.number, self.events, self.settings = number, events, settings
+        self.parent = os.getppid()  # the server: gone -> leave (RunControl)
         decoded = Path(paths["decoded_dir"]) if paths.get("decoded_dir") else None
         self.datasets = DatasetRegistry(Path(paths["datasets_dir"]), decoded_dir=decoded,
                                         user_dir=Path(paths["models_dir"]) / ".datasets")
@@ -66,7 +67,7 @@ class Worker:
     def train(self, message: dict[str, Any], inbox: Any) -> bool:
         """One run, start to final status. False when this worker should retire."""
         run_id = str(message["run_id"])
-        control = RunControl(inbox, run_id)
+        control = RunControl(inbox, run_id, self.parent)
 
         def emit(event: dict[str, Any]) -> None:
             self.events.put({"kind": "run_event", "run_id": run_id, "event": event})
