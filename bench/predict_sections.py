@@ -16,6 +16,7 @@ from bench.predict_client import Digits
 from server.config import Settings
 from server.imaging import IntakeLimits, decode_image
 from server.inference.answers import top_k
+from server.inference.batch_input import prepare_batch
 from server.inference.predictor import Predictor
 from server.inference.preprocess import describe, prepare
 from server.store import ModelStore
@@ -70,11 +71,12 @@ def batch_sections(models_dir: Path, model_id: str, digits: Digits, repeats: int
     loaded = predictor.get(model_id)
     files = digits.pngs[:size]
 
-    def decode_prepare() -> list[torch.Tensor]:
-        return [prepare(decode_image(data, limits, "files").pixels, loaded.preprocessing).tensor
-                for data in files]
+    named = [(f"{k}.png", data) for k, data in enumerate(files)]
 
-    x = torch.cat(decode_prepare())
+    def decode_prepare() -> torch.Tensor:  # as /predict/batch does: decode, prepare at once
+        return prepare_batch(named, limits, loaded.preprocessing).held[0]
+
+    x = decode_prepare()
     probabilities = loaded.probabilities(x)
 
     def forward() -> None:
@@ -83,7 +85,7 @@ def batch_sections(models_dir: Path, model_id: str, digits: Digits, repeats: int
 
     steps: list[tuple[str, Callable[[], object]]] = [
         ("predictor.get (model lookup, store entry check)", lambda: predictor.get(model_id)),
-        (f"decode_image + prepare, {size} files", decode_prepare),
+        (f"prepare_batch (decode + prepare_many), {size} files", decode_prepare),
         (f"probabilities of ({size},1,28,28) (forward + softmax)",
          lambda: loaded.probabilities(x)),
         ("  of which the bare model(x)", forward),

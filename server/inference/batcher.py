@@ -19,6 +19,14 @@ from server.store.manifest import Manifest
 if TYPE_CHECKING:
     from server.inference.predictor import Loaded
 
+SMALL_PASS = 4  # images: below this a pass gains little from more threads, and a second
+# thread spinning after it takes a core from the event loop and the clients beside it
+
+
+def pass_threads(images: int, most: int) -> int:
+    """torch threads for a forward pass of `images` images."""
+    return 1 if images < SMALL_PASS else most
+
 T = TypeVar("T")
 
 
@@ -37,8 +45,9 @@ class Batcher:
 
     def __init__(self, loaded: Loaded, max_batch: int, delay: float = 0.0,
                  on_batch: Callable[[int, int], None] | None = None,
-                 observer: PassObserver | None = None):
+                 observer: PassObserver | None = None, threads: int = 1):
         self.loaded = loaded
+        self.threads = threads  # the most torch threads a pass uses (see pass_threads)
         self.max_batch = max_batch
         self.delay = delay
         self.on_batch = on_batch or (lambda images, requests: None)
@@ -148,6 +157,9 @@ class Batcher:
         """(n, C, H, W) -> (n, classes) for `requests` requests, timed for the metrics (in
         a worker thread)."""
         self.on_batch(len(x), requests)
+        threads = pass_threads(len(x), self.threads)
+        if torch.get_num_threads() != threads:  # this thread's own setting
+            torch.set_num_threads(threads)
         started = time.perf_counter()
         probabilities = self.loaded.probabilities(x)
         if self.observer is not None:

@@ -100,11 +100,10 @@ def _stamp(folder: Path) -> tuple[int, ...]:
 
 
 def default_threads() -> int:
-    """Half the cores this process may use, at least 1: the other half is left to the event
-    loop, the HTTP clients' decoding and the training workers beside it. On the 2-core bench
-    machine 1 thread answered a lone request in 1.4 ms against 2.0 ms with torch's default of
-    2 (docs/performance.md, part 5 of issue #17)."""
-    return max(1, len(os.sched_getaffinity(0)) // 2)
+    """Every core this process may use: torch's own choice. A pass of 64 digits took 9.0 ms
+    with 2 threads against 14.8 ms with 1 on the 2-core bench machine (docs/performance.md,
+    "Threads per pass"); small passes use one (`batcher.pass_threads`)."""
+    return max(1, len(os.sched_getaffinity(0)))
 
 
 class Predictor:
@@ -116,8 +115,10 @@ class Predictor:
                  max_loaded_bytes: int = 1024 * 1024 * 1024,
                  observer: PassObserver | None = None, batch_delay: float = 0.0,
                  threads: int = 0):
-        # Process-wide (training runs in worker processes with their own threads).
-        torch.set_num_threads(threads or default_threads())
+        # The most threads a pass uses (training runs in worker processes with their own).
+        # torch's setting is per thread once a thread has used it: each pass sets its own.
+        self.threads = threads or default_threads()
+        torch.set_num_threads(self.threads)
         self.store = store
         self.observer = observer
         self.batch_delay = batch_delay
@@ -220,7 +221,7 @@ class Predictor:
                 batcher = self._batchers[loaded.id] = Batcher(
                     loaded, self.pass_size(loaded), self.batch_delay,
                     lambda images, requests: self.on_batch(loaded.id, images, requests),
-                    self.observer)
+                    self.observer, self.threads)
             return batcher
 
     def pass_size(self, loaded: Loaded) -> int:
