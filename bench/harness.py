@@ -91,9 +91,11 @@ class Server:
 @contextmanager
 def server_process(startup_timeout: float = 60.0, env: Mapping[str, str] | None = None,
                    module: str = "bench.harness", health: str = "/api/health",
-                   ) -> Iterator[Server]:
+                   warm: bool = True) -> Iterator[Server]:
     """Start `python -m bench.harness serve` on a free port; yield its URL and pid; stop it.
-    `env`: extra environment variables for the server (e.g. CNNPG_MODELS_DIR)."""
+    `env`: extra environment variables for the server (e.g. CNNPG_MODELS_DIR). With `warm`
+    (the app's own server), it yields once the warm training workers are ready: they take
+    both cores of a small machine for 15-20 s after start, and would be in every figure."""
     port = free_port()
     full_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
@@ -118,6 +120,8 @@ def server_process(startup_timeout: float = 60.0, env: Mapping[str, str] | None 
                         raise RuntimeError(
                             f"the server did not answer within {startup_timeout:.0f} s") from None
                     time.sleep(0.1)
+            if warm and module == "bench.harness":
+                wait_warm(base)
             yield Server(base, proc.pid)
         finally:
             proc.terminate()
@@ -131,9 +135,9 @@ def server_process(startup_timeout: float = 60.0, env: Mapping[str, str] | None 
 @contextmanager
 def running_server(startup_timeout: float = 60.0, env: Mapping[str, str] | None = None,
                    module: str = "bench.harness", health: str = "/api/health",
-                   ) -> Iterator[str]:
+                   warm: bool = True) -> Iterator[str]:
     """server_process, yielding only its base URL."""
-    with server_process(startup_timeout, env, module, health) as server:
+    with server_process(startup_timeout, env, module, health, warm) as server:
         yield server.base
 
 
