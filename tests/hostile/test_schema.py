@@ -17,7 +17,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from pictures import noise, png
 from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -34,8 +34,10 @@ from .links import with_links
 
 EXAMPLES = 35  # per operation and mode: about 2,000 requests over the 44 operations
 # 20 steps: with 12, the derandomized walk over the 80-odd operations (more with each
-# feature) stopped following a created image or room into its linked request.
-STATEFUL_RUNS, STATEFUL_STEPS = 25, 20
+# feature) stopped following a created image or room into its linked request. 50 runs: with
+# 25, a walk on a server that had answered nothing else before (the module run alone) never
+# followed a created image to its GET.
+STATEFUL_RUNS, STATEFUL_STEPS = 50, 20
 MIN_GENERATED = 2000
 FAST = hypothesis.settings(deadline=None, database=None, derandomize=True,
                            phases=[Phase.explicit, Phase.generate],
@@ -112,8 +114,13 @@ def test_stateful_links_get_answers_not_failures(server: Server, schema: OpenApi
         def validate_response(self, *args: Any, **kwargs: Any) -> None:
             pass  # judged in sent(): no 5xx, no slow answer, the detail shape
 
-    Links.run(settings=hypothesis.settings(
-        FAST, max_examples=STATEFUL_RUNS, stateful_step_count=STATEFUL_STEPS))
+    # Every example walks the same server, whose state (rooms, images, rate limits) the
+    # former ones changed, so a replayed choice can meet another set of linked values;
+    # hypothesis then ends the walk. What it sent until then is judged below, and it must
+    # still have followed a link.
+    with contextlib.suppress(FlakyStrategyDefinition):
+        Links.run(settings=hypothesis.settings(
+            FAST, max_examples=STATEFUL_RUNS, stateful_step_count=STATEFUL_STEPS))
     assert not problems, "\n".join(problems[:20])
     linked = {label.split()[2] for label, status, _, _ in server.tally.calls
               if label.endswith("[stateful]") and status < 300 and "{" in label}
