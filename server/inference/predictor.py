@@ -102,7 +102,8 @@ def _stamp(folder: Path) -> tuple[int, ...]:
 def default_threads() -> int:
     """Every core this process may use: torch's own choice. A pass of 64 digits took 9.0 ms
     with 2 threads against 14.8 ms with 1 on the 2-core bench machine (docs/performance.md,
-    "Threads per pass"); small passes use one (`batcher.pass_threads`)."""
+    "The warm pool during the measurement, and threads per pass"); small passes use one
+    (`batcher.pass_threads`)."""
     return max(1, len(os.sched_getaffinity(0)))
 
 
