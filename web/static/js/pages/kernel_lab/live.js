@@ -17,6 +17,7 @@ export class LiveUpdate {
     this.socket = new LiveSocket({
       onResult: (header, image) => this.received(header, image),
       onError: (detail) => {
+        if (this.waiting) return; // a newer edit is about to be sent: its answer decides
         this.clearTimers();
         status.end("live", false);
         this.on.error(detail);
@@ -29,6 +30,7 @@ export class LiveUpdate {
     window.clearTimeout(this.debounce);
     window.clearTimeout(this.settle);
     this.settle = null;
+    this.waiting = false; // an edit not sent yet (its debounce runs)
   }
 
   /** An edit: request = {source, spec}; size = the full image's {width, height}. */
@@ -39,19 +41,23 @@ export class LiveUpdate {
     this.previewScale = 1;
     const large = Math.max(size.width, size.height) > LARGE_SIDE;
     if (large) this.previewScale = Math.max(size.width, size.height) / PREVIEW_SIDE;
+    this.waiting = true;
     this.debounce = window.setTimeout(() => this.send(large), DEBOUNCE_MS);
     if (large) this.settle = window.setTimeout(() => this.send(false), SETTLE_MS);
   }
 
   send(preview) {
+    this.waiting = false;
     if (!preview) this.settle = null;
     const { source, spec } = this.request;
     this.socket.apply(source, spec, preview ? PREVIEW_SIDE : null);
   }
 
+  /** The answer to the newest request sent; an edit still in its debounce keeps the page
+   * busy (body[data-state], which tests and the status line read) until its own answer. */
   received(header, image) {
     const scale = header.preview ? this.previewScale : 1;
     this.on.result(header, image, scale);
-    if (!header.preview && !this.settle) status.end("live");
+    if (!header.preview && !this.settle && !this.waiting) status.end("live");
   }
 }
