@@ -48,7 +48,7 @@ import torch
 if __package__ in (None, ""):  # run as a script: make `bench` and `server` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, running_server, wait_warm
+from bench.harness import ROOT, running_server
 from bench.predict_client import (
     Connection,
     HttpError,
@@ -149,11 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {"CNNPG_MODELS_DIR": str(models_dir)}
     launched = time.perf_counter()
     with running_server(env=env) as ours, maybe_floor(not args.no_floor) as floor:
-        print(f"servers up in {time.perf_counter() - launched:.1f} s", flush=True)
-        # Its warm training workers start with it; measured while they warm up (8 here,
-        # importing torch and taking a training step), every figure was theirs as well.
-        engine = wait_warm(ours)
-        print(f"{engine['ready']} warm training workers ready after "
+        # running_server waited for the warm training workers too: measured while they
+        # warm up (8 here, importing torch and taking a training step), every figure was
+        # theirs as well.
+        print(f"servers up, warm training workers ready, in "
               f"{time.perf_counter() - launched:.1f} s; measuring from now", flush=True)
         why = endpoint_ready(ours, model_id, single_body(digits, 0))
         if why is not None:

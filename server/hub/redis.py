@@ -12,10 +12,11 @@ latest-value-wins, a slow viewer dropped and never the run. This class adds two 
   they were delivered locally at once.
 
 When the connection to Redis is lost, every viewer here is sent `RESYNC` (its socket
-closes with 1012 and the page reconnects, reading a fresh snapshot). When it comes back
-they are sent it again (a page that reconnected meanwhile read a snapshot while this
-replica heard no events, so it may have missed some), and the `on_reconnect` callbacks
-run (the run mirror rewrites its runs' snapshots).
+closes with 1012 and the page reconnects, reading a fresh snapshot). Whenever the
+subscription is made, at start or after a loss, they are sent it again (a page that
+connected meanwhile read a snapshot while this replica heard no events, so it may have
+missed some), and the `on_reconnect` callbacks run (the run mirror rewrites its runs'
+snapshots).
 Replicas also reach each other directly: `call(replica, method, args)` asks the replica
 that runs a run to pause it, say, and waits for its answer (see server/hub/replicas.py).
 """
@@ -57,7 +58,6 @@ class RedisHub(Hub):
         self.client = connect(url)
         self.log = RunLog(self.client, retention_s)
         self.connected = threading.Event()
-        self._lost = False  # the subscription was lost once (not merely not yet made)
         self.on_reconnect: list[Callable[[], None]] = []
         self.handler: Handler | None = None  # answers other replicas' calls
         self._outbox: deque[tuple[str, Any]] = deque(maxlen=outbox)
@@ -131,8 +131,7 @@ class RedisHub(Hub):
                 pubsub.psubscribe(PREFIX + "*")
                 pubsub.subscribe(f"cnnpg:call:{self.origin}")
                 if not self.connected.is_set():
-                    if self._lost:  # a viewer that came while unsubscribed missed events
-                        self._resync_all()
+                    self._resync_all()  # a viewer that came while unsubscribed missed events
                     self.connected.set()
                     for callback in self.on_reconnect:
                         self._calls.submit(callback)
@@ -145,7 +144,6 @@ class RedisHub(Hub):
                 if self.connected.is_set():
                     log.warning("lost Redis (%s): viewers reconnect and resync", exc)
                     self.connected.clear()
-                    self._lost = True
                     self._resync_all()
                 self._stopped.wait(delay)
                 delay = min(delay * 2, 5.0)

@@ -145,7 +145,6 @@ def serve(number: int, paths: dict[str, str], inbox: Any, events: Any,
     """Entry point of a pool process (arguments are plain, picklable values). It exits on
     "shutdown", when it retires, or when the server that started it is gone."""
     torch.set_num_threads(1)
-    parent = os.getppid()
     try:
         worker = Worker(number, paths, events, settings)
         worker.warm()
@@ -156,7 +155,7 @@ def serve(number: int, paths: dict[str, str], inbox: Any, events: Any,
         try:
             message = inbox.get(timeout=1.0)
         except queue.Empty:
-            if os.getppid() != parent:  # the server died without telling us: leave too
+            if os.getppid() != worker.parent:  # the server died without a word: leave too
                 return
             continue
         if message.get("op") == "shutdown":

@@ -18,7 +18,7 @@ from app_settings import make_settings
 from fastapi.testclient import TestClient
 
 from server.main import create_app
-from training.run_helpers import start, wait_for
+from training.run_helpers import alive, start, wait_for
 
 pytestmark = pytest.mark.slow
 FINAL = ("finished", "stopped", "failed")
@@ -194,14 +194,6 @@ def test_samples_per_s_is_the_rate_between_step_events(
             ratios.append(after["samples_per_s"] / (images / seconds))
     assert len(ratios) >= 5
     assert statistics.median(ratios) == pytest.approx(1.0, abs=0.10)
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_shutdown_leaves_no_worker_process(tmp_path: Path) -> None:

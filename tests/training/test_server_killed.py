@@ -10,28 +10,9 @@ from pathlib import Path
 import pytest
 from replicas import RUNNING, kill, new_session, replica, start_run, wait_run
 
+from training.run_helpers import alive, children
+
 pytestmark = pytest.mark.slow
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (read from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] \
-            != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
 
 
 def test_workers_leave_when_their_server_is_killed(tmp_path: Path) -> None:
