@@ -19,6 +19,7 @@ from server.api.cross_origin import CrossOrigin
 from server.api.docs_page import docs_router
 from server.api.handlers import install_handlers
 from server.api.pages import page_router
+from server.api.protocol_errors import ProtocolErrors
 from server.api.rate_limits import RateLimiter, RateLimits, storage_uri
 from server.api.routes import (
     compare,
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: a request to a name this server does not answer to goes no further.
     app.add_middleware(BrowserGuard, hosts=allowed_hosts(settings.allowed_hosts,
                                                          settings.public_url))
+    # Around the refusals above: under /v2 they answer in the protocol's error shape too.
+    app.add_middleware(ProtocolErrors)
     app.add_middleware(RequestMetrics, metrics=app.state.services.metrics)  # refusals too
     if settings.trusted_proxies:
         # Around everything: the client address and scheme every layer sees are the real

@@ -12,8 +12,7 @@ from server.errors import human_bytes
 class BodyLimit:
     """ASGI middleware: 413 when a body is larger than max_bytes plus a small allowance for
     multipart framing (declared or actual). Messages quote the setting, not the allowance.
-    Under /v2/ (the Open Inference Protocol) the answer also carries the protocol's
-    `error` field."""
+    (Under /v2, ProtocolErrors adds the protocol's `error` field to the answer.)"""
 
     def __init__(self, app: ASGIApp, max_bytes: int, allowance: int = 64 * 1024,
                  paths: dict[str, tuple[int, str]] | None = None):
@@ -61,8 +60,6 @@ class BodyLimit:
                f"{human_bytes(nominal)} (setting {setting}); send a smaller file")
         refusal: dict[str, object] = {"detail": [{"loc": ["body"], "msg": msg,
                                                   "type": "too_large"}]}
-        if scope.get("path", "").startswith("/v2/"):
-            refusal["error"] = msg
         body = json.dumps(refusal).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),

@@ -59,8 +59,6 @@ WHAT = {"sessions": ("new sessions", "CNNPG_RATE_SESSIONS"),
         "joins": ("room joins and room look-ups", "CNNPG_RATE_JOINS"),
         "uploads": ("uploads", "CNNPG_RATE_UPLOADS"),
         "runs": ("training runs started", "CNNPG_RATE_RUNS")}
-# Never counted as a new session: health checks come from probes that keep no cookie.
-UNCOUNTED = {"/api/health", "/api/ready"}
 CLOSE_CODE = 4429
 
 
@@ -191,7 +189,7 @@ def short_error(exc: BaseException) -> str:
 def _names(scope: Scope, path: str, mints: bool) -> set[str]:
     method = "WEBSOCKET" if scope["type"] == "websocket" else scope["method"]
     names = {name for m, pattern, name in RULES if m == method and pattern.fullmatch(path)}
-    if mints and path not in UNCOUNTED:
+    if mints:  # health probes and predictions make no session (sessions.PASSING)
         names.add("sessions")
     return names
 
@@ -213,8 +211,11 @@ class RateLimits:
         if root and path.startswith(root):
             path = path[len(root):] or "/"
         names = _names(scope, path, self.mints(scope))
+        if not names:  # most requests: no limit counts them
+            await self.app(scope, receive, send)
+            return
         address = client_address(HTTPConnection(scope))
-        refusal = await self.limiter.check(sorted(names), address_key(address)) if names else None
+        refusal = await self.limiter.check(sorted(names), address_key(address))
         if refusal is None:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":

@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,12 @@ log = logging.getLogger("cnn_playground")
 @dataclass(frozen=True)
 class Identity:
     session_id: str
-    auth: str  # "cookie" or "bearer"
+    auth: str  # "cookie", "bearer", or "none" (a passing request: see PASSING)
+
+
+def new_id() -> str:
+    """A session id no one has: it owns nothing until something is made with it."""
+    return f"s-{secrets.token_hex(12)}"
 
 
 class Signer:
@@ -55,7 +61,7 @@ class Signer:
 
     def mint(self) -> tuple[str, str]:
         """A new session: (its id, its token)."""
-        session_id = f"s-{secrets.token_hex(12)}"
+        session_id = new_id()
         return session_id, self.token(session_id)
 
     def token(self, session_id: str) -> str:
@@ -139,10 +145,29 @@ def sessionless(scope: Scope) -> bool:
             or scope["path"] == "/metrics")
 
 
+# Requests that need no session of their own: health probes and the prediction routes,
+# which programs that keep no cookie call over and over (tritonclient, curl, a scraper of
+# readiness). Sent with no cookie and no token, they pass with an identity that owns
+# nothing and is never handed out (no cookie is set), so no new session is made or counted
+# (CNNPG_RATE_SESSIONS); with a cookie or a token they are that session's, as everywhere.
+PASSING = re.compile(r"/api/health|/api/ready|/v2(/.*)?|/api/models/[^/]+/predict(/batch)?")
+
+
+def passing(scope: Scope) -> bool:
+    """A request that, without credentials, passes with no session (see PASSING)."""
+    if scope["type"] != "http":
+        return False
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root):  # served under a prefix (uvicorn --root-path)
+        path = path[len(root):]
+    return PASSING.fullmatch(path) is not None
+
+
 def mints(scope: Scope, signer: Signer) -> bool:
     """Whether Sessions will make a new session for this request: no bearer token and no
-    cookie that verifies (what the rate limit on new sessions counts)."""
-    if sessionless(scope):
+    cookie that verifies, and not a passing request (what the rate limit on new sessions
+    counts)."""
+    if sessionless(scope) or passing(scope):
         return False
     headers = _headers(scope)
     if headers.get("authorization", "").partition(" ")[0].lower() == "bearer":
@@ -173,6 +198,10 @@ class Sessions:
             return
         session_id = cookie_session(headers.get("cookie", ""), self.signer)
         new_token = None
+        if session_id is None and passing(scope):
+            scope.setdefault("state", {})["identity"] = Identity(new_id(), "none")
+            await self.app(scope, receive, send)
+            return
         if session_id is None:
             session_id, new_token = self.signer.mint()
         scope.setdefault("state", {})["identity"] = Identity(session_id, "cookie")

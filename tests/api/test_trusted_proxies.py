@@ -88,9 +88,9 @@ def test_forwarded_for_from_a_trusted_proxy_is_the_client() -> None:
 def test_the_forwarded_scheme_makes_the_cookie_secure() -> None:
     app = create_app(make_settings(trusted_proxies=["127.0.0.0/8"]))
     with serving(app) as base:
-        https = send(base, "GET", "/api/health", {"x-forwarded-proto": "https"})
+        https = send(base, "GET", "/api/sessions/me", {"x-forwarded-proto": "https"})
         assert "Secure" in https.headers["set-cookie"]
-        plain = send(base, "GET", "/api/health", {})
+        plain = send(base, "GET", "/api/sessions/me", {})
         assert "Secure" not in plain.headers["set-cookie"]
 
 
