@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `server` impo
 
 from fastapi import FastAPI
 
+from bench.asgi import call
 from server.config import Settings
 from server.main import create_app
 from server.metrics import Metrics, RequestMetrics
@@ -48,30 +48,14 @@ def app_pair(models_dir: Path) -> tuple[FastAPI, FastAPI]:
     return ours, bare
 
 
-async def call(app: Any, path: str, peer: str = "127.0.0.1") -> int:
+async def get(app: Any, path: str, peer: str = "127.0.0.1") -> int:
     """One GET through the app; returns the status."""
-    scope: dict[str, Any] = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"127.0.0.1:8000")],
-        "client": (peer, 40000), "server": ("127.0.0.1", 8000)}
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
+    return await call(app, "GET", path, peer=peer)
 
 
 async def timed_us(app: Any, path: str) -> float:
     started = time.perf_counter()
-    await call(app, path)
+    await get(app, path)
     return (time.perf_counter() - started) * 1e6
 
 
@@ -111,14 +95,14 @@ async def measure(requests: int, rounds: int) -> dict[str, Any]:
         ours, bare = app_pair(Path(folder))
         for app in (ours, bare):  # warm: the middleware stacks built, torch imported
             for path in PATHS:
-                assert await call(app, path) == 200, path
+                assert await get(app, path) == 200, path
         results: dict[str, Any] = {path: await interleaved(ours, bare, path, requests,
                                                            rounds) for path in PATHS}
         wrapped, constant = alone(ours.routes[-1])
         results["middleware alone"] = await interleaved(wrapped, constant, "/api/health",
                                                         requests, rounds)
         started = time.perf_counter()
-        assert await call(ours, "/metrics") == 200
+        assert await get(ours, "/metrics") == 200
         results["scrape_ms"] = (time.perf_counter() - started) * 1000
         ours.state.services.close()
         bare.state.services.close()

@@ -61,9 +61,13 @@ message names the field, the value and the fix. See README.md and docs/api.md.""
 
 def include_routes(app: FastAPI, settings: Settings) -> None:
     """Every route, socket and page of the app, and its static files."""
-    for module in (health, metrics, sessions, images, kernels, matrix, networks, datasets,
-                   user_datasets, compare, runs, model_names, store, predict, rooms,
-                   kernel_vocabulary, inference_protocol, detection, replay, i18n):
+    # Prediction first: a request is matched against the routes in order (every route's
+    # path and method, twice: FastAPI selects, then handles), and classifying is the path
+    # programs call most often. No route of these two shares a path and method with another
+    # (tests/api/test_route_order.py).
+    for module in (predict, inference_protocol, health, metrics, sessions, images, kernels,
+                   matrix, networks, datasets, user_datasets, compare, runs, model_names,
+                   store, rooms, kernel_vocabulary, detection, replay, i18n):
         app.include_router(module.router)
     app.include_router(ws_router)
     app.include_router(ws_runs_router)

@@ -93,10 +93,16 @@ class Loaded:
             return torch.softmax(self.model.logits(x).float(), dim=1)
 
 
-def _stamp(folder: Path) -> tuple[int, ...]:
-    stats = [(folder / name).stat()
-             for name in ("spec.json", "weights.safetensors", "manifest.json")]
-    return tuple(v for s in stats for v in (s.st_size, s.st_mtime_ns))
+STAMPED = ("spec.json", "weights.safetensors", "manifest.json")
+
+
+def _stamp(folder: Path | str) -> tuple[int, ...]:
+    """Size and modification time of a model's files. Checked on every prediction: plain
+    os.stat of joined strings (pathlib's objects cost a request about as much as the
+    three system calls)."""
+    stats = [os.stat(os.path.join(folder, name)) for name in STAMPED]
+    return (stats[0].st_size, stats[0].st_mtime_ns, stats[1].st_size, stats[1].st_mtime_ns,
+            stats[2].st_size, stats[2].st_mtime_ns)
 
 
 def default_threads() -> int:
@@ -140,7 +146,7 @@ class Predictor:
             cached = self._models.get(model_id)
         if cached is not None:
             try:
-                stamp = _stamp(self.store.root / model_id)
+                stamp = _stamp(os.path.join(self.store.root, model_id))
             except OSError:
                 stamp = ()
             if cached.stamp == stamp:
@@ -162,7 +168,7 @@ class Predictor:
         stamp: tuple[int, ...] = ()
         if ID_PATTERN.match(model_id):
             with contextlib.suppress(OSError):
-                stamp = _stamp(self.store.root / model_id)
+                stamp = _stamp(os.path.join(self.store.root, model_id))
         spec, model, manifest = self.store.load(model_id)  # verifies ids and checksums
         for parameter in model.parameters():
             parameter.requires_grad_(False)  # explanations ask for input gradients only
