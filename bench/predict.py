@@ -23,6 +23,10 @@ from 1 and from 8 client threads (opportunistic batching); (d) the route's steps
 this process; (e) POST /v2/models/{id}/infer (the Open Inference Protocol) with binary
 tensors, one image and 64, against the bare forward of the same images (bare threads as in
 (b)). Machines are noisy: absolute times are indicative, the ratios are the result.
+With --settle, each timed call of (a), (b) and (e) starts once the previous call's OpenMP
+threads (the bare side's, or the server's) have stopped spinning (bench/settle.py); without
+it, a 2-thread bare forward's spinning thread takes one of 2 cores from the next request.
+--server-env NAME=VALUE sets a variable for the server only (e.g. CNNPG_PREDICT_THREADS=1).
 This is a benchmark, not a test: it exits 0 unless something breaks (2: no endpoint yet).
 
 The parts: predict_client.py (digits, bare model, HTTP client), predict_floor.py,
@@ -48,7 +52,7 @@ import torch
 if __package__ in (None, ""):  # run as a script: make `bench` and `server` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, running_server
+from bench.harness import ROOT, server_process
 from bench.predict_client import (
     Connection,
     HttpError,
@@ -72,6 +76,7 @@ from bench.predict_report import (
     summarize_single,
 )
 from bench.predict_sections import batch_sections, sections
+from bench.settle import Settle
 
 
 def machine() -> list[str]:
@@ -115,6 +120,17 @@ def bare_threads(model: torch.nn.Module, x: torch.Tensor, counts: list[int]
     return {"used": best, "medians_ms": medians}
 
 
+def server_env(parser: argparse.ArgumentParser, pairs: list[str]) -> dict[str, str]:
+    """--server-env NAME=VALUE pairs as a dict; a pair with no '=' is a usage error."""
+    env = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            parser.error(f"--server-env {pair!r}: write NAME=VALUE, e.g. GOMP_SPINCOUNT=0")
+        env[name] = value
+    return env
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true",
@@ -128,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", help="model id (default: the newest shipped LeNet)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor app")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--settle", action="store_true",
+                        help="before each timed call in (a), (b) and (e), wait until the "
+                             "previous side's OpenMP threads stop spinning (bench/settle.py)")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for the server only (repeatable)")
     args = parser.parse_args(argv)
     requests = args.requests or (100 if args.quick else 500)
     batches = args.batches or (10 if args.quick else 40)
@@ -146,10 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"model {model_id}; {len(digits)} MNIST test digits as PNG "
           f"({sum(map(len, digits.pngs)) / len(digits):.0f} bytes on average)")
 
-    env = {"CNNPG_MODELS_DIR": str(models_dir)}
+    env = {"CNNPG_MODELS_DIR": str(models_dir), **server_env(parser, args.server_env)}
     launched = time.perf_counter()
-    with running_server(env=env) as ours, maybe_floor(not args.no_floor) as floor:
-        # running_server waited for the warm training workers too: measured while they
+    with server_process(env=env) as server, maybe_floor(not args.no_floor) as floor:
+        ours = server.base
+        settle = Settle([server.pid], enabled=args.settle)
+        # server_process waited for the warm training workers too: measured while they
         # warm up (8 here, importing torch and taking a training step), every figure was
         # theirs as well.
         print(f"servers up, warm training workers ready, in "
@@ -160,21 +183,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         counts = sorted({1, default_threads})
         a_threads = bare_threads(model, digits.x[:1], counts)
-        a = summarize_single(single(ours, floor, model_id, model, digits, requests))
+        a = summarize_single(single(ours, floor, model_id, model, digits, requests,
+                                    settle=settle))
         a["bare_threads"] = a_threads
         print_single(a)
         b_threads = bare_threads(model, batch_x(digits, 0, 64), counts)
-        b = summarize_batch(batch(ours, floor, model_id, model, digits, batches))
+        b = summarize_batch(batch(ours, floor, model_id, model, digits, batches,
+                                  settle=settle))
         b["bare_threads"] = b_threads
         print_batch(b)
         # each size's bare forward at the thread count (a) and (b) found fastest: a bare
         # side left at (b)'s 2 threads spins them between single images, on the cores the
         # server needs
         torch.set_num_threads(a_threads["used"])
-        e_single = protocol(ours, model_id, model, digits, requests, 1)
+        e_single = protocol(ours, model_id, model, digits, requests, 1, settle)
         torch.set_num_threads(b_threads["used"])
-        e = summarize_protocol([e_single, protocol(ours, model_id, model, digits, batches, 64)])
+        e = summarize_protocol([e_single, protocol(ours, model_id, model, digits, batches, 64,
+                                                   settle)])
         print_protocol(e)
+        print(f"\n{settle.report()}")
         torch.set_num_threads(default_threads)  # (d) runs the route's steps as the server
         c = summarize_concurrent(concurrent(ours, floor, model_id, digits, rounds, burst,
                                             args.clients))
@@ -187,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json.write_text(json.dumps({
             "machine": machine(), "model_id": model_id, "single": a, "batch": b,
             "concurrent": c, "protocol": e, "sections_ms": dict(d),
-            "batch_sections_ms": dict(d_batch)}, indent=2))
+            "batch_sections_ms": dict(d_batch), "settle": settle.report()}, indent=2))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,10 @@ from bench.predict_client import (
 WARMUP = 20
 
 
+def nothing() -> None:
+    """No settling between calls (bench/settle.py's Settle is the other choice)."""
+
+
 @dataclass
 class Single:
     """(a): milliseconds per request (ours, floor) and per bare forward, same run."""
@@ -38,7 +43,7 @@ class Single:
 
 
 def single(ours: str, floor: str | None, model_id: str, model: nn.Module, digits: Digits,
-           requests: int, top_k: int = 5) -> Single:
+           requests: int, top_k: int = 5, settle: Callable[[], None] = nothing) -> Single:
     path = f"/api/models/{model_id}/predict?top_k={top_k}"
     bodies = [single_body(digits, i) for i in range(len(digits))]
     with torch.inference_mode():
@@ -75,6 +80,7 @@ def single(ours: str, floor: str | None, model_id: str, model: nn.Module, digits
         for r in range(requests):
             i = r % len(digits)
             for side in sides if r % 2 == 0 else sides[::-1]:
+                settle()
                 side(i)
         out.connections = c_ours.opened
     finally:
@@ -96,7 +102,7 @@ class Batch:
 
 
 def batch(ours: str, floor: str | None, model_id: str, model: nn.Module, digits: Digits,
-          repeats: int, size: int = 64) -> Batch:
+          repeats: int, size: int = 64, settle: Callable[[], None] = nothing) -> Batch:
     path = f"/api/models/{model_id}/predict/batch"
     starts = [(r * size) % len(digits) for r in range(repeats)]
     bodies = {s: batch_body(digits, s, size) for s in set(starts)}
@@ -126,6 +132,7 @@ def batch(ours: str, floor: str | None, model_id: str, model: nn.Module, digits:
         sides = [run_ours, run_bare] + ([run_floor] if c_floor else [])
         for r, s in enumerate(starts):
             for side in sides if r % 2 == 0 else sides[::-1]:
+                settle()
                 side(s)
     finally:
         c_ours.close()

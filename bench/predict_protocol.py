@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from torch import nn
 from bench.harness import median
 from bench.kernels import table
 from bench.predict_client import Connection, Digits, HttpError, batch_x, forward_ms
+from bench.predict_measure import nothing
 from server.nn.build import Network
 
 HEADER = "Inference-Header-Content-Length"
@@ -60,7 +62,7 @@ class Protocol:
 
 
 def protocol(ours: str, model_id: str, model: nn.Module, digits: Digits, repeats: int,
-             size: int) -> Protocol:
+             size: int, settle: Callable[[], None] = nothing) -> Protocol:
     assert isinstance(model, Network)  # the store's: its logits are the scores before softmax
     path = f"/v2/models/{model_id}/infer"
     # (the request, the bare model's input) per start, each made once
@@ -74,6 +76,7 @@ def protocol(ours: str, model_id: str, model: nn.Module, digits: Digits, repeats
             forward_ms(model, x)
         for r, (request, x) in enumerate(plan):
             for side in ("ours", "bare") if r % 2 == 0 else ("bare", "ours"):
+                settle()
                 if side == "bare":
                     out.bare.append(forward_ms(model, x))
                     continue
