@@ -19,6 +19,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.classroom.sessions import route_path
+
 PROTOCOL = re.compile(r"/v2(/.*)?")
 MOST = 1024 * 1024  # bytes of an error answer held back to rewrite; a larger one goes as is
 
@@ -54,7 +56,7 @@ class ProtocolErrors:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not PROTOCOL.fullmatch(scope["path"]):
+        if scope["type"] != "http" or not PROTOCOL.fullmatch(route_path(scope)):
             await self.app(scope, receive, send)
             return
         start: Message | None = None  # the start of an error answer, held back

@@ -38,6 +38,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.classroom.sessions import route_path
 from server.i18n.busy_page import busy_page
 
 log = logging.getLogger("cnn_playground")
@@ -207,10 +208,7 @@ class RateLimits:
         if scope["type"] not in ("http", "websocket") or not self.limiter.limits:
             await self.app(scope, receive, send)
             return
-        path, root = scope["path"], scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root):] or "/"
-        names = _names(scope, path, self.mints(scope))
+        names = _names(scope, route_path(scope), self.mints(scope))
         if not names:  # most requests: no limit counts them
             await self.app(scope, receive, send)
             return

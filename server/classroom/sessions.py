@@ -145,22 +145,28 @@ def sessionless(scope: Scope) -> bool:
             or scope["path"] == "/metrics")
 
 
-# Requests that need no session of their own: health probes and the prediction routes,
-# which programs that keep no cookie call over and over (tritonclient, curl, a scraper of
-# readiness). Sent with no cookie and no token, they pass with an identity that owns
-# nothing and is never handed out (no cookie is set), so no new session is made or counted
-# (CNNPG_RATE_SESSIONS); with a cookie or a token they are that session's, as everywhere.
-PASSING = re.compile(r"/api/health|/api/ready|/v2(/.*)?|/api/models/[^/]+/predict(/batch)?")
+# Requests that need no session of their own: health probes and the prediction routes
+# (classify, detect, the Open Inference Protocol), which programs that keep no cookie call
+# over and over (tritonclient, curl, a readiness probe). Sent with no cookie and no token,
+# they pass with an identity that owns nothing and is never handed out (no cookie is set),
+# so no new session is made or counted (CNNPG_RATE_SESSIONS); with a cookie or a token they
+# are that session's, as everywhere.
+PASSING = re.compile(
+    r"/api/health|/api/ready|/v2(/.*)?|/api/models/[^/]+/(predict(/batch)?|detect)")
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path as the app's routes see it: without the prefix the app is served
+    under (uvicorn --root-path), when there is one."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):] or "/"
+    return str(path)
 
 
 def passing(scope: Scope) -> bool:
     """A request that, without credentials, passes with no session (see PASSING)."""
-    if scope["type"] != "http":
-        return False
-    path, root = scope["path"], scope.get("root_path", "")
-    if root and path.startswith(root):  # served under a prefix (uvicorn --root-path)
-        path = path[len(root):]
-    return PASSING.fullmatch(path) is not None
+    return scope["type"] == "http" and PASSING.fullmatch(route_path(scope)) is not None
 
 
 def mints(scope: Scope, signer: Signer) -> bool:
