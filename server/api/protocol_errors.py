@@ -3,12 +3,13 @@
 The protocol's clients read `{"error": "..."}` from an answer that is not a success:
 tritonclient raises its InferenceServerException with that text, and without the key it
 fails while decoding the body ("an exception occurred in the client while decoding the
-response: 'error'"), so the user never sees why. The /v2 routes answer their own errors so
-(`ProtocolRoute`); this middleware does the same for the answers made around them: the host
-check (400), a cross-site refusal (403), a bearer token that does not verify (401), the body
-limit (413), a rate limit (429), an unknown /v2 path (404) or method (405), a request the
-framework refused (422). To a JSON error answer without `error` it adds one: the messages of
-`detail`, joined. `detail` stays, as every other answer of the API has it.
+response: 'error'"), so the user never sees why. This middleware gives every error under
+/v2 that key: the routes' own (a request that breaks the protocol or does not fit the model
+400, an unknown model 404, ...) and the answers made around them: the host check (400), a
+cross-site refusal (403), a bearer token that does not verify (401), the body limit (413), a
+rate limit (429), an unknown /v2 path (404) or method (405). To a JSON error answer without
+`error` it adds one: the messages of `detail`, joined, as ManyErrors joins them. `detail`
+stays, as every other answer of the API has it.
 """
 
 from __future__ import annotations

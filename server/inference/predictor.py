@@ -25,7 +25,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 
@@ -96,7 +95,7 @@ class Loaded:
 STAMPED = ("spec.json", "weights.safetensors", "manifest.json")
 
 
-def _stamp(folder: Path | str) -> tuple[int, ...]:
+def _stamp(folder: str) -> tuple[int, ...]:
     """Size and modification time of a model's files. Checked on every prediction: plain
     os.stat of joined strings (pathlib's objects cost a request about as much as the
     three system calls)."""
