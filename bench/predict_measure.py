@@ -151,7 +151,7 @@ class Concurrent:
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
 
-def _burst(base: str, path: str, bodies: list[tuple[bytes, str]], clients: int,
+def burst(base: str, path: str, bodies: list[tuple[bytes, str]], clients: int,
            requests: int) -> tuple[float, list[float]]:
     """`requests` single predictions from `clients` threads, one connection each (opened
     and warmed before the clock starts); (images/s, latencies in ms)."""
@@ -210,7 +210,7 @@ def concurrent(ours: str, floor: str | None, model_id: str, digits: Digits, roun
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             base, path, n = modes[name]
-            rate, lat = _burst(base, path, bodies, n, requests)
+            rate, lat = burst(base, path, bodies, n, requests)
             out.rates[name].append(rate)
             out.latencies[name].extend(lat)
     return out

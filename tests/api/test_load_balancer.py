@@ -1,6 +1,7 @@
 """deploy/nginx.conf for real: Debian's nginx, running the shipped file (only its listen
 address and its upstream changed to loopback), in front of two uvicorn replicas sharing a
-real Redis. Requests, websockets, the client's address and the body limits go through."""
+real Redis. Requests, websockets, the client's address and the body limits go through, and
+programs call the inference service through it on both replicas without a session."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+import tritonclient.http as triton
 from app_settings import make_settings
 from live_server import serving
 from redis_server import RedisServer
+from scrape import Samples, parse, scrape_url
 from websockets.sync.client import connect
 
 from server.main import create_app
@@ -95,14 +99,24 @@ def multipart(size: int) -> tuple[bytes, dict[str, str]]:
 
 
 @pytest.fixture
-def balanced(redis_server: RedisServer, tmp_path: Path) -> Iterator[str]:
+def deployed(redis_server: RedisServer, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """nginx's address and the two replicas' (host:port each)."""
     if NGINX is None:
         pytest.skip("nginx is not installed (apt-get install nginx)")
+    models = tmp_path / "models"  # the shipped model, which both replicas serve
+    shipped = next((ROOT / "models").glob("lenet-mnist-shipped-*"))
+    shutil.copytree(shipped, models / shipped.name)
     settings = make_settings(redis_url=redis_server.url, rate_sessions="3/minute",
-                             trusted_proxies=["127.0.0.1"], max_upload_bytes=20 * MiB)
+                             trusted_proxies=["127.0.0.1"], max_upload_bytes=20 * MiB,
+                             models_dir=models)
     with serving(create_app(settings)) as a, serving(create_app(settings)) as b, \
             nginx(_free_port(), [a, b], tmp_path) as address:
-        yield address
+        yield address, [a, b]
+
+
+@pytest.fixture
+def balanced(deployed: tuple[str, list[str]]) -> str:
+    return deployed[0]
 
 
 def test_requests_sockets_addresses_and_limits_through_nginx(balanced: str) -> None:
@@ -144,3 +158,39 @@ def test_requests_sockets_addresses_and_limits_through_nginx(balanced: str) -> N
         message = json.loads(ws.recv(timeout=10))
     assert message["type"] == "error"
     assert message["status"] == 404  # the replica answered: no such room
+
+
+def served(samples: Samples, route: str) -> float:
+    """Answers with 2xx counted on one replica for a route template."""
+    return sum(v for (name, labels), v in samples.items()
+               if name == "cnnpg_http_requests_total"
+               and ("route", route) in labels and ("status", "2xx") in labels)
+
+
+def test_programs_infer_through_nginx_on_both_replicas_without_sessions(
+        deployed: tuple[str, list[str]]) -> None:
+    address, replicas = deployed
+    status, text = call(f"http://{address}/api/models")
+    assert status == 200
+    shipped = next(r["id"] for r in json.loads(text)["models"] if r["shipped"])
+    infer = "/v2/models/{name}/infer"
+    before = [parse(scrape_url(r)) for r in replicas]
+    client = triton.InferenceServerClient(address)
+    assert client.is_server_ready()
+    pixels = np.zeros((1, 28, 28, 1), np.uint8)
+    pixels[0, 4:24, 12:16] = 255  # a stroke: some digit
+    answers = []
+    for _ in range(12):  # four times the 3 new sessions a minute this deployment allows
+        tensor = triton.InferInput("input", list(pixels.shape), "UINT8")
+        tensor.set_data_from_numpy(pixels)
+        answers.append(client.infer(shipped, [tensor]).as_numpy("probabilities"))
+    client.close()
+    assert all(np.array_equal(a, answers[0]) for a in answers)  # one model, on either replica
+    assert abs(float(answers[0].sum()) - 1) < 1e-5
+    # Round robin: each replica answered half, and neither counted a new session.
+    counted = [served(parse(scrape_url(r)), infer) - served(b, infer)
+               for r, b in zip(replicas, before, strict=True)]
+    assert counted == [6, 6]
+    after = [parse(scrape_url(r)) for r in replicas]
+    assert all(served(a, "/api/sessions") == served(b, "/api/sessions")
+               for a, b in zip(after, before, strict=True))
