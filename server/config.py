@@ -137,8 +137,9 @@ class Settings(BaseSettings):
     # Batched prediction: how long a forward pass about to start may wait for requests still
     # being decoded to join it (milliseconds). 0: never wait. A lone request never waits.
     batch_delay_ms: float = Field(default=0.0, ge=0.0, le=1000.0)
-    # The most torch threads a forward pass uses in the server process (0: every core it may
-    # use). A pass of fewer than 4 images always uses one (server/inference/batcher.py).
+    # The most threads a forward pass uses in the server process (0: every core it may use).
+    # A pass of fewer than 4 images uses one; one of 32 or more runs in slices of at least 16
+    # images at once (server/inference/batcher.py, pass_plan).
     predict_threads: int = Field(default=0, ge=0, le=256)
     # The Classify page's webcam (/ws/classify): one frame's bytes (below WS_MAX_BYTES, so an
     # oversized frame is answered, not closed), its pixels, and the frames a socket may have

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, wait
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import torch
@@ -21,11 +22,38 @@ if TYPE_CHECKING:
 
 SMALL_PASS = 4  # images: below this a pass gains little from more threads, and a second
 # thread spinning after it takes a core from the event loop and the clients beside it
+PART = 16  # images: the fewest a slice of a split pass gets
 
 
-def pass_threads(images: int, most: int) -> int:
-    """torch threads for a forward pass of `images` images."""
-    return 1 if images < SMALL_PASS else most
+def pass_plan(images: int, most: int) -> tuple[int, int]:
+    """(slices, torch threads per slice) for a forward pass of `images` images, using at
+    most `most` threads in all.
+
+    - Fewer than SMALL_PASS images: one slice on one thread.
+    - Fewer than 2 x PART: one slice on `most` torch threads. Passes this small are the
+      ones that many clients at once make (joined requests), where the server's Python,
+      under one GIL, is what limits: each slice adds the module calls' Python, where
+      torch's threads add none. Measured with slices of 4 images: 8 clients got 419
+      images/s against 520 (medians of 6 rounds).
+    - Larger passes (a batch request): one slice per PART images, at most `most`, each on
+      one torch thread, all at once. torch's OpenMP threads spin for 8-10 ms after a
+      parallel pass, then sleep; a pass that finds them asleep is slow to wake them. A
+      lone request of 64 digits (requests 20 ms apart, in process) spent 12.6-13.3 ms in
+      a 2-thread pass, about what one thread takes, and 7.5-8.5 ms in 2 slices of our own
+      (docs/performance.md, "Lone batches"); the probabilities are the same, since in eval
+      mode every layer treats each image alone."""
+    if images < SMALL_PASS:
+        return 1, 1
+    if images < 2 * PART or most == 1:
+        return 1, most
+    return min(most, images // PART), 1
+
+
+def one_thread_probabilities(loaded: Loaded, x: torch.Tensor) -> torch.Tensor:
+    """A slice of a pass, in a thread of the parts pool (torch keeps threads per thread)."""
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    return loaded.probabilities(x)
 
 T = TypeVar("T")
 
@@ -45,9 +73,11 @@ class Batcher:
 
     def __init__(self, loaded: Loaded, max_batch: int, delay: float = 0.0,
                  on_batch: Callable[[int, int], None] | None = None,
-                 observer: PassObserver | None = None, threads: int = 1):
+                 observer: PassObserver | None = None, threads: int = 1,
+                 parts: Executor | None = None):
         self.loaded = loaded
-        self.threads = threads  # the most torch threads a pass uses (see pass_threads)
+        self.threads = threads  # the most threads a pass uses (see pass_plan)
+        self.parts = parts  # runs the other slices of a pass (threads - 1 workers)
         self.max_batch = max_batch
         self.delay = delay
         self.on_batch = on_batch or (lambda images, requests: None)
@@ -157,12 +187,27 @@ class Batcher:
         """(n, C, H, W) -> (n, classes) for `requests` requests, timed for the metrics (in
         a worker thread)."""
         self.on_batch(len(x), requests)
-        threads = pass_threads(len(x), self.threads)
+        slices, threads = pass_plan(len(x), self.threads if self.parts is not None else 1)
         if torch.get_num_threads() != threads:  # this thread's own setting
             torch.set_num_threads(threads)
         started = time.perf_counter()
-        probabilities = self.loaded.probabilities(x)
+        probabilities = self._sliced(x, slices)
         if self.observer is not None:
             self.observer.forward_pass(self.loaded.id, self.loaded.manifest, len(x),
                                        time.perf_counter() - started)
         return probabilities
+
+    def _sliced(self, x: torch.Tensor, slices: int) -> torch.Tensor:
+        """The pass in `slices` slices: the first in this thread, the others in the parts
+        pool at the same time; the results joined in order."""
+        if slices == 1:
+            return self.loaded.probabilities(x)
+        assert self.parts is not None
+        first, *rest = x.tensor_split(slices)
+        others = [self.parts.submit(one_thread_probabilities, self.loaded, part)
+                  for part in rest]
+        try:
+            mine = self.loaded.probabilities(first)
+        finally:  # the other slices end before the pass does, whatever happened here
+            wait(others)
+        return torch.cat([mine, *(future.result() for future in others)])  # raises theirs

@@ -24,6 +24,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
@@ -107,8 +108,8 @@ def _stamp(folder: str) -> tuple[int, ...]:
 def default_threads() -> int:
     """Every core this process may use: torch's own choice. A pass of 64 digits took 9.0 ms
     with 2 threads against 14.8 ms with 1 on the 2-core bench machine (docs/performance.md,
-    "The warm pool during the measurement, and threads per pass"); small passes use one
-    (`batcher.pass_threads`)."""
+    "The warm pool during the measurement, and threads per pass"); how a pass uses them
+    depends on its size (`batcher.pass_plan`)."""
     return max(1, len(os.sched_getaffinity(0)))
 
 
@@ -125,6 +126,9 @@ class Predictor:
         # torch's setting is per thread once a thread has used it: each pass sets its own.
         self.threads = threads or default_threads()
         torch.set_num_threads(self.threads)
+        # The other slices of a split pass (batcher.pass_plan); none with one thread
+        self.parts = (ThreadPoolExecutor(self.threads - 1, thread_name_prefix="predict-part")
+                      if self.threads > 1 else None)
         self.store = store
         self.observer = observer
         self.batch_delay = batch_delay
@@ -227,7 +231,7 @@ class Predictor:
                 batcher = self._batchers[loaded.id] = Batcher(
                     loaded, self.pass_size(loaded), self.batch_delay,
                     lambda images, requests: self.on_batch(loaded.id, images, requests),
-                    self.observer, self.threads)
+                    self.observer, self.threads, self.parts)
             return batcher
 
     def pass_size(self, loaded: Loaded) -> int:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from inference.conftest import model_id, png
 from server.inference.batch_input import PARALLEL_BYTES
-from server.inference.batcher import SMALL_PASS, Batcher
+from server.inference.batcher import Batcher
 from server.inference.predictor import Loaded, Predictor
 from server.inference.preprocess import from_manifest, prepare, prepare_many
 from server.main import create_app
@@ -199,29 +199,6 @@ def test_predict_threads_sets_torch_threads(models_dir: Path) -> None:
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
-
-
-def test_each_pass_runs_with_the_threads_its_size_calls_for(loaded: Loaded) -> None:
-    """A pass of a few images runs on one thread, a larger one on the most allowed; the
-    setting is read inside the pass's own thread (torch keeps it per thread)."""
-    seen: list[tuple[int, int]] = []
-
-    class Watched(Batcher):
-        def _pass(self, x: torch.Tensor, requests: int) -> torch.Tensor:
-            out = super()._pass(x, requests)
-            seen.append((len(x), torch.get_num_threads()))
-            return out
-
-    batcher = Watched(loaded, 64, threads=3)
-
-    async def main() -> None:
-        for size in (1, SMALL_PASS - 1, SMALL_PASS, 64, 2):
-            x = torch.randn(size, 1, 28, 28)
-            out = await batcher(x)
-            assert torch.allclose(out, loaded.probabilities(x), atol=1e-6)
-
-    asyncio.run(main())
-    assert seen == [(1, 1), (SMALL_PASS - 1, 1), (SMALL_PASS, 3), (64, 3), (2, 1)]
 
 
 @pytest.mark.parametrize("value", ["-1", "257", "two"])
