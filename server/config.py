@@ -46,6 +46,16 @@ def check_storage(value: str) -> str:
     return value
 
 
+def check_device(value: str) -> str:
+    """CNNPG_PREDICT_DEVICE's spelling (whether the GPU is there is checked at start)."""
+    value = value.strip().lower()
+    if value in ("auto", "cpu", "cuda") or (
+            value.startswith("cuda:") and value[5:].isdigit() and int(value[5:]) < 64):
+        return value
+    raise ValueError(f"{value[:40]!r} is not a device for prediction: write 'auto' (a GPU "
+                     "when there is one, else the CPU), 'cpu', 'cuda' or 'cuda:N' (N from 0)")
+
+
 def split_proxies(value: object) -> object:
     """From the environment: a JSON list, or addresses separated by commas."""
     if isinstance(value, str):
@@ -83,6 +93,7 @@ def check_token(value: str) -> str:
 RateLimit = Annotated[str, AfterValidator(check_rate)]
 MetricsToken = Annotated[str, AfterValidator(check_token)]
 RateStorage = Annotated[str, AfterValidator(check_storage)]
+PredictDevice = Annotated[str, AfterValidator(check_device)]
 Proxies = Annotated[list[Annotated[str, AfterValidator(check_proxy)]], NoDecode,
                     BeforeValidator(split_proxies)]
 
@@ -141,6 +152,10 @@ class Settings(BaseSettings):
     # A pass of fewer than 4 images uses one; one of 32 or more runs in slices of at least 16
     # images at once (server/inference/batcher.py, pass_plan).
     predict_threads: int = Field(default=0, ge=0, le=256)
+    # Where prediction runs (/predict, /v2, explanations, detection, the webcam): "auto" (the
+    # first CUDA GPU torch can use, else the CPU), "cpu", "cuda" or "cuda:N". A GPU named
+    # here that torch cannot use stops the server at start with the reason.
+    predict_device: PredictDevice = "auto"
     # The Classify page's webcam (/ws/classify): one frame's bytes (below WS_MAX_BYTES, so an
     # oversized frame is answered, not closed), its pixels, and the frames a socket may have
     # classified a second (the newest waiting frame goes next; the ones it replaced are skipped).

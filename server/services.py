@@ -18,6 +18,7 @@ from server.hub import Hub
 from server.hub.redis import RedisHub
 from server.imaging import IntakeLimits
 from server.imaging.store import ImageStore
+from server.inference.device import inference_device
 from server.inference.predictor import Predictor
 from server.inference.readiness import Preloader
 from server.metrics import Metrics, ServiceCollector, Sources
@@ -82,7 +83,8 @@ class Services:
                                  settings.run_summaries_total)
         predictor = Predictor(store, settings.loaded_models, settings.max_batch_files,
                               settings.max_predict_bytes, settings.loaded_models_bytes, metrics,
-                              settings.batch_delay_ms / 1000, settings.predict_threads)
+                              settings.batch_delay_ms / 1000, settings.predict_threads,
+                              inference_device(settings.predict_device))
         services = cls(
             settings=settings, images=images, presets=Presets(settings.presets_dir),
             network_limits=limits_nn,

@@ -59,7 +59,7 @@ def detect_picture(loaded: Loaded, prepared: PreparedInput, picture_size: tuple[
     grid = grid_of(loaded.spec)
     try:
         with torch.inference_mode():
-            decoded = decode(grid, loaded.model(prepared.tensor))[0]
+            decoded = decode(grid, loaded.model(loaded.on_device(prepared.tensor)).cpu())[0]
     except RuntimeError as exc:  # a model that cannot run on its own input: 409, as /predict
         raise run_failed(loaded, exc) from exc
     found = detect(grid, decoded, score_threshold, iou_threshold)

@@ -72,7 +72,7 @@ def explain(loaded: Loaded, x: torch.Tensor, input_pixels: np.ndarray,
     """Saliency for class_index on one preprocessed input x (1, C, H, W)."""
     height, width = x.shape[2:]
     with torch.enable_grad():
-        x = x.detach().clone().requires_grad_(True)
+        x = loaded.on_device(x).detach().clone().requires_grad_(True)
         outputs, logits = loaded.model.trace(x)
         score = logits[0, class_index]
         index = _saliency_layer(outputs[:-1])
@@ -81,7 +81,8 @@ def explain(loaded: Loaded, x: torch.Tensor, input_pixels: np.ndarray,
             features = outputs[index]
             (gradient,) = torch.autograd.grad(score, features)
             weights = gradient[0].mean(dim=(1, 2), keepdim=True)
-            cam = _normalize(torch.relu((weights * features[0]).sum(dim=0)).detach().numpy())
+            cam = _normalize(torch.relu((weights * features[0]).sum(dim=0)).detach().cpu()
+                             .numpy())
             heat = _normalize(cv2.resize(cam.astype(np.float32), (width, height),
                                          interpolation=cv2.INTER_LINEAR))
             h, w = cam.shape
@@ -90,7 +91,7 @@ def explain(loaded: Loaded, x: torch.Tensor, input_pixels: np.ndarray,
                                         w=w, label=label)
         else:
             (gradient,) = torch.autograd.grad(score, x)
-            cam = _normalize(torch.relu(gradient[0] * x[0]).sum(dim=0).detach().numpy())
+            cam = _normalize(torch.relu(gradient[0] * x[0]).sum(dim=0).detach().cpu().numpy())
             heat = cam
             method, note = "gradient_x_input", GRADIENT_NOTE.format(label=label)
     heat = np.clip(np.nan_to_num(heat.astype(np.float32)), 0, 1)
@@ -120,10 +121,10 @@ def _grid(maps: np.ndarray) -> np.ndarray:
 def activations(loaded: Loaded, x: torch.Tensor) -> list[dict[str, Any]]:
     """Per layer: type, shape, mean, max, share of zeros, and a picture or the values."""
     with torch.inference_mode():
-        outputs, _ = loaded.model.trace(x)
+        outputs, _ = loaded.model.trace(loaded.on_device(x))
     summaries = []
     for index, (layer, out) in enumerate(zip(loaded.spec.layers, outputs, strict=True)):
-        values = out[0].float()
+        values = out[0].float().cpu()
         finite = torch.nan_to_num(values)
         summary: dict[str, Any] = {
             "index": index, "type": layer.type, "shape": list(values.shape),

@@ -57,6 +57,7 @@ class Loaded:
     classes: list[str] = field(default_factory=list)
     warm: bool = False  # its warm-up forward pass ran
     warm_error: str = ""  # why the warm-up failed (the model cannot run on its input)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))  # its weights'
 
     def __post_init__(self) -> None:
         if not self.classes:
@@ -90,7 +91,12 @@ class Loaded:
                            f"/api/models/{self.id}/detect", ["model_id"],
                            code="model_is_detector", params={"model": self.id})
         with torch.inference_mode():
-            return torch.softmax(self.model.logits(x).float(), dim=1)
+            out = torch.softmax(self.model.logits(self.on_device(x)).float(), dim=1)
+        return out if self.device.type == "cpu" else out.cpu()
+
+    def on_device(self, x: torch.Tensor) -> torch.Tensor:
+        """An input on the model's device (a copy when that is not the CPU)."""
+        return x if x.device == self.device else x.to(self.device)
 
 
 STAMPED = ("spec.json", "weights.safetensors", "manifest.json")
@@ -121,14 +127,15 @@ class Predictor:
                  max_pass_bytes: int = 512 * 1024 * 1024,
                  max_loaded_bytes: int = 1024 * 1024 * 1024,
                  observer: PassObserver | None = None, batch_delay: float = 0.0,
-                 threads: int = 0):
+                 threads: int = 0, device: torch.device | None = None):
         # The most threads a pass uses (training runs in worker processes with their own).
         # torch's setting is per thread once a thread has used it: each pass sets its own.
         self.threads = threads or default_threads()
         torch.set_num_threads(self.threads)
-        # The other slices of a split pass (batcher.pass_plan); none with one thread
+        self.device = device or torch.device("cpu")  # CNNPG_PREDICT_DEVICE (device.py)
+        # The other slices of a split pass on the CPU (batcher.pass_plan); a GPU pass is one
         self.parts = (ThreadPoolExecutor(self.threads - 1, thread_name_prefix="predict-part")
-                      if self.threads > 1 else None)
+                      if self.threads > 1 and self.device.type == "cpu" else None)
         self.store = store
         self.observer = observer
         self.batch_delay = batch_delay
@@ -175,8 +182,9 @@ class Predictor:
         spec, model, manifest = self.store.load(model_id)  # verifies ids and checksums
         for parameter in model.parameters():
             parameter.requires_grad_(False)  # explanations ask for input gradients only
-        loaded = Loaded(model_id, spec, model, manifest,
-                        from_manifest(manifest.preprocessing or {}, manifest.dataset), stamp)
+        loaded = Loaded(model_id, spec, model.to(self.device), manifest,
+                        from_manifest(manifest.preprocessing or {}, manifest.dataset), stamp,
+                        device=self.device)
         self._warm(loaded)
         with self._lock:
             self._models[model_id] = loaded
@@ -190,7 +198,8 @@ class Predictor:
         size = loaded.spec.input
         try:
             with torch.inference_mode():
-                loaded.model(torch.zeros(1, size.channels, size.height, size.width))
+                loaded.model(torch.zeros(1, size.channels, size.height, size.width,
+                                         device=loaded.device))
         except RuntimeError as exc:
             loaded.warm_error = str(exc)[:300]
             return

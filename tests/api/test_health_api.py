@@ -18,6 +18,7 @@ def test_health_reports_versions_and_a_consistent_device(client: TestClient) -> 
     cuda = torch.cuda.is_available()
     assert body["device"] == ("cuda" if cuda else "cpu")
     assert body["cuda_devices"] == (torch.cuda.device_count() if cuda else 0)
+    assert body["predict_device"] == ("cuda:0" if cuda else "cpu")  # "auto", the default
 
 
 def test_openapi_documents_every_route(client: TestClient) -> None:

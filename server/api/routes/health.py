@@ -15,7 +15,7 @@ from server.api.deps import ServicesDep
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/health", summary="Liveness, versions and the training device")
+@router.get("/api/health", summary="Liveness, versions and the devices")
 def health(services: ServicesDep) -> dict[str, Any]:
     import torch  # imported once at start-up by create_app; this is a dict lookup
 
@@ -27,6 +27,7 @@ def health(services: ServicesDep) -> dict[str, Any]:
         "opencv": cv2.__version__,
         "device": "cuda" if cuda else "cpu",
         "cuda_devices": torch.cuda.device_count() if cuda else 0,
+        "predict_device": str(services.predictor.device),  # CNNPG_PREDICT_DEVICE, resolved
         "engine": engine(services),
     }
 
