@@ -57,7 +57,11 @@ def running_nginx(replicas: Sequence[str], startup_timeout: float = 20.0) -> Ite
             yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=20)
             log.close()
 
 

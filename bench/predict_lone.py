@@ -14,7 +14,8 @@ have gone to sleep. Here every call comes `--gap` ms after the previous one ende
   extension, as tritonclient sends them), and POST /api/models/{id}/predict/batch with the
   64 digits as PNG files; also the server process's CPU per request (its threads' /proc schedstat);
 - bare: model(x) on the same 64 digits, already preprocessed, in this process, with
-  torch's default threads and with 1 thread (the faster median is the baseline).
+  torch's default threads, with 1 thread, and (as the server runs a pass this size) in
+  one slice per core at once, each on one thread; the fastest median is the baseline.
 
 The sides take turns by blocks of `--requests` calls, the order rotated every round.
 Printed: medians in ms, images/s, and bare / ours (the issue's batch target is >= 0.8).
@@ -29,6 +30,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -52,6 +54,12 @@ from bench.predict_protocol import infer_body, infer_post
 from bench.training_timing import process_cpu_s
 
 SIZE = 64
+
+
+def one_thread_forward(model: torch.nn.Module, x: torch.Tensor) -> None:
+    torch.set_num_threads(1)
+    with torch.inference_mode():
+        model(x)
 
 
 def spaced(call: Callable[[int], float], count: int, gap: float) -> list[float]:
@@ -93,6 +101,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return forward_ms(model, xs[i % len(xs)])
         return call
 
+    pool = ThreadPoolExecutor(default - 1) if default > 1 else None
+
+    def sliced(i: int) -> float:  # the server's way, with plain torch: halves at once
+        torch.set_num_threads(1)
+        first, *rest = xs[i % len(xs)].tensor_split(default)
+        assert pool is not None
+        started = time.perf_counter()
+        others = [pool.submit(one_thread_forward, model, part) for part in rest]
+        with torch.inference_mode():
+            model(first)
+        for future in others:
+            future.result()
+        return (time.perf_counter() - started) * 1000
+
     env = {"CNNPG_MODELS_DIR": str(models),
            **{f"CNNPG_RATE_{k}": "" for k in ("SESSIONS", "JOINS", "UPLOADS", "RUNS")}}
     times: dict[str, list[float]] = {}
@@ -106,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 batch, *files[i % 10])[0]}
         sides = {**ours, f"bare: model(x), {default} threads": bare(default),
                  "bare: model(x), 1 thread": bare(1)}
+        if pool is not None:
+            sides[f"bare: {default} slices at once, 1 thread each"] = sliced
         for call in sides.values():  # warm: the model loaded, the connection open
             spaced(call, 5, 0)
         names = list(sides)

@@ -86,11 +86,15 @@ def print_report(s: dict[str, Any], deployments: Sequence[str]) -> None:
             for name in deployments]
     print(table(["deployment", "1 client img/s", f"{n} clients img/s", f"{n} clients, rounds",
                  f"{n} / 1"], rows))
-    best = s["ratios"][deployments[-1]]
-    print(f"{deployments[-1]}: {n} clients / 1 client {best:.2f}x "
-          f"({'met' if best >= CLIENTS_TARGET else 'MISSED'}: target >= {CLIENTS_TARGET:g}x); "
-          f"against one client of one process reached directly: "
-          f"{s['replicas_against_one_process']:.2f}x")
+    best, plain = s["ratios"][deployments[-1]], s["replicas_against_one_process"]
+    # Both: through nginx one client is slower (a new connection to a replica per request),
+    # which flatters the first ratio; the second takes the plainest baseline.
+    for what, ratio in ((f"{n} clients / 1 client, both through nginx", best),
+                        (f"{n} clients through nginx / 1 client of one process reached "
+                         "directly", plain)):
+        print(f"{deployments[-1]}: {what}: {ratio:.2f}x "
+              f"({'met' if ratio >= CLIENTS_TARGET else 'MISSED'}: target >= "
+              f"{CLIENTS_TARGET:g}x)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

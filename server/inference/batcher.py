@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, wait
+from concurrent.futures import Executor, Future, wait
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import torch
@@ -35,24 +35,25 @@ def pass_plan(images: int, most: int) -> tuple[int, int]:
       under one GIL, is what limits: each slice adds the module calls' Python, where
       torch's threads add none. Measured with slices of 4 images: 8 clients got 419
       images/s against 520 (medians of 6 rounds).
-    - Larger passes (a batch request): one slice per PART images, at most `most`, each on
-      one torch thread, all at once. torch's OpenMP threads spin for 8-10 ms after a
-      parallel pass, then sleep; a pass that finds them asleep is slow to wake them. A
-      lone request of 64 digits (requests 20 ms apart, in process) spent 12.6-13.3 ms in
-      a 2-thread pass, about what one thread takes, and 7.5-8.5 ms in 2 slices of our own
-      (docs/performance.md, "Lone batches"); the probabilities are the same, since in eval
-      mode every layer treats each image alone."""
+    - Larger passes (a batch request): one slice per PART images, at most `most`, all at
+      once, each on one torch thread (on a machine with more cores than slices, on
+      most // slices). A lone request of 64 digits (requests 20 ms apart, in process)
+      spent 12.6-13.3 ms in a 2-thread OpenMP pass run from the server's worker threads,
+      about what one thread takes, and 7.5-8.5 ms in 2 slices of our own (why OpenMP was
+      slow there is not pinned down: docs/performance.md, "Lone batches"). The
+      probabilities are the same, since in eval mode every layer treats each image alone."""
     if images < SMALL_PASS:
         return 1, 1
     if images < 2 * PART or most == 1:
         return 1, most
-    return min(most, images // PART), 1
+    slices = min(most, images // PART)
+    return slices, max(1, most // slices)  # more cores than slices: torch threads in each
 
 
-def one_thread_probabilities(loaded: Loaded, x: torch.Tensor) -> torch.Tensor:
+def slice_probabilities(loaded: Loaded, x: torch.Tensor, threads: int) -> torch.Tensor:
     """A slice of a pass, in a thread of the parts pool (torch keeps threads per thread)."""
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     return loaded.probabilities(x)
 
 T = TypeVar("T")
@@ -193,23 +194,30 @@ class Batcher:
         if torch.get_num_threads() != threads:  # this thread's own setting
             torch.set_num_threads(threads)
         started = time.perf_counter()
-        probabilities = self._sliced(x, slices)
+        probabilities = self._sliced(x, slices, threads)
         if self.observer is not None:
             self.observer.forward_pass(self.loaded.id, self.loaded.manifest, len(x),
                                        time.perf_counter() - started)
         return probabilities
 
-    def _sliced(self, x: torch.Tensor, slices: int) -> torch.Tensor:
+    def _sliced(self, x: torch.Tensor, slices: int, threads: int) -> torch.Tensor:
         """The pass in `slices` slices: the first in this thread, the others in the parts
-        pool at the same time; the results joined in order."""
+        pool at the same time; the results joined in order. A slice the pool has not
+        started by the time this thread is done with its own (its workers busy with another
+        model's pass) runs here instead of waiting for them."""
         if slices == 1:
             return self.loaded.probabilities(x)
         assert self.parts is not None
         first, *rest = x.tensor_split(slices)
-        others = [self.parts.submit(one_thread_probabilities, self.loaded, part)
+        others = [self.parts.submit(slice_probabilities, self.loaded, part, threads)
                   for part in rest]
+        done: list[torch.Tensor | Future[torch.Tensor]] = []
         try:
-            mine = self.loaded.probabilities(first)
+            done.append(self.loaded.probabilities(first))
+            done += [self.loaded.probabilities(part) if future.cancel() else future
+                     for part, future in zip(rest, others, strict=True)]
         finally:  # the other slices end before the pass does, whatever happened here
-            wait(others)
-        return torch.cat([mine, *(future.result() for future in others)])  # raises theirs
+            wait([f for f in others if not f.cancelled()])  # (a cancelled one counts as
+            # done only once a worker has picked it up)
+        return torch.cat([d if isinstance(d, torch.Tensor) else d.result()  # raises theirs
+                          for d in done])

@@ -45,7 +45,10 @@ def local_config(listen: int, replicas: list[str]) -> str:
     of the two local replicas, and a loopback port instead of port 80."""
     text = (ROOT / "deploy" / "nginx.conf").read_text()
     servers = " ".join(f"server {replica};" for replica in replicas)
-    for old, new in (("listen 80;", f"listen 127.0.0.1:{listen};"),
+    # One worker: round robin is per worker, so the replicas take turns request by request
+    # whatever connections the clients open.
+    for old, new in (("worker_processes auto;", "worker_processes 1;"),
+                     ("listen 80;", f"listen 127.0.0.1:{listen};"),
                      ("set $api http://api:8000;", "set $api http://api;"),
                      ("resolver 127.0.0.11 valid=10s ipv6=off;",
                       f"upstream api {{ {servers} }}")):
@@ -176,15 +179,17 @@ def test_programs_infer_through_nginx_on_both_replicas_without_sessions(
     infer = "/v2/models/{name}/infer"
     before = [parse(scrape_url(r)) for r in replicas]
     client = triton.InferenceServerClient(address)
-    assert client.is_server_ready()
     pixels = np.zeros((1, 28, 28, 1), np.uint8)
     pixels[0, 4:24, 12:16] = 255  # a stroke: some digit
     answers = []
-    for _ in range(12):  # four times the 3 new sessions a minute this deployment allows
-        tensor = triton.InferInput("input", list(pixels.shape), "UINT8")
-        tensor.set_data_from_numpy(pixels)
-        answers.append(client.infer(shipped, [tensor]).as_numpy("probabilities"))
-    client.close()
+    try:
+        assert client.is_server_ready()
+        for _ in range(12):  # four times the 3 new sessions a minute this deployment allows
+            tensor = triton.InferInput("input", list(pixels.shape), "UINT8")
+            tensor.set_data_from_numpy(pixels)
+            answers.append(client.infer(shipped, [tensor]).as_numpy("probabilities"))
+    finally:
+        client.close()
     assert all(np.array_equal(a, answers[0]) for a in answers)  # one model, on either replica
     assert abs(float(answers[0].sum()) - 1) < 1e-5
     # Round robin: each replica answered half, and neither counted a new session.
