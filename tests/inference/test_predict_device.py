@@ -52,11 +52,12 @@ def test_a_gpu_that_is_not_there_stops_the_app_with_the_reason(tmp_path: Path) -
         "'auto' or 'cpu'" in str(caught.value))
 
 
-def test_serve_says_so_and_exits_2() -> None:
+def test_serve_says_so_and_exits_2(tmp_path: Path) -> None:
     asked = f"cuda:{torch.cuda.device_count()}"
     done = subprocess.run(
         [sys.executable, "-m", "server", "serve", "--port", "1"], cwd=ROOT, timeout=120,
         capture_output=True, text=True,
-        env={**os.environ, "CNNPG_PREDICT_DEVICE": asked, "CNNPG_WARM_START": "false"})
+        env={**os.environ, "CNNPG_PREDICT_DEVICE": asked, "CNNPG_WARM_START": "false",
+             "CNNPG_MODELS_DIR": str(tmp_path)})
     assert done.returncode == 2, done.stderr[-2000:]
     assert done.stderr.startswith(f"error: CNNPG_PREDICT_DEVICE='{asked}'"), done.stderr[-2000:]
