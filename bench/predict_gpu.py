@@ -46,8 +46,8 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `server` impo
 from bench.harness import ROOT, median, percentile, server_process
 from bench.kernels import table
 from bench.predict import machine
-from bench.predict_client import Connection, load_digits
-from bench.predict_protocol import HEADER, infer_post
+from bench.predict_client import Connection, forward_ms, load_digits
+from bench.predict_protocol import infer_post, infer_request
 from server.inference.preprocess import from_manifest, prepare_at_size
 from server.nn.build import build_model
 from server.nn.spec import NetworkSpec
@@ -68,26 +68,6 @@ def models_folder(folder: Path) -> dict[str, str]:
         "preprocessing": {"channels": 3, "height": 32, "width": 32, "mean": [0.5] * 3,
                           "std": [0.25] * 3}, "metrics": {}})
     return {"ResNet-small": resnet, "LeNet": shipped.name}
-
-
-def request(pixels: np.ndarray) -> tuple[bytes, dict[str, str]]:
-    data = np.ascontiguousarray(pixels).tobytes()
-    head = json.dumps({"inputs": [{"name": "input", "shape": list(pixels.shape),
-                                   "datatype": "UINT8",
-                                   "parameters": {"binary_data_size": len(data)}}],
-                       "parameters": {"binary_data_output": True}}).encode()
-    return head + data, {HEADER: str(len(head)), "Content-Type": "application/octet-stream"}
-
-
-def bare_ms(model: torch.nn.Module, x: torch.Tensor) -> float:
-    with torch.inference_mode():
-        if x.is_cuda:
-            torch.cuda.synchronize(x.device)
-        started = time.perf_counter()
-        model(x)
-        if x.is_cuda:
-            torch.cuda.synchronize(x.device)
-        return (time.perf_counter() - started) * 1000
 
 
 def throughput(base: str, path: str, body: tuple[bytes, dict[str, str]], clients: int,
@@ -130,20 +110,20 @@ def measure(base: str, model_id: str, folder: Path, device: torch.device, repeat
     # the model's input exactly as the server makes it from these pixels
     pre = from_manifest(manifest.preprocessing or {}, manifest.dataset)
     x = prepare_at_size(pixels, pre).to(device)
-    body, path = request(pixels), f"/v2/models/{model_id}/infer"
+    body, path = infer_request(pixels), f"/v2/models/{model_id}/infer"
     ours, bare = [], []
     with contextlib.closing(Connection(base)) as conn:
         for _ in range(5):  # warm: the model loaded on the device, cuDNN's choices made
             infer_post(conn, path, *body)
-            bare_ms(model, x)
+            forward_ms(model, x)
         for r in range(repeats):
             for side in ("ours", "bare") if r % 2 == 0 else ("bare", "ours"):
                 if side == "ours":
                     ours.append(infer_post(conn, path, *body)[0])
                 else:
-                    bare.append(bare_ms(model, x))
+                    bare.append(forward_ms(model, x))
     served = throughput(base, path, body, clients, max(2, repeats // clients))
-    back_to_back = [bare_ms(model, x) for _ in range(repeats)]
+    back_to_back = [forward_ms(model, x) for _ in range(repeats)]
     return {"ours_ms": median(ours), "ours_p99_ms": percentile(ours, 99),
             "bare_ms": median(bare), "bare_p99_ms": percentile(bare, 99),
             "ours_img_s": served, "bare_img_s": SIZE / median(back_to_back) * 1000,

@@ -25,14 +25,19 @@ from server.nn.build import Network
 HEADER = "Inference-Header-Content-Length"
 
 
+def infer_request(pixels: np.ndarray) -> tuple[bytes, dict[str, str]]:
+    """(N, H, W, C) uint8 pixels as the body and headers of a binary /v2 infer request."""
+    data = np.ascontiguousarray(pixels).tobytes()
+    head = json.dumps({"inputs": [{"name": "input", "shape": list(pixels.shape),
+                                   "datatype": "UINT8",
+                                   "parameters": {"binary_data_size": len(data)}}],
+                       "parameters": {"binary_data_output": True}}).encode()
+    return head + data, {HEADER: str(len(head)), "Content-Type": "application/octet-stream"}
+
+
 def infer_body(digits: Digits, start: int, size: int) -> tuple[bytes, dict[str, str]]:
     index = [(start + k) % len(digits) for k in range(size)]
-    pixels = np.ascontiguousarray(digits.pixels[index]).tobytes()
-    head = json.dumps({"inputs": [{"name": "input", "shape": [size, 28, 28, 1],
-                                   "datatype": "UINT8",
-                                   "parameters": {"binary_data_size": len(pixels)}}],
-                       "parameters": {"binary_data_output": True}}).encode()
-    return head + pixels, {HEADER: str(len(head)), "Content-Type": "application/octet-stream"}
+    return infer_request(digits.pixels[index])
 
 
 def infer_post(conn: Connection, path: str, body: bytes, headers: dict[str, str]

@@ -188,9 +188,8 @@ class Batcher:
         """(n, C, H, W) -> (n, classes) for `requests` requests, timed for the metrics (in
         a worker thread)."""
         self.on_batch(len(x), requests)
-        # On a GPU a pass is one slice, and the CPU thread that feeds it needs no helpers
-        slices, threads = pass_plan(len(x), self.threads if self.parts is not None
-                                    and self.loaded.device.type == "cpu" else 1)
+        # No parts pool (one thread allowed, or a GPU: Predictor gives none): one slice
+        slices, threads = pass_plan(len(x), self.threads if self.parts is not None else 1)
         if torch.get_num_threads() != threads:  # this thread's own setting
             torch.set_num_threads(threads)
         started = time.perf_counter()
